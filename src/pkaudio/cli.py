@@ -1,0 +1,30 @@
+"""The ``pkaudio`` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pkaudio", description="pkaudio: low-latency audio.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    bench = commands.add_parser("bench", help="benchmark the DSP kernels against numpy")
+    bench.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    bench.add_argument("--output", type=Path, default=Path("pkaudio-bench.md"),
+                       help="where to write the report (default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    if args.command == "bench":
+        from .benchmarks import kernels
+
+        report = kernels.run(quick=args.quick)
+        print(report)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report)
+        print(f"written to {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+import numpy as np
+import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run: a failure reproduces, CI never flakes.
+settings.register_profile("pkaudio", derandomize=True, deadline=None, max_examples=150)
+settings.load_profile("pkaudio")
+
+# Lengths that catch off-by-one and vector-remainder bugs: empty, one, around the 16-sample
+# vector groups, a prime, past the GIL-release threshold, and large.
+AWKWARD_FRAMES = [0, 1, 2, 7, 15, 16, 17, 31, 33, 509, 1031, 4099, 100_003]
+CHANNELS = [1, 2, 3, 6, 8]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261124)
+
+
+def audio(rng, frames, channels, dtype=np.float32, mono_1d=False):
+    """Seeded noise within [-1, 1), shaped (frames,) when mono_1d else (frames, channels)."""
+    shape = (frames,) if mono_1d else (frames, channels)
+    return rng.uniform(-1.0, 1.0, shape).astype(dtype)
