@@ -5,11 +5,11 @@
 #include "kernels.h"
 
 /* SIMD without -march=native: on x86-64 Linux (glibc's ifunc), each PK_SIMD function is compiled
- * twice, for AVX2 and for the baseline, and the loader picks one for the CPU it runs on. A build
+ * for AVX-512, AVX2 and the baseline, and the loader picks one for the CPU it runs on. A build
  * with -DPKAUDIO_NATIVE=ON compiles for the build machine instead and needs no clones. */
 #if !defined(PKAUDIO_NATIVE) && defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
-#define PK_SIMD __attribute__((target_clones("avx2", "default")))
+#define PK_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 #endif
 #ifndef PK_SIMD

@@ -47,19 +47,18 @@ PK_SIMD void FN(pk_gain_)(const SAMPLE *x, SAMPLE *out, size_t frames, size_t ch
     FN(scale_)(x, out, frames, channels, gains, ngains, 0);
 }
 
-/* out (+)= the sum of four voices, each times its one gain: a quarter of the passes over out
- * that adding them one by one makes, which is what bounds a wide mix. */
-PK_INLINE void FN(scale4_)(const SAMPLE *a, const SAMPLE *b, const SAMPLE *c, const SAMPLE *d,
-                           SAMPLE *out, size_t n, const SAMPLE *g, int accumulate)
+/* out (+)= the sum of `count` voices, each times its one gain, in one pass over out: adding
+ * voices one by one makes a pass each, and those passes are what bound a wide mix. Inlined with
+ * a constant count, so that the voice loop unrolls and the sample loop vectorises. */
+PK_INLINE void FN(scale_group_)(const SAMPLE *const *in, size_t count, SAMPLE *out, size_t n,
+                                const SAMPLE *g, int accumulate)
 {
-    if (accumulate) {
-        PK_IVDEP
-        for (size_t i = 0; i < n; i++)
-            out[i] += g[0] * a[i] + g[1] * b[i] + g[2] * c[i] + g[3] * d[i];
-    } else {
-        PK_IVDEP
-        for (size_t i = 0; i < n; i++)
-            out[i] = g[0] * a[i] + g[1] * b[i] + g[2] * c[i] + g[3] * d[i];
+    PK_IVDEP
+    for (size_t i = 0; i < n; i++) {
+        SAMPLE sum = accumulate ? out[i] : 0;
+        for (size_t j = 0; j < count; j++)
+            sum += g[j] * in[j][i];
+        out[i] = sum;
     }
 }
 
@@ -71,8 +70,8 @@ PK_SIMD void FN(pk_mix_)(const SAMPLE *const *inputs, size_t nvoices, SAMPLE *ou
     const size_t n = frames * channels;
     /* Work through `out` a chunk at a time so that it stays in L1 while every voice is added. */
     const size_t chunk = channels >= PK_MIX_CHUNK ? 1 : PK_MIX_CHUNK / channels;
-    /* Voices in groups of four where each has one gain for all its channels. */
-    const size_t group = (gains == NULL || ngains == 1) ? 4 : 1;
+    /* Voices in groups of eight or four where each has one gain for all its channels. */
+    const int grouped = gains == NULL || ngains == 1;
     /* The voice that is `out` itself, if any, goes in the first group: read before anything
      * overwrites it. */
     size_t first = 0;
@@ -88,16 +87,20 @@ PK_SIMD void FN(pk_mix_)(const SAMPLE *const *inputs, size_t nvoices, SAMPLE *ou
         const size_t nf = frames - f0 < chunk ? frames - f0 : chunk;
         const size_t offset = f0 * channels;
         size_t k = 0;
-        for (; group == 4 && k + 4 <= nvoices; k += 4) {
-            const SAMPLE *in[4];
-            SAMPLE g[4];
-            for (size_t j = 0; j < 4; j++) {
+        while (grouped && nvoices - k >= 4) {
+            const size_t count = nvoices - k >= 8 ? 8 : 4;
+            const SAMPLE *in[8];
+            SAMPLE g[8];
+            for (size_t j = 0; j < count; j++) {
                 const size_t v = k + j == 0 ? first : k + j == first ? 0 : k + j;
                 in[j] = inputs[v] + offset;
                 g[j] = gains ? (SAMPLE)gains[v] : 1;
             }
-            FN(scale4_)(in[0], in[1], in[2], in[3], out + offset, nf * channels, g,
-                        accumulate || k > 0);
+            if (count == 8)
+                FN(scale_group_)(in, 8, out + offset, nf * channels, g, accumulate || k > 0);
+            else
+                FN(scale_group_)(in, 4, out + offset, nf * channels, g, accumulate || k > 0);
+            k += count;
         }
         for (; k < nvoices; k++) {
             const size_t v = k == 0 ? first : k == first ? 0 : k;
