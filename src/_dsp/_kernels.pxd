@@ -1,4 +1,4 @@
-# Declarations of the C kernels in kernels.h, for the Cython entry points that call them.
+# Declarations of the C kernels in src/kernels/kernels.h, for the Cython entry points.
 from libc.stdint cimport int16_t, int32_t, uint64_t
 
 cdef extern from "kernels.h" nogil:
