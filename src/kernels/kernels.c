@@ -59,14 +59,10 @@ static inline int all_equal(const double *values, size_t n)
 #define SAMPLE float
 #define SFX f
 #include "kernels_float.h"
-#undef SAMPLE
-#undef SFX
 
 #define SAMPLE double
 #define SFX d
 #include "kernels_float.h"
-#undef SAMPLE
-#undef SFX
 
 /* ---- meters ---- */
 
@@ -105,12 +101,6 @@ static inline double double_of_key(uint64_t key)
 #define KEY_VALUE(k) ((double)float_of_key(k))
 #define FULL_SCALE 1.0
 #include "kernels_meter.h"
-#undef SAMPLE
-#undef SFX
-#undef KEY_T
-#undef KEY
-#undef KEY_VALUE
-#undef FULL_SCALE
 
 #define SAMPLE double
 #define SFX d
@@ -119,12 +109,6 @@ static inline double double_of_key(uint64_t key)
 #define KEY_VALUE(k) double_of_key(k)
 #define FULL_SCALE 1.0
 #include "kernels_meter.h"
-#undef SAMPLE
-#undef SFX
-#undef KEY_T
-#undef KEY
-#undef KEY_VALUE
-#undef FULL_SCALE
 
 #define SAMPLE int16_t
 #define SFX i16
@@ -133,12 +117,6 @@ static inline double double_of_key(uint64_t key)
 #define KEY_VALUE(k) ((double)(k))
 #define FULL_SCALE 32768.0
 #include "kernels_meter.h"
-#undef SAMPLE
-#undef SFX
-#undef KEY_T
-#undef KEY
-#undef KEY_VALUE
-#undef FULL_SCALE
 
 #define SAMPLE int32_t
 #define SFX i32
@@ -147,12 +125,6 @@ static inline double double_of_key(uint64_t key)
 #define KEY_VALUE(k) ((double)(k))
 #define FULL_SCALE 2147483648.0
 #include "kernels_meter.h"
-#undef SAMPLE
-#undef SFX
-#undef KEY_T
-#undef KEY
-#undef KEY_VALUE
-#undef FULL_SCALE
 
 /* ---- sample-format conversion ---- */
 

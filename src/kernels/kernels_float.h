@@ -154,3 +154,6 @@ PK_SIMD void FN(pk_pan_)(const SAMPLE *x, SAMPLE *out, size_t frames, double lef
 }
 
 #undef FN
+/* The parameters end here, so that the next inclusion defines them afresh. */
+#undef SAMPLE
+#undef SFX

@@ -108,3 +108,10 @@ PK_SIMD void FN(pk_meter_)(const SAMPLE *x, size_t frames, size_t channels, doub
 }
 
 #undef FN
+/* The parameters end here, so that the next inclusion defines them afresh. */
+#undef SAMPLE
+#undef SFX
+#undef KEY_T
+#undef KEY
+#undef KEY_VALUE
+#undef FULL_SCALE
