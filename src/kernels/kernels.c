@@ -3,41 +3,7 @@
 #include <string.h>
 
 #include "kernels.h"
-
-/* SIMD without -march=native: on x86-64 Linux (glibc's ifunc), each PK_SIMD function is compiled
- * for AVX-512, AVX2 and the baseline, and the loader picks one for the CPU it runs on. A build
- * with -DPKAUDIO_NATIVE=ON compiles for the build machine instead and needs no clones. */
-#if !defined(PKAUDIO_NATIVE) && defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define PK_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef PK_SIMD
-#define PK_SIMD
-#endif
-
-/* Before a loop whose iterations are independent even when `out` is the input itself (the
- * kernels allow exact aliasing): vectorise it without a run-time overlap check, which would
- * otherwise send in-place calls down the scalar path. */
-#if defined(__clang__)
-#define PK_IVDEP _Pragma("clang loop vectorize(assume_safety)")
-#elif defined(__GNUC__)
-#define PK_IVDEP _Pragma("GCC ivdep")
-#elif defined(_MSC_VER)
-#define PK_IVDEP __pragma(loop(ivdep))
-#else
-#define PK_IVDEP
-#endif
-
-/* Helpers of PK_SIMD functions must be inlined into each clone to be compiled for its target. */
-#if defined(__GNUC__)
-#define PK_INLINE static inline __attribute__((always_inline))
-#else
-#define PK_INLINE static inline
-#endif
-
-#define PK_CAT_(a, b) a##b
-#define PK_CAT(a, b) PK_CAT_(a, b)
+#include "simd.h"
 
 /* Samples of `out` per mixing pass: small enough to stay in L1 while every voice is added. */
 #define PK_MIX_CHUNK 1024

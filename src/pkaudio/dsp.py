@@ -12,8 +12,10 @@ fewer than 2048 samples keep it: taking it back would cost more than the work.
 from ._dsp.format import convert, copy, deinterleave, interleave
 from ._dsp.level import gain, mix, pan, ramp
 from ._dsp.meter import meter, peak, rms
+from ._dsp.resample import Resampler, resample
 
 __all__ = [
+    "Resampler",
     "convert",
     "copy",
     "deinterleave",
@@ -24,5 +26,6 @@ __all__ = [
     "pan",
     "peak",
     "ramp",
+    "resample",
     "rms",
 ]

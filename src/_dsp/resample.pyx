@@ -1,0 +1,311 @@
+# cython: language_level=3
+"""Band-limited sample-rate conversion: one-shot, streaming and variable-ratio; public as
+pkaudio.dsp."""
+cimport numpy as cnp
+from libc.math cimport isfinite
+from libc.stdint cimport uint64_t
+
+from _arrays cimport Audio, FLOATS, NOGIL_MIN_SAMPLES, audio_arg, describe, format_names
+from _kernels cimport PK_F32, PK_F64, pk_format
+from _resample cimport *
+
+import numbers
+
+import numpy
+
+from pkaudio import _design
+
+cnp.import_array()
+
+# Input frames the history holds besides one window: how much one pass of the core takes in.
+cdef enum:
+    HISTORY_BLOCK = 8192
+# Input frames per call of the core (pk_rs_pending's limit is 2^28).
+cdef enum:
+    CALL_FRAMES = 1 << 26
+
+
+cdef double rate_arg(object value, str name) except -1.0:
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"Resampler {name}: expected a number, got {describe(value)}")
+    cdef double v = float(value)
+    if not (isfinite(v) and v > 0):
+        raise ValueError(f"Resampler {name}: expected a positive, finite rate, got {v}")
+    return v
+
+
+cdef object ratio_check(double ratio):
+    if not _design.MIN_RATIO <= ratio <= _design.MAX_RATIO:
+        raise ValueError(f"Resampler: the ratio out/in must be within 1/256 .. 256, "
+                         f"got {ratio:g}")
+
+
+cdef class Resampler:
+    """Sample-rate converter for a stream of audio, fed in chunks of any size.
+
+    The concatenation of what `process` returns for the chunks of a stream, the last one
+    passed with ``last=True``, equals ``resample()`` of the whole stream, frame for frame.
+
+    Parameters
+    ----------
+    in_rate, out_rate : float
+        Sample rates in frames per second, any positive values (not only integers): their
+        ratio is kept exactly as a fraction, so the output never drifts.
+    channels : int
+        Channels of the audio. Chunks are ``(frames, channels)`` arrays, or ``(frames,)``
+        when mono (the output then is 1-D too).
+    quality : {"quick", "low", "medium", "high", "very_high"}
+        Filter quality, as documented for ``pkaudio.dsp.resample``.
+    dtype : {"float32", "float64"}
+        Sample type of the chunks and of the output.
+
+    Notes
+    -----
+    Output frame k is the input at time ``k * in_rate / out_rate``: the filter's delay is
+    compensated. A stream of n input frames gives ``floor(n * out_rate / in_rate + 1/2)``
+    output frames. Outputs need `delay` input frames past their time before they are
+    returned, so `process` returns fewer frames than the ratio suggests until ``last=True``
+    drains the tail.
+
+    One Resampler may be used from any thread, but by one thread at a time.
+    """
+    cdef pk_resampler state
+    cdef readonly str quality
+    cdef object spec   # the _design.Quality
+    cdef readonly double in_rate, out_rate
+    cdef readonly str dtype
+    cdef pk_format format
+    cdef double scale
+    cdef bint finished, busy
+    cdef object table, history, row   # the arrays whose memory the state points into
+    cdef object __weakref__
+
+    def __init__(self, in_rate, out_rate, Py_ssize_t channels=1, *, str quality="high",
+                 dtype="float32"):
+        self.in_rate = rate_arg(in_rate, "in_rate")
+        self.out_rate = rate_arg(out_rate, "out_rate")
+        ratio_check(self.out_rate / self.in_rate)
+        if channels < 1:
+            raise ValueError(f"Resampler channels: expected at least 1, got {channels}")
+        if quality not in _design.QUALITIES:
+            raise ValueError(f"Resampler quality: expected one of "
+                             f"{', '.join(map(repr, _design.QUALITIES))}, got {quality!r}")
+        self.quality = quality
+        self.spec = _design.QUALITIES[quality]
+        try:
+            dt = numpy.dtype(dtype).name
+        except TypeError:
+            dt = None
+        if dt not in ("float32", "float64"):
+            raise TypeError(f"Resampler dtype: expected float32 or float64, got {dtype!r}")
+        self.dtype = dt
+        self.format = PK_F32 if dt == "float32" else PK_F64
+
+        q = self.spec
+        compute = "float64" if q.wide or dt == "float64" else "float32"
+        self.state.wide = compute == "float64"
+        self.scale = min(1.0, self.out_rate / self.in_rate)
+        self.state.taps = _design.kernel_taps(q, self.scale)
+        step = _design.step_fraction(self.in_rate, self.out_rate)
+        self.set_step(step.numerator, step.denominator)
+        if q.cubic:
+            self.state.kind = PK_RS_CUBIC
+        elif _design.exact_fits(q, self.scale, step.denominator, 8 if self.state.wide else 4):
+            self.use_table(_design.exact_table(q, self.scale, step.denominator, compute),
+                           PK_RS_TABLE, step.denominator)
+        else:
+            self.use_poly_table()
+        self.state.channels = channels
+        self.state.capacity = self.state.taps + HISTORY_BLOCK
+        self.history = cnp.PyArray_ZEROS(2, [channels, self.state.capacity],
+                                         cnp.NPY_FLOAT64 if self.state.wide else cnp.NPY_FLOAT32,
+                                         0)
+        self.state.history = cnp.PyArray_DATA(self.history)
+        pk_rs_reset(&self.state)
+
+    cdef set_step(self, uint64_t numerator, uint64_t den):
+        self.state.den = den
+        self.state.step_int = numerator // den
+        self.state.step_frac = numerator % den
+
+    cdef use_table(self, cnp.ndarray table, pk_rs_kind kind, Py_ssize_t phases):
+        self.table = table
+        self.state.table = cnp.PyArray_DATA(table)
+        self.state.kind = kind
+        self.state.phases = phases
+
+    cdef use_poly_table(self):
+        compute = "float64" if self.state.wide else "float32"
+        self.use_table(_design.poly_table(self.spec, self.scale, compute), PK_RS_POLY,
+                       self.spec.poly_phases)
+        self.row = cnp.PyArray_EMPTY(1, [self.state.taps], cnp.NPY_FLOAT64 if self.state.wide
+                                     else cnp.NPY_FLOAT32, 0)
+        self.state.row = cnp.PyArray_DATA(self.row)
+
+    @property
+    def channels(self):
+        """Channels of the audio."""
+        return self.state.channels
+
+    @property
+    def delay(self):
+        """Input frames an output waits for past its own time (the filter's half length)."""
+        return self.state.taps // 2
+
+    @property
+    def ratio(self):
+        """The conversion ratio out/in, output frames per input frame.
+
+        Setting it (varispeed, clock-drift correction) changes the step from the next output
+        frame on: the waveform stays continuous, and from then on the output length follows the
+        integral of the ratio. A set ratio is kept to 2^-32 frame per output frame (a drift
+        below 0.01 frame an hour at 48 kHz). The anti-aliasing cutoff stays where the rates given at
+        construction put it: for playback faster than that ratio, construct with the fastest
+        ratio you will use.
+        """
+        return self.state.den / <double>(self.state.step_int * self.state.den +
+                                         self.state.step_frac)
+
+    @ratio.setter
+    def ratio(self, value):
+        cdef double r = rate_arg(value, "ratio")
+        ratio_check(r)
+        self.enter()
+        try:
+            if self.state.kind == PK_RS_TABLE:
+                self.use_poly_table()
+            # Re-express the time within the frame and the step in units of 2^-32 frame.
+            self.state.frac = (self.state.frac << 32) // self.state.den
+            self.set_step(<uint64_t>(_design.VARIABLE_DEN / r + 0.5), _design.VARIABLE_DEN)
+        finally:
+            self.busy = False
+
+    cdef int enter(self) except -1:
+        if self.busy:
+            raise RuntimeError("Resampler: in use by another thread; use one Resampler per "
+                               "thread")
+        self.busy = True
+        return 0
+
+    def reset(self):
+        """Forget the stream: the next chunk starts a new one (the ratio is kept)."""
+        self.enter()
+        pk_rs_reset(&self.state)
+        self.finished = False
+        self.busy = False
+
+    def process(self, x, *, bint last=False):
+        """Resample the next chunk of the stream.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            ``(frames, channels)`` of the Resampler's dtype, or ``(frames,)`` when mono; may be
+            empty.
+        last : bool
+            This is the end of the stream: also return the tail still held in the filter. After
+            it, `reset` starts a new stream.
+
+        Returns
+        -------
+        numpy.ndarray
+            The output frames ready: ``(frames, channels)``, or ``(frames,)`` for 1-D input.
+        """
+        cdef Audio a
+        audio_arg(x, "Resampler.process", "x", FLOATS, &a)
+        if a.format != self.format:
+            raise TypeError(f"Resampler.process() x: expected dtype {self.dtype}, the "
+                            f"Resampler's, got {describe(x)}")
+        if a.channels != self.state.channels or (cnp.PyArray_NDIM(x) == 1
+                                                 and self.state.channels != 1):
+            raise ValueError(f"Resampler.process() x: expected shape (frames, "
+                             f"{self.state.channels}), got {describe(x)}")
+        if self.finished:
+            raise RuntimeError("Resampler.process(): the stream ended with last=True; call "
+                               "reset() to start another")
+        self.enter()
+        try:
+            if a.frames > CALL_FRAMES:
+                return self.process_pieces(x, last)
+            return self.process_audio(&a, cnp.PyArray_NDIM(x), last)
+        finally:
+            self.busy = False
+
+    cdef object process_audio(self, Audio *a, int nd, bint last):
+        cdef cnp.npy_intp dims[2]
+        cdef Py_ssize_t n = pk_rs_pending(&self.state, a.frames, last)
+        dims[0] = n
+        dims[1] = self.state.channels
+        out = cnp.PyArray_EMPTY(nd, dims, cnp.NPY_FLOAT32 if self.format == PK_F32
+                                else cnp.NPY_FLOAT64, 0)
+        cdef char *dst = cnp.PyArray_BYTES(out)
+        if (a.frames + n) * self.state.channels >= NOGIL_MIN_SAMPLES:
+            with nogil:
+                process_kernel(&self.state, a, dst, last)
+        else:
+            process_kernel(&self.state, a, dst, last)
+        self.finished = last
+        return out
+
+    cdef object process_pieces(self, x, bint last):
+        cdef Audio a
+        cdef Py_ssize_t start, frames = len(x)
+        pieces = []
+        for start in range(0, frames, CALL_FRAMES):
+            piece = x[start:start + CALL_FRAMES]
+            audio_arg(piece, "Resampler.process", "x", FLOATS, &a)
+            pieces.append(self.process_audio(&a, cnp.PyArray_NDIM(x),
+                                             last and start + CALL_FRAMES >= frames))
+        return numpy.concatenate(pieces)
+
+    def __repr__(self):
+        return (f"Resampler({self.in_rate:g}, {self.out_rate:g}, {self.state.channels}, "
+                f"quality={self.quality!r}, dtype={self.dtype!r})")
+
+
+cdef inline void process_kernel(pk_resampler *r, Audio *a, char *out, bint last) noexcept nogil:
+    if a.format == PK_F32:
+        pk_rs_process_f(r, <float *>a.data, a.frames, <float *>out, last)
+    else:
+        pk_rs_process_d(r, <double *>a.data, a.frames, <double *>out, last)
+
+
+def resample(x, in_rate, out_rate, *, str quality="high"):
+    """Convert audio from one sample rate to another.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 or float64 audio, ``(frames,)`` (mono) or ``(frames, channels)``.
+    in_rate, out_rate : float
+        Sample rates, any positive values; their ratio is kept exactly.
+    quality : {"quick", "low", "medium", "high", "very_high"}
+        ``"quick"`` is 4-point cubic interpolation (cheap, no anti-aliasing: for many voices
+        at once). The others are windowed-sinc filters whose stopband starts at the lower
+        Nyquist frequency (nothing aliases into the output's band). At ratio 1: taps, where
+        the passband (flat within 0.01 dB) ends as a fraction of the lower Nyquist frequency,
+        and the stopband level from that frequency on:
+
+        ==========  =====  ========  ========  ==============================
+        quality     taps   passband  stopband  precision
+        ==========  =====  ========  ========  ==============================
+        low         32     0.68      -80 dB    of the audio
+        medium      96     0.856     -112 dB   of the audio
+        high        176    0.910     -132 dB   of the audio
+        very_high   352    0.947     -162 dB   double, for float32 audio too
+        ==========  =====  ========  ========  ==============================
+
+        Latency (`Resampler.delay`) is half the taps in input frames; downsampling by r
+        stretches the filter to taps / r input frames.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``floor(frames * out_rate / in_rate + 1/2)`` frames, same dtype and channels; output
+        frame k is the input at time ``k / out_rate``.
+    """
+    cdef Audio a
+    audio_arg(x, "resample", "x", FLOATS, &a)
+    resampler = Resampler(in_rate, out_rate, a.channels, quality=quality,
+                          dtype="float32" if a.format == PK_F32 else "float64")
+    return resampler.process(x, last=True)

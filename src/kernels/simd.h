@@ -1,0 +1,48 @@
+/* Compiler helpers shared by the kernel sources (internal; not part of the kernels' API). */
+#ifndef PKAUDIO_SIMD_H
+#define PKAUDIO_SIMD_H
+
+/* SIMD without -march=native: on x86-64 Linux with GCC (glibc's ifunc), each PK_SIMD function is
+ * compiled for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 with FMA) and the baseline, and the loader
+ * picks one for the CPU it runs on. A build with -DPKAUDIO_NATIVE=ON compiles for the build
+ * machine instead and needs no clones. */
+#if !defined(PKAUDIO_NATIVE) && defined(__x86_64__) && defined(__GLIBC__) && \
+    defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#define PK_SIMD __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+#ifndef PK_SIMD
+#define PK_SIMD
+#endif
+
+/* Before a loop whose iterations are independent even when `out` is the input itself (the
+ * kernels allow exact aliasing): vectorise it without a run-time overlap check, which would
+ * otherwise send in-place calls down the scalar path. */
+#if defined(__clang__)
+#define PK_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define PK_IVDEP _Pragma("GCC ivdep")
+#elif defined(_MSC_VER)
+#define PK_IVDEP __pragma(loop(ivdep))
+#else
+#define PK_IVDEP
+#endif
+
+/* Helpers of PK_SIMD functions must be inlined into each clone to be compiled for its target. */
+#if defined(__GNUC__)
+#define PK_INLINE static inline __attribute__((always_inline))
+#else
+#define PK_INLINE static inline
+#endif
+
+/* GCC's and Clang's vector types: loops written with them compile to the same SIMD code at
+ * every optimisation level and target, where auto-vectorisation is a heuristic's choice. */
+#if defined(__GNUC__)
+#define PK_VECTORS 1
+#else
+#define PK_VECTORS 0
+#endif
+
+#define PK_CAT_(a, b) a##b
+#define PK_CAT(a, b) PK_CAT_(a, b)
+
+#endif
