@@ -67,6 +67,32 @@ PK_INLINE void FN(dot2_)(const COMPUTE *restrict c, const COMPUTE *restrict x0,
     *y0 = (IO)FN(sum_)(a0, b0);
     *y1 = (IO)FN(sum_)(a1, b1);
 }
+
+/* PK_RS_POLY for one channel, or two: each coefficient is evaluated from the cubic in
+ * registers as the sums take it, instead of through a row in memory. */
+PK_INLINE void FN(poly_dot_)(const COMPUTE *restrict c0, ptrdiff_t n, COMPUTE w,
+                             const COMPUTE *restrict x0, const COMPUTE *restrict x1, int two,
+                             IO *y0, IO *y1)
+{
+    const COMPUTE *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+    const FN(vec_) wv = (FN(vec_)){0} + w;
+    FN(vec_) a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0};
+    for (ptrdiff_t j = 0; j < n; j += 2 * VL) {
+        const FN(vec_) ca = FN(load_)(c0 + j) + wv * (FN(load_)(c1 + j) + wv * (
+                            FN(load_)(c2 + j) + wv * FN(load_)(c3 + j)));
+        const FN(vec_) cb = FN(load_)(c0 + j + VL) + wv * (FN(load_)(c1 + j + VL) + wv * (
+                            FN(load_)(c2 + j + VL) + wv * FN(load_)(c3 + j + VL)));
+        a0 += ca * FN(load_)(x0 + j);
+        b0 += cb * FN(load_)(x0 + j + VL);
+        if (two) {
+            a1 += ca * FN(load_)(x1 + j);
+            b1 += cb * FN(load_)(x1 + j + VL);
+        }
+    }
+    *y0 = (IO)FN(sum_)(a0, b0);
+    if (two)
+        *y1 = (IO)FN(sum_)(a1, b1);
+}
 #undef VL
 
 #else /* compilers without vector extensions: independent lanes the optimiser may vectorise */
@@ -88,20 +114,43 @@ PK_INLINE void FN(dot2_)(const COMPUTE *restrict c, const COMPUTE *restrict x0,
     *y0 = (IO)FN(dot1_)(c, x0, n);
     *y1 = (IO)FN(dot1_)(c, x1, n);
 }
+
+PK_INLINE void FN(poly_dot_)(const COMPUTE *restrict c0, ptrdiff_t n, COMPUTE w,
+                             const COMPUTE *restrict x0, const COMPUTE *restrict x1, int two,
+                             IO *y0, IO *y1)
+{
+    const COMPUTE *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+    COMPUTE s0 = 0, s1 = 0;
+    for (ptrdiff_t j = 0; j < n; j++) {
+        const COMPUTE c = c0[j] + w * (c1[j] + w * (c2[j] + w * c3[j]));
+        s0 += c * x0[j];
+        s1 += c * x1[j];
+    }
+    *y0 = (IO)s0;
+    if (two)
+        *y1 = (IO)s1;
+}
 #endif
+
+/* PK_RS_POLY: the interval's four coefficient rows (cubic in w) for an output at frac/den
+ * past a frame, and w, the position within the interval. */
+PK_INLINE const COMPUTE *FN(interval_)(const pk_resampler *r, uint64_t frac, COMPUTE *w)
+{
+    const uint64_t scaled = frac * (uint64_t)r->phases;
+    const ptrdiff_t i = (ptrdiff_t)(scaled / r->den);
+    *w = (COMPUTE)((double)(scaled % r->den) / (double)r->den);
+    return (const COMPUTE *)r->table + i * 4 * r->taps;
+}
 
 /* The coefficients for an output at frac/den past a frame. */
 PK_INLINE const COMPUTE *FN(row_)(const pk_resampler *r, uint64_t frac)
 {
-    const COMPUTE *table = (const COMPUTE *)r->table;
     const ptrdiff_t taps = r->taps;
     if (r->kind == PK_RS_TABLE)
-        return table + (ptrdiff_t)frac * taps;
-    /* PK_RS_POLY: interval i, and the position w within it, from frac * phases / den. */
-    const uint64_t scaled = frac * (uint64_t)r->phases;
-    const ptrdiff_t i = (ptrdiff_t)(scaled / r->den);
-    const COMPUTE w = (COMPUTE)((double)(scaled % r->den) / (double)r->den);
-    const COMPUTE *c0 = table + i * 4 * taps, *c1 = c0 + taps, *c2 = c1 + taps, *c3 = c2 + taps;
+        return (const COMPUTE *)r->table + (ptrdiff_t)frac * taps;
+    COMPUTE w;
+    const COMPUTE *c0 = FN(interval_)(r, frac, &w), *c1 = c0 + taps, *c2 = c1 + taps,
+                  *c3 = c2 + taps;
     COMPUTE *row = (COMPUTE *)r->row;
     for (ptrdiff_t j = 0; j < taps; j++)
         row[j] = c0[j] + w * (c1[j] + w * (c2[j] + w * c3[j]));
@@ -133,6 +182,13 @@ PK_INLINE ptrdiff_t FN(run_)(pk_resampler *r, IO *out, ptrdiff_t limit)
                 const COMPUTE *xc = x + c * capacity;
                 o[c] = (IO)(c0 * xc[0] + c1 * xc[1] + c2 * xc[2] + c3 * xc[3]);
             }
+        } else if (r->kind == PK_RS_POLY && channels <= 2) {
+            COMPUTE w;
+            const COMPUTE *c0 = FN(interval_)(r, frac, &w);
+            if (channels == 2)
+                FN(poly_dot_)(c0, taps, w, x, x + capacity, 1, &o[0], &o[1]);
+            else
+                FN(poly_dot_)(c0, taps, w, x, x, 0, &o[0], &o[0]);
         } else {
             const COMPUTE *coefs = FN(row_)(r, frac);
             ptrdiff_t c = 0;

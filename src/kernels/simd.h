@@ -36,10 +36,12 @@
 
 /* GCC's and Clang's vector types: loops written with them compile to the same SIMD code at
  * every optimisation level and target, where auto-vectorisation is a heuristic's choice. */
+#ifndef PK_VECTORS /* -DPK_VECTORS=0 builds the plain-C fallback, as MSVC does */
 #if defined(__GNUC__)
 #define PK_VECTORS 1
 #else
 #define PK_VECTORS 0
+#endif
 #endif
 
 #define PK_CAT_(a, b) a##b

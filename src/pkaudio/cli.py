@@ -9,16 +9,30 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pkaudio", description="pkaudio: low-latency audio.")
     commands = parser.add_subparsers(dest="command", required=True)
-    bench = commands.add_parser("bench", help="benchmark the DSP kernels against numpy")
+    bench = commands.add_parser("bench", help="benchmark pkaudio against its peers")
+    bench.add_argument("suite", nargs="?", choices=["kernels", "resample"], default="kernels",
+                       help="kernels: the DSP kernels against numpy (default); resample: the "
+                            "resampler against soxr and samplerate (pip install "
+                            "'pkaudio[bench]')")
     bench.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     bench.add_argument("--output", type=Path, default=Path("pkaudio-bench.md"),
                        help="where to write the report (default: %(default)s)")
+    bench.add_argument("--plot", type=Path, default=None,
+                       help="resample suite: also draw the frequency response to this PNG")
     args = parser.parse_args(argv)
 
     if args.command == "bench":
-        from .benchmarks import kernels
+        if args.suite == "kernels":
+            from .benchmarks import kernels
 
-        report = kernels.run(quick=args.quick)
+            report = kernels.run(quick=args.quick)
+        else:
+            from .benchmarks import resample
+
+            try:
+                report = resample.run(quick=args.quick, plot_path=args.plot)
+            except ImportError as e:
+                parser.exit(2, f"pkaudio bench resample: {e}\n")
         print(report)
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(report)

@@ -72,8 +72,9 @@ def compare(case: Case, rounds: int, batch_seconds: float) -> Result:
     return Result(case, statistics.median(ours), statistics.median(peer))
 
 
-def work_rate(fn: Callable[[], object], threads: int, seconds: float) -> float:
-    """Calls per second of fn, run by `threads` threads at once for about `seconds`."""
+def work_rate(fn: Callable[[int], object], threads: int, seconds: float) -> float:
+    """Calls per second of fn, run by `threads` threads at once for about `seconds`; thread i
+    calls fn(i), so each can work on its own data."""
     counts = [0] * threads
     stop = threading.Event()
     barrier = threading.Barrier(threads + 1)
@@ -81,7 +82,7 @@ def work_rate(fn: Callable[[], object], threads: int, seconds: float) -> float:
     def worker(i: int) -> None:
         barrier.wait()
         while not stop.is_set():
-            fn()
+            fn(i)
             counts[i] += 1
 
     workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
@@ -94,6 +95,11 @@ def work_rate(fn: Callable[[], object], threads: int, seconds: float) -> float:
     for w in workers:
         w.join()
     return sum(counts) / (time.perf_counter() - start)
+
+
+def thread_scaling(fn: Callable[[int], object], seconds: float) -> tuple[float, float]:
+    """Calls per second of fn by one thread and by two at once (see work_rate)."""
+    return work_rate(fn, 1, seconds), work_rate(fn, 2, seconds)
 
 
 def format_seconds(seconds: float) -> str:

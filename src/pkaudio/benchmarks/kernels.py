@@ -1,15 +1,13 @@
 """The DSP kernels against the fastest numpy idiom for the same job (stereo float32)."""
 from __future__ import annotations
 
-import itertools
 import os
 import platform
-import threading
 
 import numpy as np
 
 from .. import __version__, dsp
-from . import Case, compare, table, work_rate
+from . import Case, compare, table, thread_scaling
 
 
 def cases(frames_large: int = 1 << 20) -> list[Case]:
@@ -84,23 +82,15 @@ def cases(frames_large: int = 1 << 20) -> list[Case]:
     ]
 
 
-def thread_scaling(seconds: float) -> str:
+def scaling_report(seconds: float) -> str:
     """Work done by 1 and 2 threads running a compute-bound kernel: dithered float32 -> int16
     conversion (a hash per sample) of 65536 stereo frames, each thread on its own block."""
     frames = 65536
     blocks = [np.random.default_rng(i).uniform(-1, 1, (frames, 2)).astype(np.float32)
               for i in range(2)]
     outs = [np.empty((frames, 2), np.int16) for _ in range(2)]
-    claimed = itertools.count()
-    local = threading.local()
-
-    def convert_own_block() -> None:
-        if not hasattr(local, "index"):
-            local.index = next(claimed) % 2
-        dsp.convert(blocks[local.index], np.int16, out=outs[local.index], dither=True)
-
-    one = work_rate(convert_own_block, 1, seconds)
-    two = work_rate(convert_own_block, 2, seconds)
+    one, two = thread_scaling(
+        lambda i: dsp.convert(blocks[i], np.int16, out=outs[i], dither=True), seconds)
     return (f"Thread scaling, dithered float32 -> int16 of {frames} stereo frames per call: "
             f"1 thread {one:,.0f} calls/s, 2 threads {two:,.0f} calls/s: {two / one:.2f}x the "
             f"work (cores: {os.cpu_count()})")
@@ -116,7 +106,7 @@ def run(quick: bool = False) -> str:
         f"numpy {np.__version__}; medians of {rounds} interleaved rounds; "
         f"ratio = peer time / pkaudio time.\n"
     )
-    return f"{header}\n{table(results)}\n\n{thread_scaling(scaling_seconds)}\n"
+    return f"{header}\n{table(results)}\n\n{scaling_report(scaling_seconds)}\n"
 
 
-__all__ = ["cases", "run", "thread_scaling"]
+__all__ = ["cases", "run", "scaling_report"]
