@@ -219,21 +219,35 @@ def test_ratio_change_is_continuous():
     y = np.concatenate(pieces)
     times = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
     reference = 0.5 * np.sin(2 * np.pi * freq * times / rate)
-    assert snr_db(y[200:], reference[200:]) > 110
+    assert snr_db(y[200:], reference[200:]) > 150  # a time jump of 1e-6 frame would fail
+
+
+def test_ratio_with_small_denominator_keeps_time():
+    """A ratio of 0.7 steps 10/7 frames: the time reached before the change must not be
+    rounded to sevenths of a frame."""
+    x = tone(20000, 300.0, 48000, dtype=np.float64)
+    r = Resampler(48000, 48000, dtype="float64")
+    r.ratio = 1 / 1.0000123
+    first = r.process(x[:5000])
+    times = np.arange(len(first)) * 1.0000123
+    r.ratio = 0.7
+    second = r.process(x[5000:])
+    times = np.concatenate([times, times[-1] + 1.0000123 + np.arange(len(second)) / 0.7])
+    reference = 0.5 * np.sin(2 * np.pi * 300.0 * times / 48000)
+    assert snr_db(np.concatenate([first, second])[500:], reference[500:]) > 150
 
 
 def test_ratio_sets_length():
     r = Resampler(1, 1)
     r.ratio = 1.5
-    assert r.ratio == pytest.approx(1.5, rel=1e-9)
+    assert r.ratio == 1.5
     y = r.process(np.zeros(100000, np.float32), last=True)
-    assert abs(len(y) - 150000) <= 1
+    assert len(y) == 150000
 
 
 def test_ratio_from_table_mode_keeps_time(rng):
     """Switching a fixed-ratio stream to variable mode at the same ratio leaves the output on
-    the same times: only the coefficient interpolation differs, and the set ratio's 2^-32 frame
-    resolution, whose drift grows with the frames since."""
+    the same times, exactly: only the coefficient interpolation differs."""
     x = rng.uniform(-1, 1, 20000)
     fixed = resample(x, 44100, 48000, quality="high")
     r = Resampler(44100, 48000, dtype="float64")
@@ -242,8 +256,7 @@ def test_ratio_from_table_mode_keeps_time(rng):
     rest = r.process(x[7000:], last=True)
     assert len(first) + len(rest) == len(fixed)
     np.testing.assert_array_equal(first, fixed[:len(first)])
-    np.testing.assert_allclose(rest[:1000], fixed[len(first):][:1000], atol=1e-6)
-    np.testing.assert_allclose(rest, fixed[len(first):], atol=1e-5)
+    np.testing.assert_allclose(rest, fixed[len(first):], atol=1e-7)
 
 
 # ---- bad input ----

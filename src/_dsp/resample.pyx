@@ -158,8 +158,10 @@ cdef class Resampler:
 
         Setting it (varispeed, clock-drift correction) changes the step from the next output
         frame on: the waveform stays continuous, and from then on the output length follows the
-        integral of the ratio. A set ratio is kept to 2^-32 frame per output frame (a drift
-        below 0.01 frame an hour at 48 kHz). The anti-aliasing cutoff stays where the rates given at
+        integral of the ratio. A ratio is read as the rates are, as the closest fraction to the
+        float given whose denominator is at most a million (so ``44100 / 48000`` is exactly
+        147/160), and played through interpolated filter rows, which make any ratio cost the
+        same. The anti-aliasing cutoff stays where the rates given at
         construction put it: for playback faster than that ratio, construct with the fastest
         ratio you will use.
         """
@@ -171,12 +173,16 @@ cdef class Resampler:
         cdef double r = rate_arg(value, "ratio")
         ratio_check(r)
         self.enter()
+        step = _design.step_fraction(1.0, r)
+        # The same step over a denominator near 2^32, so that the time within the frame keeps
+        # its precision when re-expressed in it (small denominators would round it).
+        scale = _design.MAX_DEN // step.denominator
+        cdef uint64_t den = step.denominator * scale
         try:
             if self.state.kind == PK_RS_TABLE:
                 self.use_poly_table()
-            # Re-express the time within the frame and the step in units of 2^-32 frame.
-            self.state.frac = (self.state.frac << 32) // self.state.den
-            self.set_step(<uint64_t>(_design.VARIABLE_DEN / r + 0.5), _design.VARIABLE_DEN)
+            self.state.frac = int(self.state.frac) * den // int(self.state.den)
+            self.set_step(step.numerator * scale, den)
         finally:
             self.busy = False
 

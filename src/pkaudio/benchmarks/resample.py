@@ -7,6 +7,10 @@ rounds. Quality, for every quality of each library, measured with the same probe
   (least squares, so a library's delay and gain do not count) against the residual.
 - Alias: a full-scale 23 kHz tone, 48k -> 44.1k, is all above the output's Nyquist frequency:
   the output's RMS relative to full scale is what aliased.
+- Noise: 200 sinusoids of random frequency (20 Hz .. 19 kHz) and phase; SNR against the same
+  sum evaluated at the output's times (only for libraries that compensate their delay).
+- Sweep: an exponential sweep 20 Hz .. 20 kHz over 2 s, against its formula at the output's
+  times (the same way).
 - Response: fitted output amplitude of tones up to 24 kHz, 48k -> 44.1k (the plot), and the
   deviation at 20 kHz.
 """
@@ -123,28 +127,33 @@ def scaling_report(seconds: float) -> str:
 
 @dataclass
 class Contender:
-    """One library at one quality setting, as a function of (mono x, in_rate, out_rate)."""
+    """One library at one quality setting, as a function of (mono x, in_rate, out_rate);
+    `tier` ranks the setting within its library (0 the cheapest), for the plot's colours."""
 
     name: str
     resample: Callable[[np.ndarray, float, float], np.ndarray]
+    tier: int
     dtype: type = np.float32
+    delay_compensated: bool = True
 
 
 def contenders() -> list[Contender]:
     soxr, samplerate = peers()
     ours = [Contender(f"pkaudio {q}", lambda x, a, b, q=q: dsp.resample(x, a, b, quality=q),
-                      np.float64 if q == "very_high" else np.float32)
-            for q in ("quick", "low", "medium", "high", "very_high")]
+                      tier, np.float64 if q == "very_high" else np.float32)
+            for tier, q in enumerate(("quick", "low", "medium", "high", "very_high"))]
     # The same filters with the time step a changing ratio uses, through interpolated rows.
     variable = [Contender(f"pkaudio {q}, variable ratio",
-                          lambda x, a, b, q=q: varispeed(x, a, b, q)) for q in ("medium", "high")]
+                          lambda x, a, b, q=q: varispeed(x, a, b, q), tier)
+                for tier, q in ((2, "medium"), (3, "high"))]
     theirs = [Contender(f"soxr {q}", lambda x, a, b, q=q: soxr.resample(x, a, b, quality=q),
-                        np.float64 if q == "VHQ" else np.float32)
-              for q in ("QQ", "LQ", "MQ", "HQ", "VHQ")]
+                        tier, np.float64 if q == "VHQ" else np.float32)
+              for tier, q in enumerate(("QQ", "LQ", "MQ", "HQ", "VHQ"))]
     libsamplerate = [
         Contender(f"samplerate {c}",
-                  lambda x, a, b, c=c: samplerate.resample(x, b / a, c).astype(x.dtype))
-        for c in ("linear", "sinc_fastest", "sinc_medium", "sinc_best")
+                  lambda x, a, b, c=c: samplerate.resample(x, b / a, c).astype(x.dtype), tier,
+                  delay_compensated=False)
+        for tier, c in enumerate(("linear", "sinc_fastest", "sinc_medium", "sinc_best"))
     ]
     return ours + variable + theirs + libsamplerate
 
@@ -176,6 +185,34 @@ def db(value: float) -> float:
     return 20 * np.log10(max(value, 1e-30))
 
 
+def multitone(rate: float, frames: int) -> np.ndarray:
+    """200 sinusoids of random frequency and phase, peak about 0.5, at times k / rate."""
+    rng = np.random.default_rng(7)
+    freqs, phases = rng.uniform(20, 19000, 200), rng.uniform(0, 2 * np.pi, 200)
+    t = np.arange(frames)[:, None] / rate
+    return np.sin(2 * np.pi * freqs * t + phases).sum(axis=1) * (0.5 / 40)
+
+
+def sweep(rate: float, frames: int, seconds: float = 2.0) -> np.ndarray:
+    """Exponential sweep 20 Hz -> 20 kHz over `seconds`, amplitude 0.5, at times k / rate."""
+    f0, f1 = 20.0, 20000.0
+    t = np.arange(frames) / rate
+    growth = np.log(f1 / f0) / seconds
+    return 0.5 * np.sin(2 * np.pi * f0 * (np.exp(growth * t) - 1) / growth)
+
+
+def analytic_snr(c: Contender, signal: Callable[[float, int], np.ndarray]) -> float | None:
+    """SNR of c's output against `signal` evaluated at the output's own times."""
+    if not c.delay_compensated:
+        return None
+    frames = 2 * IN_RATE
+    y = c.resample(signal(IN_RATE, frames).astype(c.dtype), IN_RATE, OUT_RATE)
+    reference = signal(OUT_RATE, len(y))
+    skip = len(y) // 10
+    y, reference = y[skip:-skip].astype(np.float64), reference[skip:-skip]
+    return db(np.sqrt(np.sum(reference**2) / np.sum((y - reference) ** 2)))
+
+
 RESPONSE_FREQS = np.concatenate([np.linspace(100, 19000, 30), np.linspace(19200, 24000, 49)])
 
 
@@ -195,32 +232,40 @@ def measure(c: Contender) -> dict:
                                     OUT_RATE), 20000, OUT_RATE)[0])
     return {
         "snr": db(amplitude / np.sqrt(2) / residual),
+        "noise": analytic_snr(c, multitone),
+        "sweep": analytic_snr(c, sweep),
         "alias": db(np.sqrt(np.mean(aliased[skip:-skip].astype(np.float64) ** 2)) * np.sqrt(2)),
         "at_20k": at_20k,
         "response": np.array(response),
     }
 
 
-def quality_table(measured: dict[str, dict]) -> str:
-    lines = ["| resampler | SNR, 1 kHz | 23 kHz alias | response at 20 kHz |",
-             "| --- | ---: | ---: | ---: |"]
-    for name, m in measured.items():
-        lines.append(f"| {name} | {m['snr']:.1f} dB | {m['alias']:.1f} dBFS | "
-                     f"{m['at_20k']:+.4f} dB |")
+def quality_table(measured: dict[str, tuple[Contender, dict]]) -> str:
+    def snr(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1f} dB"
+
+    lines = ["| resampler | SNR, 1 kHz | SNR, noise | SNR, sweep | 23 kHz alias | "
+             "response at 20 kHz |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, (_, m) in measured.items():
+        lines.append(f"| {name} | {snr(m['snr'])} | {snr(m['noise'])} | {snr(m['sweep'])} | "
+                     f"{m['alias']:.1f} dBFS | {m['at_20k']:+.4f} dB |")
     return "\n".join(lines)
 
 
-def plot(measured: dict[str, dict], path: Path) -> None:
+def plot(measured: dict[str, tuple[Contender, dict]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (whole, edge) = plt.subplots(1, 2, figsize=(13, 5))
-    for name, m in measured.items():
-        style = "-" if name.startswith("pkaudio") else "--" if name.startswith("soxr") else ":"
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, 5))
+    for name, (contender, m) in measured.items():
+        style = ("-." if "variable" in name else "-") if name.startswith("pkaudio") else (
+            "--" if name.startswith("soxr") else ":")
         for ax in (whole, edge):
-            ax.plot(RESPONSE_FREQS / 1000, m["response"], style, label=name, linewidth=1.2)
+            ax.plot(RESPONSE_FREQS / 1000, m["response"], style, label=name, linewidth=1.3,
+                    color=colours[contender.tier])
     whole.set(title=f"{IN_RATE} -> {OUT_RATE} Hz: output level of a full-scale tone",
               xlabel="input tone (kHz); past 22.05 kHz the output is alias", ylabel="dB",
               ylim=(-200, 5))
@@ -229,7 +274,7 @@ def plot(measured: dict[str, dict], path: Path) -> None:
     for ax in (whole, edge):
         ax.axvline(OUT_RATE / 2000, color="grey", linewidth=0.5)
         ax.grid(alpha=0.3)
-    whole.legend(fontsize=7, ncol=2)
+    whole.legend(fontsize=7, ncol=2, title="colour: quality tier; line: library", title_fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -241,7 +286,7 @@ def run(quick: bool = False, plot_path: Path | None = None) -> str:
     soxr, samplerate = peers()
     rounds, batch, scaling_seconds = (3, 0.05, 1.0) if quick else (11, 0.2, 4.0)
     results = [compare(case, rounds, batch) for case in speed_cases()]
-    measured = {c.name: measure(c) for c in contenders()}
+    measured = {c.name: (c, measure(c)) for c in contenders()}
     if plot_path is not None:
         plot(measured, plot_path)
     header = (
@@ -253,8 +298,10 @@ def run(quick: bool = False, plot_path: Path | None = None) -> str:
     )
     notes = (
         "Quality, 48k -> 44.1k (float32; very_high and VHQ float64), measured as described in "
-        "pkaudio/benchmarks/resample.py: SNR of a 1 kHz tone against its best-fitting sinusoid, "
-        "level of what a full-scale 23 kHz tone aliases to, and the gain at 20 kHz."
+        "pkaudio/benchmarks/resample.py: SNR of a 1 kHz tone against its best-fitting sinusoid; "
+        "SNR of noise (200 random sinusoids up to 19 kHz) and of a 20 Hz - 20 kHz sweep against "
+        "their formulas at the output's times (n/a: libsamplerate does not compensate its "
+        "delay); level of what a full-scale 23 kHz tone aliases to; gain at 20 kHz."
     )
     return (f"{header}\n{table(results)}\n\n{scaling_report(scaling_seconds)}\n\n{notes}\n\n"
             f"{quality_table(measured)}\n")
