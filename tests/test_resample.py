@@ -108,12 +108,19 @@ def test_chunked_equals_one_shot_every_quality(quality, dtype, rng):
     np.testing.assert_array_equal(np.concatenate(pieces), whole)
 
 
-def test_outputs_come_as_soon_as_their_window_is_in(rng):
+@pytest.mark.parametrize("variable", [False, True])
+def test_outputs_come_as_soon_as_they_are_ready(variable):
+    """At ratio 1, output k is ready once input frame k + delay is in; exact-ratio outputs come
+    in pairs (the first waits for the second), variable-ratio ones one by one."""
     r = Resampler(48000, 48000, 1)
-    assert len(r.process(np.zeros(r.delay, np.float32))) == 0
-    assert len(r.process(np.zeros(1, np.float32))) == 1
-    assert len(r.process(np.zeros(100, np.float32))) == 100
-    assert len(r.process(np.zeros(0, np.float32), last=True)) == r.delay
+    if variable:
+        r.ratio = 1.0
+    total = 0
+    for n in range(1, 400):
+        total += len(r.process(np.zeros(1, np.float32)))
+        ready = max(0, n - r.delay)
+        assert total == (ready if variable else ready - ready % 2), n
+    assert total + len(r.process(np.zeros(0, np.float32), last=True)) == 399
 
 
 def test_reset_starts_a_new_stream(rng):

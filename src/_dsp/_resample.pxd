@@ -2,6 +2,11 @@
 from libc.stdint cimport int64_t, uint64_t
 
 cdef extern from "resample.h" nogil:
+    enum:
+        PK_RS_TAP_MULTIPLE
+        PK_RS_PAD_LEFT
+        PK_RS_PAD_RIGHT
+
     ctypedef enum pk_rs_kind:
         PK_RS_TABLE
         PK_RS_POLY
@@ -19,6 +24,7 @@ cdef extern from "resample.h" nogil:
         int64_t step_int
         uint64_t step_frac
         Py_ssize_t pos
+        int64_t produced
         void *history
         Py_ssize_t channels
         Py_ssize_t capacity

@@ -111,12 +111,14 @@ cdef class Resampler:
         if q.cubic:
             self.state.kind = PK_RS_CUBIC
         elif _design.exact_fits(q, self.scale, step.denominator, 8 if self.state.wide else 4):
-            self.use_table(_design.exact_table(q, self.scale, step.denominator, compute),
+            self.use_table(_design.exact_table(q, self.scale, step.denominator, compute,
+                                               (PK_RS_PAD_LEFT, PK_RS_PAD_RIGHT)),
                            PK_RS_TABLE, step.denominator)
         else:
             self.use_poly_table()
         self.state.channels = channels
-        self.state.capacity = self.state.taps + HISTORY_BLOCK
+        # Room for a window, the frames an output waits for past it, and a block of input.
+        self.state.capacity = self.state.taps + PK_RS_TAP_MULTIPLE + HISTORY_BLOCK
         self.history = cnp.PyArray_ZEROS(2, [channels, self.state.capacity],
                                          cnp.NPY_FLOAT64 if self.state.wide else cnp.NPY_FLOAT32,
                                          0)
@@ -149,8 +151,11 @@ cdef class Resampler:
 
     @property
     def delay(self):
-        """Input frames an output waits for past its own time (the filter's half length)."""
-        return self.state.taps // 2
+        """Input frames an output waits for past its own time: half the filter's length, and
+        with exact-ratio tables, 16 more (such outputs also come in pairs, the first waiting
+        for the second)."""
+        return self.state.taps // 2 + (PK_RS_TAP_MULTIPLE if self.state.kind == PK_RS_TABLE
+                                       else 0)
 
     @property
     def ratio(self):
@@ -295,10 +300,10 @@ def resample(x, in_rate, out_rate, *, str quality="high"):
         ==========  =====  ========  ========  ==============================
         quality     taps   passband  stopband  precision
         ==========  =====  ========  ========  ==============================
-        low         32     0.68      -80 dB    of the audio
-        medium      96     0.856     -112 dB   of the audio
-        high        176    0.910     -132 dB   of the audio
-        very_high   352    0.947     -162 dB   double, for float32 audio too
+        low         32     0.66      -80 dB    of the audio
+        medium      96     0.853     -112 dB   of the audio
+        high        176    0.909     -132 dB   of the audio
+        very_high   352    0.946     -162 dB   double, for float32 audio too
         ==========  =====  ========  ========  ==============================
 
         Latency (`Resampler.delay`) is half the taps in input frames; downsampling by r

@@ -9,6 +9,12 @@ static size_t sample_size(const pk_resampler *r)
     return r->wide ? sizeof(double) : sizeof(float);
 }
 
+/* Input frames past an output's window that must be in before it is ready. */
+static inline ptrdiff_t lookahead(const pk_resampler *r)
+{
+    return r->kind == PK_RS_TABLE ? PK_RS_TAP_MULTIPLE : 0;
+}
+
 void pk_rs_reset(pk_resampler *r)
 {
     const ptrdiff_t zeros = r->taps / 2 - 1;
@@ -17,6 +23,7 @@ void pk_rs_reset(pk_resampler *r)
                (size_t)zeros * sample_size(r));
     r->length = r->end = r->pos = zeros;
     r->frac = 0;
+    r->produced = 0;
 }
 
 ptrdiff_t pk_rs_pending(const pk_resampler *r, ptrdiff_t frames, int last)
@@ -29,8 +36,12 @@ ptrdiff_t pk_rs_pending(const pk_resampler *r, ptrdiff_t frames, int last)
     if (last)
         limit = (2 * ((int64_t)r->end + frames) * den - step) / 2;
     else
-        limit = ((int64_t)r->length + frames - r->taps / 2) * den - 1;
-    return limit < now ? 0 : (ptrdiff_t)((limit - now) / step + 1);
+        limit = ((int64_t)r->length + frames - r->taps / 2 - lookahead(r)) * den - 1;
+    ptrdiff_t ready = limit < now ? 0 : (ptrdiff_t)((limit - now) / step + 1);
+    /* Ending on the first of a pair: it waits for its partner (see PK_RS_PAD_LEFT). */
+    if (!last && r->kind == PK_RS_TABLE && (r->produced + ready) % 2 == 1)
+        ready--;
+    return ready;
 }
 
 /* Drop the history frames before the next output's window, making room at the end. */

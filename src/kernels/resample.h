@@ -23,6 +23,16 @@ extern "C" {
 
 /* Filter taps come in multiples of this (the sums run in this many independent lanes). */
 #define PK_RS_TAP_MULTIPLE 16
+/* PK_RS_TABLE rows have this many zeros before their taps and PK_RS_PAD_RIGHT after: outputs
+ * 2m and 2m + 1 (counted from the start of the stream), at most PK_RS_PAD_LEFT frames apart,
+ * are summed in one pass over their joint window, each row read shifted into place, so every
+ * input vector is loaded once for both. An output is ready when PK_RS_TAP_MULTIPLE frames past
+ * its window are in, so a pair's pass never reads past the input. */
+#define PK_RS_PAD_LEFT 16
+#define PK_RS_PAD_RIGHT 32
+/* Zero coefficients at each end of every PK_RS_TABLE row (the kernels are designed so): a
+ * pair's joint window skips them, so pairs at most 2 frames apart cost `taps` frames. */
+#define PK_RS_ZERO_ENDS 1
 
 typedef enum {
     PK_RS_TABLE = 0, /* one row of coefficients per phase: phase = frac, phases == den */
@@ -36,7 +46,9 @@ typedef struct {
     int wide;               /* history, table and sums in double (else float) */
     ptrdiff_t taps;         /* a multiple of PK_RS_TAP_MULTIPLE; 4 for PK_RS_CUBIC */
     ptrdiff_t phases;       /* rows (PK_RS_TABLE) or intervals (PK_RS_POLY) */
-    const void *table;      /* (phases, taps) or (phases, 4, taps) in the compute type */
+    const void *table;      /* PK_RS_TABLE: (phases, PK_RS_PAD_LEFT + taps + PK_RS_PAD_RIGHT),
+                             * zeros around each row's taps; PK_RS_POLY: (phases, 4, taps);
+                             * in the compute type */
     void *row;              /* PK_RS_POLY: room for one row of taps coefficients */
     /* Time of the next output: history frame `pos` plus frac/den */
     uint64_t den;           /* at most 2^32 */
@@ -44,6 +56,7 @@ typedef struct {
     int64_t step_int;
     uint64_t step_frac;     /* < den */
     ptrdiff_t pos;
+    int64_t produced;       /* outputs so far in this stream */
     /* Planar history */
     void *history;          /* channels rows of capacity frames, compute type */
     ptrdiff_t channels;
@@ -55,10 +68,11 @@ typedef struct {
 /* Start over: history of taps/2 - 1 zero frames, the next output at input time 0. */
 void pk_rs_reset(pk_resampler *r);
 
-/* Output frames that pk_rs_process will write for `frames` more input frames: those whose whole
- * window is in the input, or with `last`, every output at a time t with t + step/2 <= the end of
- * the input (zeros past it), so a whole stream gives round(input frames / step) outputs.
- * `frames` must stay below 2^28 per call. */
+/* Output frames that pk_rs_process will write for `frames` more input frames: those that are
+ * ready (their window and, for PK_RS_TABLE, PK_RS_TAP_MULTIPLE frames past it are in the input;
+ * the first of a pair waits for the second), or with `last`, every output at a time t with
+ * t + step/2 <= the end of the input (zeros past it), so a whole stream gives
+ * round(input frames / step) outputs. `frames` must stay below 2^28 per call. */
 ptrdiff_t pk_rs_pending(const pk_resampler *r, ptrdiff_t frames, int last);
 
 /* Take `frames` interleaved input frames and write pk_rs_pending(r, frames, last) interleaved

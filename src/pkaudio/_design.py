@@ -70,16 +70,16 @@ class Quality:
 
 
 # Measured at ratio 1 (bench/resample.py): passband flat within 0.01 dB up to, and stopband
-# level from the Nyquist frequency on: low 0.68 of Nyquist, -80 dB; medium 0.856, -112 dB;
-# high 0.910, -132 dB; very_high 0.947, -162 dB. The interpolated tables add errors below that.
+# level from the Nyquist frequency on: low 0.66 of Nyquist, -80 dB; medium 0.853, -112 dB;
+# high 0.909, -132 dB; very_high 0.946, -162 dB. The interpolated tables add errors below that.
 QUALITIES = {
     q.name: q
     for q in (
         Quality("quick", 4, 0.0, 1.0, 0),
-        Quality("low", 32, 84.5, 0.8342, 8),
-        Quality("medium", 96, 119.5, 0.9199, 16),
-        Quality("high", 176, 138.0, 0.9486, 32),
-        Quality("very_high", 352, 168.0, 0.9683, 64, wide=True),
+        Quality("low", 32, 84.5, 0.8231, 8),
+        Quality("medium", 96, 119.5, 0.9181, 16),
+        Quality("high", 176, 138.0, 0.9480, 32),
+        Quality("very_high", 352, 168.0, 0.9680, 64, wide=True),
     )
 }
 
@@ -105,8 +105,12 @@ def kernel_taps(quality: Quality, scale: float) -> int:
 
 
 def kernel(quality: Quality, scale: float, t: np.ndarray) -> np.ndarray:
-    """The windowed-sinc kernel h(t) for `scale`, t in input frames (float64)."""
-    half = kernel_taps(quality, scale) / 2
+    """The windowed-sinc kernel h(t) for `scale`, t in input frames (float64).
+
+    Its support, |t| < taps/2 - 1, leaves the first and last coefficient of every row zero:
+    the compiled core sums two outputs a frame or two apart over one window of taps frames.
+    """
+    half = kernel_taps(quality, scale) / 2 - 1
     cutoff = 0.5 * scale * quality.cutoff  # cycles per input frame
     inside = np.clip(1.0 - (t / half) ** 2, 0.0, None)
     # Kaiser's window less its value at the edges, so the kernel falls to zero continuously
@@ -128,14 +132,17 @@ def rows(quality: Quality, scale: float, fractions: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=32)
-def exact_table(quality: Quality, scale: float, den: int, dtype: str) -> np.ndarray:
-    """One row per phase k/den, k < den: shape (den, taps), read-only. At ratio 1 (one phase
-    at full scale) the row is a unit impulse: nothing can alias, so the samples pass unchanged."""
+def exact_table(quality: Quality, scale: float, den: int, dtype: str, pad: tuple[int, int]
+                ) -> np.ndarray:
+    """One row per phase k/den, k < den, with pad[0] zeros before and pad[1] after its taps:
+    shape (den, pad[0] + taps + pad[1]), read-only. At ratio 1 (one phase at full scale) the
+    row is a unit impulse: nothing can alias, so the samples pass unchanged."""
+    taps = kernel_taps(quality, scale)
+    table = np.zeros((den, pad[0] + taps + pad[1]), dtype)
     if den == 1 and scale == 1.0:
-        table = np.zeros((1, kernel_taps(quality, scale)), dtype)
-        table[0, kernel_taps(quality, scale) // 2 - 1] = 1.0
+        table[0, pad[0] + taps // 2 - 1] = 1.0
     else:
-        table = rows(quality, scale, np.arange(den) / den).astype(dtype)
+        table[:, pad[0]:pad[0] + taps] = rows(quality, scale, np.arange(den) / den)
     table.flags.writeable = False
     return table
 
