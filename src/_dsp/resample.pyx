@@ -2,7 +2,7 @@
 """Band-limited sample-rate conversion: one-shot, streaming and variable-ratio; public as
 pkaudio.dsp."""
 cimport numpy as cnp
-from libc.math cimport isfinite
+from libc.math cimport fabs, frexp, isfinite, ldexp
 from libc.stdint cimport uint64_t
 
 from _arrays cimport Audio, FLOATS, NOGIL_MIN_SAMPLES, audio_arg, describe, format_names
@@ -25,19 +25,93 @@ cdef enum:
     CALL_FRAMES = 1 << 26
 
 
+# Rates (and set ratios) are read as the closest fraction with at most this denominator, and
+# the time step's denominator is at most MAX_DEN (the core's integer time arithmetic needs it).
+cdef uint64_t RATE_DEN = 1000000
+cdef uint64_t MAX_DEN = 1ULL << 32
+# Rates within these bounds have exact fractions in 64-bit integers.
+cdef double MIN_RATE = 1e-3, MAX_RATE = 1e12
+
+
+cdef struct Fraction:
+    uint64_t num
+    uint64_t den
+
+
 cdef double rate_arg(object value, str name) except -1.0:
-    if not isinstance(value, numbers.Real):
+    if type(value) is not float and not isinstance(value, numbers.Real):
         raise TypeError(f"Resampler {name}: expected a number, got {describe(value)}")
     cdef double v = float(value)
     if not (isfinite(v) and v > 0):
         raise ValueError(f"Resampler {name}: expected a positive, finite rate, got {v}")
+    if not MIN_RATE <= v <= MAX_RATE:
+        raise ValueError(f"Resampler {name}: expected a rate within {MIN_RATE:g} .. "
+                         f"{MAX_RATE:g}, got {v:g}")
     return v
 
 
-cdef object ratio_check(double ratio):
-    if not _design.MIN_RATIO <= ratio <= _design.MAX_RATIO:
+cdef uint64_t gcd(uint64_t a, uint64_t b) noexcept nogil:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+cdef Fraction closest_fraction(uint64_t n, uint64_t d, uint64_t max_den) noexcept nogil:
+    """The closest fraction to n/d with a denominator of at most max_den, by continued
+    fractions, as fractions.Fraction.limit_denominator finds it (except that of two candidates
+    equally close within double precision, either may be chosen)."""
+    cdef uint64_t g = gcd(n, d)
+    n //= g
+    d //= g
+    if d <= max_den:
+        return Fraction(n, d)
+    cdef uint64_t p0 = 0, q0 = 1, p1 = 1, q1 = 0, a, rest, top = n, bottom = d
+    while bottom != 0:
+        a = top // bottom
+        if q1 != 0 and a > (max_den - q0) // q1:
+            break
+        p0, q0, p1, q1 = p1, q1, p0 + a * p1, q0 + a * q1
+        top, bottom = bottom, top - a * bottom
+    # The best is p1/q1 or the semiconvergent with the largest denominator allowed.
+    cdef uint64_t k = (max_den - q0) // q1
+    cdef double x = <double>n / <double>d
+    cdef double semi = <double>(p0 + k * p1) / <double>(q0 + k * q1)
+    if fabs(<double>p1 / <double>q1 - x) <= fabs(semi - x):
+        return Fraction(p1, q1)
+    return Fraction(p0 + k * p1, q0 + k * q1)
+
+
+cdef Fraction float_fraction(double x, uint64_t max_den) noexcept nogil:
+    """x (within 2^-10 .. 2^53) as the closest fraction with denominator <= max_den."""
+    cdef int e
+    cdef uint64_t mantissa = <uint64_t>ldexp(frexp(x, &e), 53)  # x = mantissa * 2^(e - 53)
+    cdef int shift = 53 - e
+    while shift > 0 and mantissa % 2 == 0:
+        mantissa //= 2
+        shift -= 1
+    if shift <= 0:
+        return Fraction(mantissa << (-shift), 1)
+    return closest_fraction(mantissa, 1ULL << shift, max_den)
+
+
+cdef Fraction step_fraction(double in_rate, double out_rate) noexcept nogil:
+    """The time step, input frames per output frame, in_rate / out_rate, as a fraction: each
+    rate read as the closest fraction with denominator <= RATE_DEN (so 1.9999 is 19999/10000,
+    not the float's binary fraction), the quotient's denominator kept within MAX_DEN."""
+    cdef Fraction a = float_fraction(in_rate, RATE_DEN), b = float_fraction(out_rate, RATE_DEN)
+    cdef uint64_t g1 = gcd(a.num, b.num), g2 = gcd(a.den, b.den)
+    cdef uint64_t num_a = a.num // g1, num_b = b.den // g2, den_a = a.den // g2
+    cdef uint64_t den_b = b.num // g1, limit = <uint64_t>-1
+    if num_a > limit // num_b or den_a > limit // den_b:  # rates of many digits: not exact
+        return float_fraction(in_rate / out_rate, MAX_DEN)
+    return closest_fraction(num_a * num_b, den_a * den_b, MAX_DEN)
+
+
+cdef int ratio_check(double ratio) except -1:
+    if not 1.0 / 256 <= ratio <= 256.0:
         raise ValueError(f"Resampler: the ratio out/in must be within 1/256 .. 256, "
                          f"got {ratio:g}")
+    return 0
 
 
 cdef class Resampler:
@@ -106,14 +180,14 @@ cdef class Resampler:
         self.state.wide = compute == "float64"
         self.scale = min(1.0, self.out_rate / self.in_rate)
         self.state.taps = _design.kernel_taps(q, self.scale)
-        step = _design.step_fraction(self.in_rate, self.out_rate)
-        self.set_step(step.numerator, step.denominator)
+        cdef Fraction step = step_fraction(self.in_rate, self.out_rate)
+        self.set_step(step.num, step.den)
         if q.cubic:
             self.state.kind = PK_RS_CUBIC
-        elif _design.exact_fits(q, self.scale, step.denominator, 8 if self.state.wide else 4):
-            self.use_table(_design.exact_table(q, self.scale, step.denominator, compute,
+        elif _design.exact_fits(q, self.scale, step.den, 8 if self.state.wide else 4):
+            self.use_table(_design.exact_table(q, self.scale, step.den, compute,
                                                (PK_RS_PAD_LEFT, PK_RS_PAD_RIGHT)),
-                           PK_RS_TABLE, step.denominator)
+                           PK_RS_TABLE, step.den)
         else:
             self.use_poly_table()
         self.state.channels = channels
@@ -177,17 +251,17 @@ cdef class Resampler:
     def ratio(self, value):
         cdef double r = rate_arg(value, "ratio")
         ratio_check(r)
-        self.enter()
-        step = _design.step_fraction(1.0, r)
+        cdef Fraction step = step_fraction(1.0, r)
         # The same step over a denominator near 2^32, so that the time within the frame keeps
-        # its precision when re-expressed in it (small denominators would round it).
-        scale = _design.MAX_DEN // step.denominator
-        cdef uint64_t den = step.denominator * scale
+        # its precision when re-expressed in it (small denominators would round it). Both
+        # denominators are at most 2^32, so frac * den fits in 64 bits.
+        cdef uint64_t scale = MAX_DEN // step.den
+        self.enter()
         try:
             if self.state.kind == PK_RS_TABLE:
                 self.use_poly_table()
-            self.state.frac = int(self.state.frac) * den // int(self.state.den)
-            self.set_step(step.numerator * scale, den)
+            self.state.frac = self.state.frac * (step.den * scale) // self.state.den
+            self.set_step(step.num * scale, step.den * scale)
         finally:
             self.busy = False
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
@@ -23,10 +22,6 @@ TAP_MULTIPLE = 16
 # Largest table (in bytes) of exact per-phase rows; past it the core interpolates between
 # precomputed rows instead, which costs more per output but fits in cache.
 EXACT_TABLE_BYTES = 1 << 20
-# Largest denominator of the time step (the core's integer time arithmetic needs it).
-MAX_DEN = 1 << 32
-# Ratios (out/in) the resampler takes.
-MIN_RATIO, MAX_RATIO = 1 / 256, 256.0
 
 
 @dataclass(frozen=True)
@@ -82,19 +77,6 @@ QUALITIES = {
         Quality("very_high", 352, 168.0, 0.9680, 64, wide=True),
     )
 }
-
-
-def step_fraction(in_rate: float, out_rate: float) -> Fraction:
-    """The time step in input frames per output frame, in_rate / out_rate, as a fraction.
-
-    Each rate is read as the closest fraction to the float given whose denominator is at most
-    a million (so 1.9999 is 19999/10000, not the binary float's 2^52 denominator); the step's
-    denominator is then kept within 2^32.
-    """
-    step = Fraction(in_rate).limit_denominator(10**6) / Fraction(out_rate).limit_denominator(
-        10**6
-    )
-    return step if step.denominator <= MAX_DEN else step.limit_denominator(MAX_DEN)
 
 
 def kernel_taps(quality: Quality, scale: float) -> int:
