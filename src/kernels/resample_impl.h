@@ -200,12 +200,16 @@ PK_INLINE void FN(poly_dot_)(const COMPUTE *restrict c0, ptrdiff_t n, COMPUTE w,
 #endif
 
 /* PK_RS_POLY: the interval's four coefficient rows (cubic in w) for an output at frac/den
- * past a frame, and w, the position within the interval. */
-PK_INLINE const COMPUTE *FN(interval_)(const pk_resampler *r, uint64_t frac, COMPUTE *w)
+ * past a frame, and w, the position within the interval. frac * (phases / den) in double is
+ * exact to 1e-14 of an interval (frac < 2^32), without a division per output. */
+PK_INLINE const COMPUTE *FN(interval_)(const pk_resampler *r, uint64_t frac,
+                                       double phases_per_den, COMPUTE *w)
 {
-    const uint64_t scaled = frac * (uint64_t)r->phases;
-    const ptrdiff_t i = (ptrdiff_t)(scaled / r->den);
-    *w = (COMPUTE)((double)(scaled % r->den) / (double)r->den);
+    const double u = (double)frac * phases_per_den;
+    ptrdiff_t i = (ptrdiff_t)u;
+    if (i >= r->phases)
+        i = r->phases - 1;
+    *w = (COMPUTE)(u - (double)i);
     return (const COMPUTE *)r->table + i * 4 * r->taps;
 }
 
@@ -217,16 +221,18 @@ PK_INLINE const COMPUTE *FN(row_)(const pk_resampler *r, uint64_t frac)
         return (const COMPUTE *)r->table + (ptrdiff_t)frac * (PK_RS_PAD_LEFT + taps +
                                                               PK_RS_PAD_RIGHT) + PK_RS_PAD_LEFT;
     COMPUTE w;
-    const COMPUTE *c0 = FN(interval_)(r, frac, &w), *c1 = c0 + taps, *c2 = c1 + taps,
-                  *c3 = c2 + taps;
+    const COMPUTE *c0 = FN(interval_)(r, frac, (double)r->phases / (double)r->den, &w);
+    const COMPUTE *c1 = c0 + taps, *c2 = c1 + taps, *c3 = c2 + taps;
     COMPUTE *row = (COMPUTE *)r->row;
     for (ptrdiff_t j = 0; j < taps; j++)
         row[j] = c0[j] + w * (c1[j] + w * (c2[j] + w * c3[j]));
     return row;
 }
 
-/* One output of every channel from the window starting at x. */
-PK_INLINE void FN(single_)(const pk_resampler *r, const COMPUTE *x, uint64_t frac, IO *o)
+/* One output of every channel from the window starting at x; phases_per_den is
+ * r->phases / r->den, for PK_RS_POLY. */
+PK_INLINE void FN(single_)(const pk_resampler *r, const COMPUTE *x, uint64_t frac,
+                           double phases_per_den, IO *o)
 {
     const ptrdiff_t channels = r->channels, capacity = r->capacity, taps = r->taps;
     if (r->kind == PK_RS_CUBIC) {
@@ -242,7 +248,7 @@ PK_INLINE void FN(single_)(const pk_resampler *r, const COMPUTE *x, uint64_t fra
         }
     } else if (r->kind == PK_RS_POLY && channels <= 2) {
         COMPUTE w;
-        const COMPUTE *c0 = FN(interval_)(r, frac, &w);
+        const COMPUTE *c0 = FN(interval_)(r, frac, phases_per_den, &w);
         if (channels == 2)
             FN(poly_dot_)(c0, taps, w, x, x + capacity, 1, &o[0], &o[1]);
         else
@@ -285,6 +291,7 @@ PK_INLINE ptrdiff_t FN(run_)(pk_resampler *r, IO *out, ptrdiff_t limit)
     const uint64_t den = r->den, step_frac = r->step_frac;
     const int64_t step_int = r->step_int;
     const int pairs = r->kind == PK_RS_TABLE;
+    const double phases_per_den = (double)r->phases / (double)den;
     const COMPUTE *history = (const COMPUTE *)r->history;
     ptrdiff_t pos = r->pos, n = 0;
     uint64_t frac = r->frac;
@@ -310,7 +317,7 @@ PK_INLINE ptrdiff_t FN(run_)(pk_resampler *r, IO *out, ptrdiff_t limit)
                 pos++;
             }
         } else { /* unpaired: a long step, another kind, or the stream's last output */
-            FN(single_)(r, x, frac, out + n * channels);
+            FN(single_)(r, x, frac, phases_per_den, out + n * channels);
             n++;
             pos = next;
             frac = next_frac;
