@@ -7,6 +7,7 @@ faster).
 """
 from __future__ import annotations
 
+import contextlib
 import statistics
 import threading
 import time
@@ -16,13 +17,15 @@ from dataclasses import dataclass
 
 @dataclass
 class Case:
-    """One comparison: pkaudio's way and the peer's way of doing the same job."""
+    """One comparison: pkaudio's way and the peer's way of doing the same job; `setting` is
+    a context (such as a BLAS thread limit) that both run inside."""
 
     name: str
     ours: Callable[[], object]
     peer: Callable[[], object]
     peer_name: str
     target: str = ""
+    setting: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
 
 
 @dataclass
@@ -58,6 +61,11 @@ def seconds_per_call(fn: Callable[[], object], calls: int) -> float:
 
 def compare(case: Case, rounds: int, batch_seconds: float) -> Result:
     """Median seconds per call of both sides, measured in interleaved batches."""
+    with case.setting():
+        return measure_interleaved(case, rounds, batch_seconds)
+
+
+def measure_interleaved(case: Case, rounds: int, batch_seconds: float) -> Result:
     ours_calls = calls_per_batch(case.ours, batch_seconds)
     peer_calls = calls_per_batch(case.peer, batch_seconds)
     ours, peer = [], []
