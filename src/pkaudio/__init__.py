@@ -5,6 +5,8 @@ loaded only then, so importing pkaudio needs no sound library).
 """
 from . import dsp
 from ._version import __version__
+from .buffering import DiskStream, Sound, info
 from .devices import devices
+from .events import Event
 
-__all__ = ["__version__", "devices", "dsp"]
+__all__ = ["DiskStream", "Event", "Sound", "__version__", "devices", "dsp", "info"]
