@@ -281,16 +281,32 @@ def test_loop_is_seamless(tmp_path, rng):
     np.testing.assert_array_equal(got, np.concatenate([x, x, x, x[:500]]))
 
 
-def test_seek_refills_from_the_new_position(rng):
+def test_seek_refills_from_the_new_position_with_a_crossfade(rng):
     x = noise(rng, 50000)
     with DiskStream(ArraySource(x), buffer_seconds=0.1) as stream:
         drain(stream, 256, 1024)
         stream.seek(30000)
+        deadline = time.monotonic() + 5
+        while not stream.stats()["pending_seek"] and time.monotonic() < deadline:
+            time.sleep(0.0005)  # until the reader has written the new frames
         out = drain(stream, 256, 12000)
-    # Frames buffered before the seek may play first; from the first new frame on, the file
-    # continues from 30000.
-    start = next(i for i in range(len(out)) if np.array_equal(out[i], x[30000]))
-    np.testing.assert_array_equal(out[start:], x[30000:30000 + len(out) - start])
+    # The consumer switches at its next read: the 64 frames that would have played next fade
+    # out as the new position fades in.
+    fade = 64
+    w = (np.arange(fade, dtype=np.float32)[:, None] + 1) / (fade + 1)
+    np.testing.assert_allclose(out[:fade], x[30000:30000 + fade] * w + x[1024:1024 + fade] *
+                               (1 - w), rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(out[fade:], x[30000 + fade:30000 + len(out)])
+
+
+def test_seek_does_not_click():
+    level = np.where(np.arange(200000) < 100000, 0.5, -0.5).astype(np.float32)[:, None]
+    with DiskStream(ArraySource(level), buffer_seconds=0.1) as stream:
+        before = drain(stream, 256, 2048)
+        stream.seek(150000)
+        after = drain(stream, 256, 2048)
+    steps = np.abs(np.diff(np.concatenate([before, after])[:, 0]))
+    assert steps.max() <= 1 / 65 + 1e-6
 
 
 def test_resampled_stream_lasts_the_right_time(tmp_path, rng):

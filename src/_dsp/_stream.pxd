@@ -1,5 +1,5 @@
 # Declarations of the rings and disk-stream consumer in src/kernels/stream.h.
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 cdef extern from "stream.h" nogil:
     ctypedef struct pk_ring:
@@ -25,6 +25,8 @@ cdef extern from "stream.h" nogil:
         int64_t value
 
     uint64_t PK_STREAM_NO_END
+    enum:
+        PK_STREAM_FADE
 
     ctypedef struct pk_stream:
         pk_ring frames
@@ -33,6 +35,9 @@ cdef extern from "stream.h" nogil:
         uint64_t discard_until
         uint64_t end_at
         uint64_t end_kind
+        float *fade
+        uint32_t fade_played
+        uint64_t seek_seen
         int32_t underrunning
         int32_t ended
         uint64_t played
@@ -41,5 +46,5 @@ cdef extern from "stream.h" nogil:
         uint64_t lost_events
 
     size_t pk_stream_read(pk_stream *s, float *out, size_t frames)
-    void pk_stream_restart(pk_stream *s)
+    void pk_stream_restart(pk_stream *s, const float *frames, size_t n)
     void pk_stream_end(pk_stream *s, pk_event_kind kind)

@@ -7,6 +7,7 @@ from libc.string cimport memset
 from _arrays cimport Audio, audio_arg, describe
 from _kernels cimport PK_F32
 from _stream cimport *
+from libc.stdint cimport uint64_t
 
 cnp.import_array()
 
@@ -28,7 +29,7 @@ cdef class StreamBuffer:
         Capacity, rounded up to a power of two.
     """
     cdef pk_stream stream
-    cdef object frame_store, event_store   # the arrays whose memory the rings use
+    cdef object frame_store, event_store, fade_store   # arrays whose memory the stream uses
 
     def __init__(self, Py_ssize_t channels, Py_ssize_t frames):
         if channels < 1:
@@ -51,6 +52,10 @@ cdef class StreamBuffer:
         self.stream.events.capacity = EVENT_CAPACITY
         self.stream.events.item_size = sizeof(pk_event)
         self.stream.end_at = PK_STREAM_NO_END
+        self.fade_store = cnp.PyArray_ZEROS(2, [PK_STREAM_FADE + 1, channels], cnp.NPY_FLOAT32,
+                                            0)
+        self.stream.fade = <float *>cnp.PyArray_DATA(self.fade_store)
+        self.stream.fade_played = PK_STREAM_FADE  # no fade under way
 
     @property
     def channels(self):
@@ -67,22 +72,32 @@ cdef class StreamBuffer:
         """Frames that fit now."""
         return pk_ring_writable(&self.stream.frames)
 
+    cdef int frames_arg(self, object x, str func, Audio *a) except -1:
+        audio_arg(x, func, "x", 1 << PK_F32, a)
+        if a.channels != <Py_ssize_t>self.stream.channels or (cnp.PyArray_NDIM(x) == 1
+                                                             and self.stream.channels != 1):
+            raise ValueError(f"{func}() x: expected shape (frames, {self.stream.channels}), "
+                             f"got {describe(x)}")
+        return 0
+
     def write(self, x):
         """Copy as many of x's frames (float32, (frames, channels)) as fit; return how many."""
         cdef Audio a
-        audio_arg(x, "StreamBuffer.write", "x", 1 << PK_F32, &a)
-        if a.channels != <Py_ssize_t>self.stream.channels or (cnp.PyArray_NDIM(x) == 1
-                                                             and self.stream.channels != 1):
-            raise ValueError(f"StreamBuffer.write() x: expected shape (frames, "
-                             f"{self.stream.channels}), got {describe(x)}")
+        self.frames_arg(x, "StreamBuffer.write", &a)
         cdef size_t n
         with nogil:
             n = pk_ring_write(&self.stream.frames, a.data, a.frames)
         return n
 
-    def restart(self):
-        """The frames written from now on replace those not yet played (a seek)."""
-        pk_stream_restart(&self.stream)
+    def restart(self, x):
+        """A seek: x's frames (which must fit in `writable`), and those written after them,
+        replace the frames not yet played."""
+        cdef Audio a
+        self.frames_arg(x, "StreamBuffer.restart", &a)
+        if <uint64_t>a.frames > pk_ring_writable(&self.stream.frames):
+            raise ValueError(f"StreamBuffer.restart() x: {a.frames} frames, room for "
+                             f"{pk_ring_writable(&self.stream.frames)}")
+        pk_stream_restart(&self.stream, <float *>a.data, a.frames)
 
     def end(self, bint error=False):
         """No frames follow those written; the consumer reports "end" (or "error") there."""
@@ -126,7 +141,9 @@ cdef class StreamBuffer:
 
     def stats(self):
         """Counters of the consumer (frames played, underrun frames and runs, lost events),
-        and whether the producer has written its last frame ("complete")."""
+        whether the producer has written its last frame ("complete"), and whether a seek has
+        been written that the consumer has not switched to yet ("pending_seek")."""
         return {"played": self.stream.played, "underrun_frames": self.stream.underrun_frames,
                 "underruns": self.stream.underruns, "lost_events": self.stream.lost_events,
-                "complete": self.stream.end_at != PK_STREAM_NO_END}
+                "complete": self.stream.end_at != PK_STREAM_NO_END,
+                "pending_seek": self.stream.discard_until != self.stream.seek_seen}

@@ -40,15 +40,20 @@ size_t pk_ring_write(pk_ring *r, const void *items, size_t n)
     return n;
 }
 
-size_t pk_ring_read(pk_ring *r, void *items, size_t n)
+/* Consumer: read up to n of the items written before the count `written` (loaded earlier). */
+static size_t ring_take(pk_ring *r, void *items, size_t n, uint64_t written)
 {
     const uint64_t taken = r->taken; /* only this thread stores it */
-    const uint64_t ready = pk_load_acquire(&r->written) - taken;
-    if (n > ready)
-        n = (size_t)ready;
+    if (n > written - taken)
+        n = (size_t)(written - taken);
     ring_copy(r, taken, items, n, 0);
     pk_store_release(&r->taken, taken + n);
     return n;
+}
+
+size_t pk_ring_read(pk_ring *r, void *items, size_t n)
+{
+    return ring_take(r, items, n, pk_load_acquire(&r->written));
 }
 
 static void post(pk_stream *s, pk_event_kind kind, uint64_t frame, uint64_t value)
@@ -58,13 +63,46 @@ static void post(pk_stream *s, pk_event_kind kind, uint64_t frame, uint64_t valu
         s->lost_events++;
 }
 
+/* A seek: skip what was written before it, keeping the next frames to fade out; where fewer
+ * than PK_STREAM_FADE are left, the last one (or the last frame played) is held. */
+static void switch_to(pk_stream *s, uint64_t stale)
+{
+    const size_t channels = s->channels;
+    const uint64_t taken = s->frames.taken;
+    const size_t old = stale - taken < PK_STREAM_FADE ? (size_t)(stale - taken) : PK_STREAM_FADE;
+    float *last = s->fade + PK_STREAM_FADE * channels;
+    ring_copy(&s->frames, taken, s->fade, old, 0);
+    for (size_t f = old; f < PK_STREAM_FADE; f++)
+        memcpy(s->fade + f * channels, f ? s->fade + (f - 1) * channels : last,
+               channels * sizeof(float));
+    s->fade_played = 0;
+    s->seek_seen = stale;
+    pk_store_release(&s->frames.taken, stale);
+}
+
+/* Mix the faded-out old frames over the start of out (new frames or silence). */
+static void crossfade(pk_stream *s, float *out, size_t frames)
+{
+    const size_t channels = s->channels;
+    for (size_t f = 0; f < frames && s->fade_played < PK_STREAM_FADE; f++, s->fade_played++) {
+        const float in = (float)(s->fade_played + 1) / (float)(PK_STREAM_FADE + 1);
+        const float *old = s->fade + (size_t)s->fade_played * channels;
+        for (size_t c = 0; c < channels; c++)
+            out[f * channels + c] = out[f * channels + c] * in + old[c] * (1.0f - in);
+    }
+}
+
 size_t pk_stream_read(pk_stream *s, float *out, size_t frames)
 {
-    /* A seek: skip what was written before it. */
+    /* The count first: the producer stores a seek's discard_until before the count that
+     * includes its frames, so a count with new frames in it comes with their seek. */
+    const uint64_t written = pk_load_acquire(&s->frames.written);
     const uint64_t stale = pk_load_acquire(&s->discard_until);
-    if (s->frames.taken < stale)
-        pk_store_release(&s->frames.taken, stale);
-    const size_t got = pk_ring_read(&s->frames, out, frames);
+    /* After a seek, skip to the new frames once they are there (or the stream ended at the
+     * seek): until then the old ones go on, rather than a gap. */
+    if (stale != s->seek_seen && (written > stale || pk_load_acquire(&s->end_at) == stale))
+        switch_to(s, stale);
+    const size_t got = ring_take(&s->frames, out, frames, written);
     const size_t missing = frames - got;
     if (got > 0)
         s->ended = 0; /* playing again, after a seek */
@@ -87,14 +125,23 @@ size_t pk_stream_read(pk_stream *s, float *out, size_t frames)
     } else {
         s->underrunning = 0;
     }
+    if (s->fade_played < PK_STREAM_FADE)
+        crossfade(s, out, frames);
+    if (frames > 0) /* the last frame played, for a seek with nothing left to fade out */
+        memcpy(s->fade + PK_STREAM_FADE * s->channels, out + (frames - 1) * s->channels,
+               s->channels * sizeof(float));
     s->played += frames;
     return got;
 }
 
-void pk_stream_restart(pk_stream *s)
+void pk_stream_restart(pk_stream *s, const float *frames, size_t n)
 {
+    /* The new frames go into free slots first; then the switch; then they become readable. */
+    const uint64_t start = s->frames.written;
+    ring_copy(&s->frames, start, (void *)frames, n, 1);
     pk_store_release(&s->end_at, PK_STREAM_NO_END);
-    pk_store_release(&s->discard_until, s->frames.written);
+    pk_store_release(&s->discard_until, start);
+    pk_store_release(&s->frames.written, start + n);
 }
 
 void pk_stream_end(pk_stream *s, pk_event_kind kind)

@@ -48,6 +48,9 @@ typedef struct {
 } pk_event;
 
 #define PK_STREAM_NO_END UINT64_MAX
+/* After a seek, the frames that would have played next (held at the last one there is) fade
+ * out over this many frames while the new position fades in: a seek does not click. */
+#define PK_STREAM_FADE 64
 
 typedef struct {
     pk_ring frames;      /* float32 frames of `channels` samples: reader -> consumer */
@@ -58,6 +61,10 @@ typedef struct {
     uint64_t end_at;        /* frames written when the stream ended, or PK_STREAM_NO_END */
     uint64_t end_kind;      /* PK_EVENT_END or PK_EVENT_ERROR, stored before end_at */
     /* The consumer's own (Python reads the counters as statistics): */
+    float *fade;            /* room for PK_STREAM_FADE + 1 frames, allocated by the owner:
+                             * the old frames to fade out, then the last frame played */
+    uint32_t fade_played;   /* of the fade's frames, how many have been mixed out */
+    uint64_t seek_seen;     /* the discard_until of the last seek switched to */
     int32_t underrunning;
     int32_t ended;
     uint64_t played;          /* frames output */
@@ -70,8 +77,9 @@ typedef struct {
  * after the end) and return how many came from the stream. Never blocks. */
 size_t pk_stream_read(pk_stream *s, float *out, size_t frames);
 
-/* Producer: the frames from here on replace any not yet played (a seek). */
-void pk_stream_restart(pk_stream *s);
+/* Producer: a seek. The n frames given (all must fit) and those written after them replace
+ * any not yet played; the consumer switches to them once they are there, with a crossfade. */
+void pk_stream_restart(pk_stream *s, const float *frames, size_t n);
 /* Producer: no frames follow those written so far; the consumer reports `kind` at the end. */
 void pk_stream_end(pk_stream *s, pk_event_kind kind);
 

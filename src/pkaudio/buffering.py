@@ -265,41 +265,59 @@ class _Control:
 
 
 def _read_ahead(buffer: StreamBuffer, source: Any, owned: bool, control: _Control, loop: bool,
-                start: int, resampler: dsp.Resampler | None, block: int, poll: float) -> None:
-    """The reader thread: keep `buffer` filled from `source` until told to stop."""
+                start: int, resampler: dsp.Resampler | None, block: int, room: int,
+                poll: float) -> None:
+    """The reader thread: keep `buffer` filled from `source`, `block` frames at a time (at
+    most `room` frames once resampled), until told to stop."""
     channels = buffer.channels
-    ratio = resampler.ratio if resampler is not None else 1.0
-    room = int(block * ratio) + 64  # frames one block can turn into, with the filter's tail
+    read = 0  # frames read since the start, or the last seek or loop
+
+    def next_block() -> tuple[np.ndarray, bool]:
+        """The next block for the buffer, and whether the source has ended."""
+        nonlocal read
+        chunk = _read_float32(source, block, channels, "DiskStream source")
+        read += len(chunk)
+        at_end = len(chunk) == 0
+        if resampler is not None:  # (through a loop's splice, the filter runs on)
+            chunk = resampler.process(chunk, last=at_end and not loop)
+        return chunk, at_end
+
+    def ended_or_looped(at_end: bool) -> bool:
+        """At the end: loop (a source that gave nothing ends instead of spinning) or end."""
+        nonlocal read
+        if not at_end:
+            return False
+        if loop and read > 0:
+            source.seek(0)
+            read = 0
+            return False
+        buffer.end()
+        return True
+
     ended = False
-    read = 0  # frames read since the start or the last seek or loop
     try:
         if start:
             source.seek(start)
         while not control.stop:
             target = control.take_seek()
             if target is not None:
+                # The first block at the new place goes in with the switch (there is always
+                # room: the buffer is filled only up to one block short), so no gap opens.
                 source.seek(target)
+                read = 0
                 if resampler is not None:
                     resampler.reset()
-                buffer.restart()
-                ended, read = False, 0
-            if ended or buffer.writable() < room:
+                chunk, at_end = next_block()
+                buffer.restart(chunk)
+                ended = ended_or_looped(at_end)
+                continue
+            if ended or buffer.writable() < 2 * room:
                 control.wake.wait(poll)
                 control.wake.clear()
                 continue
-            chunk = _read_float32(source, block, channels, "DiskStream source")
-            read += len(chunk)
-            if len(chunk) == 0:
-                if loop and read > 0:  # (an empty source ends instead of spinning)
-                    source.seek(0)
-                    read = 0
-                    continue
-                if resampler is not None:
-                    _write(buffer, resampler.process(chunk, last=True))
-                buffer.end()
-                ended = True
-                continue
-            _write(buffer, resampler.process(chunk) if resampler is not None else chunk)
+            chunk, at_end = next_block()
+            _write(buffer, chunk)
+            ended = ended_or_looped(at_end)
     except Exception as e:  # the consumer plays what arrived, then reports the error
         control.error = f"{type(e).__name__}: {e}"
         buffer.end(error=True)
@@ -309,11 +327,13 @@ def _read_ahead(buffer: StreamBuffer, source: Any, owned: bool, control: _Contro
 
 
 def _write(buffer: StreamBuffer, frames: np.ndarray) -> None:
-    # The reader waits for room for a whole block first, so all of it fits.
+    # The reader waits for room for two blocks first, so all of one fits.
     if buffer.write(frames) != len(frames):
         raise RuntimeError("DiskStream: buffer overrun in the reader (a bug in pkaudio)")
 
 
+# Frames a DiskStream's reader asks of its source at a time.
+READ_BLOCK = 4096
 # How long closing a stream waits for its reader to finish a read in progress; a source stuck
 # longer is left to its (daemon) thread, so neither close() nor the interpreter's exit hangs.
 CLOSE_TIMEOUT = 5.0
@@ -369,15 +389,18 @@ class DiskStream:
         resampler = None
         if self.samplerate != self.source_samplerate:
             resampler = dsp.Resampler(self.source_samplerate, self.samplerate, self.channels)
-        self._buffer = StreamBuffer(self.channels, max(4096, int(buffer_seconds *
-                                                               self.samplerate)))
+        block = READ_BLOCK
+        ratio = resampler.ratio if resampler is not None else 1.0
+        room = int(block * ratio) + 64  # frames a block can become, with the filter's tail
+        # The reader fills the buffer up to a block short (room for a seek's first block).
+        self._buffer = StreamBuffer(self.channels, max(3 * room,
+                                                       int(buffer_seconds * self.samplerate)))
         self._control = _Control()
-        block = 4096
         poll = min(0.05, buffer_seconds / 8)
         thread = threading.Thread(
             target=_read_ahead, name=f"pkaudio DiskStream {self.name}", daemon=True,
             args=(self._buffer, source, owned, self._control, loop,
-                  self._source_frame(start), resampler, block, poll))
+                  self._source_frame(start), resampler, block, room, poll))
         self._finalizer = weakref.finalize(self, _shut_down, self._control, thread)
         thread.start()
 
