@@ -10,10 +10,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pkaudio", description="pkaudio: low-latency audio.")
     commands = parser.add_subparsers(dest="command", required=True)
     bench = commands.add_parser("bench", help="benchmark pkaudio against its peers")
-    bench.add_argument("suite", nargs="?", choices=["kernels", "resample"], default="kernels",
+    bench.add_argument("suite", nargs="?", choices=["kernels", "resample", "streams"],
+                       default="kernels",
                        help="kernels: the DSP kernels against numpy (default); resample: the "
-                            "resampler against soxr and samplerate (pip install "
-                            "'pkaudio[bench]')")
+                            "resampler against soxr and samplerate; streams: disk streams one "
+                            "core sustains, and file loading (the last two need "
+                            "pip install 'pkaudio[bench]')")
     bench.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     bench.add_argument("--output", type=Path, default=Path("pkaudio-bench.md"),
                        help="where to write the report (default: %(default)s)")
@@ -26,13 +28,21 @@ def main(argv: list[str] | None = None) -> int:
             from .benchmarks import kernels
 
             report = kernels.run(quick=args.quick)
-        else:
+        elif args.suite == "resample":
             from .benchmarks import resample
 
             try:
                 report = resample.run(quick=args.quick, plot_path=args.plot)
             except ImportError as e:
                 parser.exit(2, f"pkaudio bench resample: {e}\n")
+        else:
+            from .benchmarks import streams
+
+            try:
+                report = streams.run(quick=args.quick)
+            except ImportError as e:
+                parser.exit(2, f"pkaudio bench streams: needs soxr for the comparison ({e}); "
+                               "pip install 'pkaudio[bench]'\n")
         print(report)
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(report)
