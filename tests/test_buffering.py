@@ -330,7 +330,29 @@ def test_read_error_ends_the_stream_after_what_was_read(rng):
         assert not stream.read(500).any()
         events = stream.events()
     np.testing.assert_array_equal(got, x[:6000])
-    assert events == [pkaudio.Event("error", 6000, 0, "OSError: disk on fire")]
+    assert events == [pkaudio.Event("error", 6000, 0, "ArraySource: OSError: disk on fire")]
+
+
+def test_truncated_flac(tmp_path, rng):
+    """libsndfile reads a FLAC cut in half up to a point, then fails: loading says which file;
+    streaming plays what decoded, then reports the error."""
+    x = noise(rng, 48000)
+    whole, cut = tmp_path / "whole.flac", tmp_path / "cut.flac"
+    Sound.from_array(x, 48000).save(whole, subtype="PCM_16")
+    cut.write_bytes(whole.read_bytes()[:whole.stat().st_size // 2])
+    with pytest.raises(ValueError, match="cut.flac: cannot decode"):
+        Sound.from_file(cut)
+    expected = Sound.from_file(whole).data
+    with DiskStream(cut, buffer_seconds=2) as stream:  # room for all that decodes
+        wait_complete(stream)
+        decoded = stream.stats()["buffered"]
+        got = stream.read(decoded)
+        stream.read(10)
+        (event,) = stream.events()
+    assert 0 < decoded < 48000
+    np.testing.assert_array_equal(got, expected[:decoded])
+    assert event.kind == "error" and event.frame == decoded
+    assert event.message.startswith(f"{cut}: LibsndfileError")
 
 
 def test_bad_source_is_reported():

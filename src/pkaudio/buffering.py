@@ -143,8 +143,12 @@ class Sound:
                   quality: str = "high") -> Sound:
         """The whole of a sound file, decoded to float32; with `samplerate`, resampled to it
         (with `pkaudio.dsp.resample` at `quality`)."""
+        soundfile = _soundfile()
         with _open(path) as f:
-            data = f.read(dtype="float32", always_2d=True)
+            try:
+                data = f.read(dtype="float32", always_2d=True)
+            except (soundfile.LibsndfileError, RuntimeError) as e:  # truncated, corrupt
+                raise ValueError(f"{os.fspath(path)}: cannot decode ({e})") from None
             rate = f.samplerate
         if samplerate is not None and samplerate != rate:
             data = dsp.resample(data, rate, samplerate, quality=quality)
@@ -264,8 +268,8 @@ class _Control:
         return frame
 
 
-def _read_ahead(buffer: StreamBuffer, source: Any, owned: bool, control: _Control, loop: bool,
-                start: int, resampler: dsp.Resampler | None, block: int, room: int,
+def _read_ahead(buffer: StreamBuffer, source: Any, name: str, owned: bool, control: _Control,
+                loop: bool, start: int, resampler: dsp.Resampler | None, block: int, room: int,
                 poll: float) -> None:
     """The reader thread: keep `buffer` filled from `source`, `block` frames at a time (at
     most `room` frames once resampled), until told to stop."""
@@ -319,7 +323,7 @@ def _read_ahead(buffer: StreamBuffer, source: Any, owned: bool, control: _Contro
             _write(buffer, chunk)
             ended = ended_or_looped(at_end)
     except Exception as e:  # the consumer plays what arrived, then reports the error
-        control.error = f"{type(e).__name__}: {e}"
+        control.error = f"{name}: {type(e).__name__}: {e}"
         buffer.end(error=True)
     finally:
         if owned:
@@ -399,7 +403,7 @@ class DiskStream:
         poll = min(0.05, buffer_seconds / 8)
         thread = threading.Thread(
             target=_read_ahead, name=f"pkaudio DiskStream {self.name}", daemon=True,
-            args=(self._buffer, source, owned, self._control, loop,
+            args=(self._buffer, source, self.name, owned, self._control, loop,
                   self._source_frame(start), resampler, block, room, poll))
         self._finalizer = weakref.finalize(self, _shut_down, self._control, thread)
         thread.start()
