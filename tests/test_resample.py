@@ -116,6 +116,15 @@ def test_chunked_equals_one_shot_every_quality(quality, dtype, rng):
     np.testing.assert_array_equal(np.concatenate(pieces), whole)
 
 
+def test_long_input_goes_through_in_pieces(rng):
+    """Inputs past 2^22 frames reach the core in pieces: the same frames as in chunks."""
+    x = rng.uniform(-1, 1, (1 << 22) + 1017).astype(np.float32)
+    whole = resample(x, 44100, 48000, quality="low")
+    assert len(whole) == expected_frames(len(x), 44100, 48000)
+    np.testing.assert_array_equal(whole, chunked(Resampler(44100, 48000, quality="low"), x,
+                                                 1 << 20))
+
+
 @pytest.mark.parametrize("variable", [False, True])
 def test_outputs_come_as_soon_as_they_are_ready(variable):
     """At ratio 1, output k is ready once input frame k + delay is in; exact-ratio outputs come

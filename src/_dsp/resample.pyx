@@ -20,9 +20,10 @@ cnp.import_array()
 # Input frames the history holds besides one window: how much one pass of the core takes in.
 cdef enum:
     HISTORY_BLOCK = 8192
-# Input frames per call of the core (pk_rs_pending's limit is 2^28).
+# Input frames per call of the core (pk_rs_pending's limit is 2^28); longer inputs go in
+# pieces of this many.
 cdef enum:
-    CALL_FRAMES = 1 << 26
+    CALL_FRAMES = 1 << 22
 
 
 # Rates (and set ratios) are read as the closest fraction with at most this denominator, and
