@@ -99,6 +99,15 @@ def test_sound_bad_arguments(args, error):
         Sound(*args)
 
 
+def test_empty_sounds(tmp_path):
+    empty = Sound.from_array(np.zeros((0, 2), np.float32), 48000)
+    assert empty.data.shape == (0, 2) and empty.duration == 0
+    assert Sound.from_array(np.zeros(0, np.float32), 48000).data.shape == (0, 1)
+    empty.save(tmp_path / "empty.wav")
+    loaded = Sound.from_file(tmp_path / "empty.wav")
+    assert loaded.data.shape == (0, 2) and loaded.samplerate == 48000
+
+
 def test_sound_from_array_shares_contiguous_memory(rng):
     x = noise(rng, 100)
     s = Sound.from_array(x, 48000)
@@ -297,6 +306,27 @@ def test_seek_refills_from_the_new_position_with_a_crossfade(rng):
     np.testing.assert_allclose(out[:fade], x[30000:30000 + fade] * w + x[1024:1024 + fade] *
                                (1 - w), rtol=0, atol=1e-6)
     np.testing.assert_array_equal(out[fade:], x[30000 + fade:30000 + len(out)])
+
+
+def test_seeks_while_the_consumer_waits(rng):
+    """Seeks faster than the consumer switches to them (a paused player being scrubbed): the
+    last one wins, and nothing breaks."""
+    x = noise(rng, 200000)
+    with DiskStream(ArraySource(x), buffer_seconds=0.1) as stream:
+        drain(stream, 256, 512)
+        for target in (50000, 100000, 150000):
+            stream.seek(target)
+            deadline = time.monotonic() + 5
+            while not stream.stats()["pending_seek"] and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            time.sleep(0.02)  # let the reader act on the seek before the next one
+        out = drain(stream, 256, 20000)
+        assert [e.kind for e in stream.events()] == []
+    # What played ends with the last seek's position, continuous from its start.
+    tail = out[-10000:]
+    start = 150000 + len(out) - 10000 - np.flatnonzero(
+        [np.array_equal(out[i], x[150000 + 64]) for i in range(len(out))])[0] + 64
+    np.testing.assert_array_equal(tail, x[start:start + 10000])
 
 
 def test_seek_does_not_click():

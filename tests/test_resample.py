@@ -116,6 +116,23 @@ def test_chunked_equals_one_shot_every_quality(quality, dtype, rng):
     np.testing.assert_array_equal(np.concatenate(pieces), whole)
 
 
+@pytest.mark.parametrize("quality", ["quick", "low"])
+@pytest.mark.parametrize("ratio", [1 / 12, 1 / 200])
+def test_steps_longer_than_the_window_keep_the_length(quality, ratio, rng):
+    """With a step longer than half the filter, outputs whose window is in may still lie past
+    the stream's last output: a chunk must not return them."""
+    x = rng.uniform(-1, 1, 100060).astype(np.float32)
+    r = Resampler(1, 1, quality=quality)
+    r.ratio = ratio
+    streamed = np.concatenate([r.process(x), r.process(x[:0], last=True)])
+    r.reset()
+    assert len(streamed) == len(r.process(x, last=True)) == round(len(x) * ratio)
+    y = resample(np.zeros(1000, np.float32), 48000, 4000, quality="quick")
+    s = Resampler(48000, 4000, quality="quick")
+    assert len(np.concatenate([s.process(np.zeros(1000, np.float32)),
+                               s.process(x[:0], last=True)])) == len(y) == 83
+
+
 def test_long_input_goes_through_in_pieces(rng):
     """Inputs past 2^22 frames reach the core in pieces: the same frames as in chunks."""
     x = rng.uniform(-1, 1, (1 << 22) + 1017).astype(np.float32)

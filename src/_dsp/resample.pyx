@@ -185,7 +185,8 @@ cdef class Resampler:
         self.set_step(step.num, step.den)
         if q.cubic:
             self.state.kind = PK_RS_CUBIC
-        elif _design.exact_fits(q, self.scale, step.den, 8 if self.state.wide else 4):
+        elif _design.exact_fits(q, self.scale, step.den, 8 if self.state.wide else 4,
+                                PK_RS_PAD_LEFT + PK_RS_PAD_RIGHT):
             self.use_table(_design.exact_table(q, self.scale, step.den, compute,
                                                (PK_RS_PAD_LEFT, PK_RS_PAD_RIGHT)),
                            PK_RS_TABLE, step.den)

@@ -5,6 +5,9 @@
 #include <stdint.h>
 
 #if defined(_MSC_VER) && !defined(__clang__)
+#if !defined(_M_X64)
+#error "pkaudio's atomics with MSVC rely on x64's ordering; build with clang-cl elsewhere"
+#endif
 #include <intrin.h>
 /* x64: aligned 64-bit accesses are atomic and the hardware keeps loads and stores in order;
  * the barriers stop the compiler from moving accesses across them. */

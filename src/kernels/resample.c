@@ -32,11 +32,15 @@ ptrdiff_t pk_rs_pending(const pk_resampler *r, ptrdiff_t frames, int last)
     const int64_t den = (int64_t)r->den;
     const int64_t step = r->step_int * den + (int64_t)r->step_frac;
     const int64_t now = (int64_t)r->pos * den + (int64_t)r->frac;
-    int64_t limit; /* the latest time an output may have */
-    if (last)
-        limit = (2 * ((int64_t)r->end + frames) * den - step) / 2;
-    else
-        limit = ((int64_t)r->length + frames - r->taps / 2 - lookahead(r)) * den - 1;
+    /* The latest time an output may have: one the whole stream would have (t + step/2 within
+     * the input so far), and, before the last call, whose window is in. */
+    int64_t limit = (2 * ((int64_t)r->end + frames) * den - step) / 2;
+    if (!last) {
+        const int64_t in_window = ((int64_t)r->length + frames - r->taps / 2 - lookahead(r)) *
+                                  den - 1;
+        if (in_window < limit)
+            limit = in_window;
+    }
     ptrdiff_t ready = limit < now ? 0 : (ptrdiff_t)((limit - now) / step + 1);
     /* Ending on the first of a pair: it waits for its partner (see PK_RS_PAD_LEFT). */
     if (!last && r->kind == PK_RS_TABLE && (r->produced + ready) % 2 == 1)

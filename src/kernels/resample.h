@@ -68,11 +68,11 @@ typedef struct {
 /* Start over: history of taps/2 - 1 zero frames, the next output at input time 0. */
 void pk_rs_reset(pk_resampler *r);
 
-/* Output frames that pk_rs_process will write for `frames` more input frames: those that are
- * ready (their window and, for PK_RS_TABLE, PK_RS_TAP_MULTIPLE frames past it are in the input;
- * the first of a pair waits for the second), or with `last`, every output at a time t with
- * t + step/2 <= the end of the input (zeros past it), so a whole stream gives
- * round(input frames / step) outputs. `frames` must stay below 2^28 per call. */
+/* Output frames that pk_rs_process will write for `frames` more input frames: every output at
+ * a time t with t + step/2 <= the end of the input so far (so a whole stream gives
+ * round(input frames / step) outputs), with zeros past the end if `last`, else only those that
+ * are ready (their window and, for PK_RS_TABLE, PK_RS_TAP_MULTIPLE frames past it are in the
+ * input; the first of a pair waits for the second). `frames` must stay below 2^28 per call. */
 ptrdiff_t pk_rs_pending(const pk_resampler *r, ptrdiff_t frames, int last);
 
 /* Take `frames` interleaved input frames and write pk_rs_pending(r, frames, last) interleaved

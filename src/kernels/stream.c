@@ -21,7 +21,10 @@ static void ring_copy(pk_ring *r, uint64_t start, void *buf, size_t n, int into_
 
 uint64_t pk_ring_readable(const pk_ring *r)
 {
-    return pk_load_acquire(&r->written) - pk_load_acquire(&r->taken);
+    /* `taken` first: it never passes `written`, so a later `written` is at least as large
+     * (the other order can wrap, read from a third thread while both counts move). */
+    const uint64_t taken = pk_load_acquire(&r->taken);
+    return pk_load_acquire(&r->written) - taken;
 }
 
 uint64_t pk_ring_writable(const pk_ring *r)

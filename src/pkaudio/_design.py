@@ -148,6 +148,7 @@ def poly_table(quality: Quality, scale: float, dtype: str) -> np.ndarray:
     return table
 
 
-def exact_fits(quality: Quality, scale: float, den: int, itemsize: int) -> bool:
-    """Whether the exact table for this denominator stays within EXACT_TABLE_BYTES."""
-    return den * kernel_taps(quality, scale) * itemsize <= EXACT_TABLE_BYTES
+def exact_fits(quality: Quality, scale: float, den: int, itemsize: int, pad: int) -> bool:
+    """Whether the exact table for this denominator, its rows padded by `pad` zeros, stays
+    within EXACT_TABLE_BYTES."""
+    return den * (kernel_taps(quality, scale) + pad) * itemsize <= EXACT_TABLE_BYTES

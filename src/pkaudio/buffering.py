@@ -134,8 +134,9 @@ class Sound:
         if array.ndim not in (1, 2):
             raise ValueError(f"Sound.from_array: expected shape (frames,) or (frames, channels), "
                              f"got {array.shape}")
-        sound = cls(0, samplerate, array.shape[1] if array.ndim == 2 else 1, array.dtype)
-        sound.data = np.ascontiguousarray(array.reshape(len(array), -1))
+        channels = array.shape[1] if array.ndim == 2 else 1
+        sound = cls(0, samplerate, channels, array.dtype)
+        sound.data = np.ascontiguousarray(array.reshape(len(array), channels))
         return sound
 
     @classmethod
@@ -299,21 +300,33 @@ def _read_ahead(buffer: StreamBuffer, source: Any, name: str, owned: bool, contr
         return True
 
     ended = False
+    pending = np.zeros((0, channels), np.float32)  # a seek's frames still waiting for room
+    pending_end = False  # the source ended after them
     try:
         if start:
             source.seek(start)
         while not control.stop:
             target = control.take_seek()
             if target is not None:
-                # The first block at the new place goes in with the switch (there is always
-                # room: the buffer is filled only up to one block short), so no gap opens.
+                # The first block at the new place goes in with the switch, so no gap opens.
+                # It fits (the buffer is filled only up to a block short) unless an earlier
+                # seek's frames still wait for the consumer: then the rest follows when it can.
                 source.seek(target)
                 read = 0
                 if resampler is not None:
                     resampler.reset()
                 chunk, at_end = next_block()
-                buffer.restart(chunk)
-                ended = ended_or_looped(at_end)
+                fit = min(len(chunk), buffer.writable())
+                buffer.restart(chunk[:fit])
+                pending, pending_end, ended = chunk[fit:], at_end, False
+            if len(pending) or pending_end:
+                if buffer.writable() < len(pending):
+                    control.wake.wait(poll)
+                    control.wake.clear()
+                    continue
+                _write(buffer, pending)
+                pending = pending[:0]
+                ended, pending_end = ended_or_looped(pending_end), False
                 continue
             if ended or buffer.writable() < 2 * room:
                 control.wake.wait(poll)
