@@ -7,6 +7,7 @@ from . import dsp
 from ._version import __version__
 from .buffering import DiskStream, Sound, info
 from .devices import devices
+from .engine import Engine
 from .events import Event
 
-__all__ = ["DiskStream", "Event", "Sound", "__version__", "devices", "dsp", "info"]
+__all__ = ["DiskStream", "Engine", "Event", "Sound", "__version__", "devices", "dsp", "info"]

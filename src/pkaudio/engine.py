@@ -1,0 +1,154 @@
+"""The engine: voices scheduled to the frame, rendered by the compiled core.
+
+Python builds and steers; the core renders. `Engine.play` hands a voice to the core through a
+lock-free command ring; `Engine.render` runs the core on the calling thread with the GIL
+released (a device callback will run the same core); `Engine.events` collects what the core
+reported. A voice's place in its sound follows from the engine's time, so the output is the
+same whatever the block sizes.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dsp
+from ._dsp.engine import EngineCore
+from .buffering import Sound
+from .events import Event
+
+__all__ = ["Clock", "Engine", "Voice"]
+
+
+class Clock:
+    """The seed's clock: which period of frames is being rendered.
+
+    ``set(frame, frames)`` says that the next render covers `frames` frames from engine frame
+    `frame`.
+    """
+
+    def __init__(self) -> None:
+        self.frame = 0
+        self.frames = 0
+
+    def set(self, frame: int, frames: int) -> None:
+        if int(frame) != frame or frame < 0:
+            raise ValueError(f"Clock.set frame: expected a whole number >= 0, got {frame!r}")
+        if int(frames) != frames or frames < 0:
+            raise ValueError(f"Clock.set frames: expected a whole number >= 0, got {frames!r}")
+        self.frame, self.frames = int(frame), int(frames)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A sound playing (or due to play) on an engine."""
+
+    engine: Engine
+    id: int
+    start: int
+
+    def stop(self, at: int | None = None) -> None:
+        """Stop at engine frame `at` (default: the next frame rendered)."""
+        self.engine._stop(self, at)
+
+
+def pan_gains(gain: float, pan: float, channels: int) -> list[float]:
+    """Per-channel gains. pan 0 leaves the sound as it is; on a stereo engine, pan -1 (left)
+    .. 1 (right) follows a constant-power law, 0 dB at the centre and +3 dB at the sides."""
+    if pan == 0:
+        return [gain] * channels
+    if channels != 2:
+        raise ValueError(f"Engine.play pan: needs a stereo engine, this one has {channels} "
+                         "channels")
+    angle = (pan + 1) * math.pi / 4
+    return [gain * math.sqrt(2) * math.cos(angle), gain * math.sqrt(2) * math.sin(angle)]
+
+
+def finite(value: float, what: str) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: expected a finite number, got {value}")
+    return value
+
+
+class Engine:
+    """Voices mixed by the compiled render core.
+
+    Parameters
+    ----------
+    samplerate : float
+        Frames per second.
+    channels : int
+        Output channels.
+    blocksize : int
+        Frames per block when a device drives the engine (`render` takes any number).
+    """
+
+    def __init__(self, samplerate: float = 48000, channels: int = 2, blocksize: int = 256):
+        if not samplerate > 0:
+            raise ValueError(f"Engine samplerate: expected a positive rate, got {samplerate!r}")
+        if int(blocksize) != blocksize or blocksize < 1:
+            raise ValueError(f"Engine blocksize: expected a whole number >= 1, got "
+                             f"{blocksize!r}")
+        self.samplerate, self.channels, self.blocksize = samplerate, channels, int(blocksize)
+        self._core = EngineCore(channels)
+        self._lock = threading.Lock()  # commands from several threads, one at a time
+
+    @property
+    def now(self) -> int:
+        """Frames rendered so far: the engine frame the next render starts at."""
+        return self._core.now
+
+    def play(self, sound: Sound | np.ndarray, *, at: int | None = None, gain: float = 1.0,
+             pan: float = 0.0) -> Voice:
+        """Play a sound (or a ``(frames,)`` / ``(frames, channels)`` array at the engine's
+        rate) from engine frame `at` (default: the next frame rendered), exactly from that
+        frame, its samples unmodified unless `gain` or `pan` say otherwise.
+
+        A mono sound goes to every channel; a sound of other channels maps channel c of the
+        output to channel c modulo its channels.
+        """
+        data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
+        if data.ndim == 1:
+            data = data.reshape(-1, 1)
+        if data.ndim != 2:
+            raise ValueError(f"Engine.play: expected a Sound or an array shaped (frames,) or "
+                             f"(frames, channels), got shape {data.shape}")
+        data = dsp.convert(np.ascontiguousarray(data), "float32") if data.dtype != np.float32 \
+            else np.ascontiguousarray(data)
+        gains = pan_gains(finite(gain, "Engine.play gain"), finite(pan, "Engine.play pan"),
+                          self.channels)
+        with self._lock:
+            start = self.now if at is None else self._frame(at, "Engine.play at")
+            return Voice(self, self._core.play(data, start, gains), start)
+
+    def _stop(self, voice: Voice, at: int | None) -> None:
+        with self._lock:
+            self._core.stop(voice.id, self.now if at is None else self._frame(at, "stop at"))
+
+    @staticmethod
+    def _frame(at: int, what: str) -> int:
+        if isinstance(at, bool) or int(at) != at or at < 0:
+            raise ValueError(f"{what}: expected an engine frame (whole number >= 0), got "
+                             f"{at!r}")
+        return int(at)
+
+    def render(self, frames: int) -> np.ndarray:
+        """Render the next `frames` frames, ``(frames, channels)`` float32 (GIL released)."""
+        with self._lock:
+            return self._core.render(frames)
+
+    def events(self) -> list[Event]:
+        """What the core reported since the last call, oldest first."""
+        with self._lock:
+            return [Event(kind, frame, voice=voice) for kind, frame, voice in
+                    self._core.events()]
+
+    @property
+    def playing(self) -> int:
+        """Voices started or waiting that have not ended."""
+        with self._lock:
+            self._core.reclaim()
+            return self._core.playing

@@ -1,0 +1,218 @@
+"""The engine core and the seed's Clock/Scheduler, checked on whole rendered streams."""
+import math
+import threading
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import pkaudio
+from pkaudio import buffering, dsp, engine, scheduler
+from pkaudio.engine import Engine
+
+
+class NoZeros:
+    """The seed's source: `total` frames of non-zero samples, then nothing."""
+
+    def __init__(self, total, channels=1):
+        self.total, self.channels, self.given = total, channels, 0
+
+    def read(self, frames):
+        n = min(frames, self.total - self.given)
+        values = (np.arange(self.given, self.given + n) % 50 + 1) / 64
+        self.given += n
+        return np.repeat(values[:, None], self.channels, axis=1).astype(np.float32)
+
+
+def seed_stream(period, start, target_shape, dtype, total=3000, sound_frames=1000):
+    """Run the seed's loop for `total` frames and return everything it rendered."""
+    sound = buffering.Sound(sound_frames, 44100)
+    buffering.Filler(NoZeros(sound_frames), sound).run()
+    clock = engine.Clock()
+    sched = scheduler.Scheduler(sound, clock)
+    sched.play(start)
+    target = np.zeros((period,) + target_shape, dtype)
+    out = []
+    for i in range(total // period + 1):
+        clock.set(period * i, period)
+        sched.render(target)
+        out.append(target.copy())
+    return np.concatenate(out)[:total], sound
+
+
+@pytest.mark.parametrize("period", [1, 64, 75, 256])
+@pytest.mark.parametrize("start", [0, 1, 400, 999, 1001])
+@pytest.mark.parametrize("shape,dtype", [((), np.int16), ((), np.float32), ((1,), np.int16),
+                                         ((2,), np.float32), ((3,), np.int16)])
+def test_seed_scheduler(period, start, shape, dtype):
+    """Silence before the start frame, the sound exactly from it, silence after it ends."""
+    out, sound = seed_stream(period, start, shape, dtype)
+    expected = np.zeros_like(out)
+    played = dsp.convert(sound.data, dtype)
+    expected[start:start + sound.frames] = played if shape else played[:, 0]  # to each channel
+    np.testing.assert_array_equal(out, expected)
+    assert np.all(out[start:start + sound.frames] != 0)
+
+
+def test_seed_example_as_written():
+    sound = buffering.Sound(1000, 44100)
+    buffering.Filler(NoZeros(1000), sound).run()
+    clock = engine.Clock()
+    sched = scheduler.Scheduler(sound, clock)
+    sched.play(400)
+    target = np.zeros(75, np.int16)
+    seen = []
+    for i in range(10):
+        clock.set(75 * i, 75)
+        sched.render(target)
+        seen.append(target.copy())
+    stream = np.concatenate(seen)
+    assert not stream[:400].any() and np.all(stream[400:] != 0)
+
+
+def test_scheduler_checks_its_target():
+    sched = scheduler.Scheduler(buffering.Sound(10, 48000), engine.Clock())
+    sched.clock.set(0, 10)
+    with pytest.raises(ValueError, match="period is 10 frames, the target holds 5"):
+        sched.render(np.zeros(5, np.int16))
+    sched.render(np.zeros(10, np.int16))
+    sched.clock.set(0, 10)
+    with pytest.raises(ValueError, match="went back"):
+        sched.render(np.zeros(10, np.int16))
+
+
+# ---- Engine ----
+
+def render_in_blocks(eng, total, block):
+    return np.concatenate([eng.render(min(block, total - i)) for i in range(0, total, block)])
+
+
+def busy_engine(rng, block):
+    eng = Engine(48000, 2)
+    for i in range(20):
+        x = rng.uniform(-0.5, 0.5, (int(rng.integers(1, 3000)), int(rng.integers(1, 3))))
+        voice = eng.play(x.astype(np.float32), at=int(rng.integers(0, 8000)),
+                         gain=float(rng.uniform(0.1, 1)), pan=float(rng.uniform(-1, 1)))
+        if i % 3 == 0:
+            voice.stop(at=voice.start + int(rng.integers(0, 2000)))
+    return render_in_blocks(eng, 12000, block), eng
+
+
+def test_same_output_for_every_block_size():
+    results = [busy_engine(np.random.default_rng(5), block)[0] for block in (1, 64, 75, 256)]
+    for other in results[1:]:
+        np.testing.assert_array_equal(other, results[0])
+    assert results[0].any()
+
+
+def test_voice_events_on_their_frames():
+    eng = Engine(48000, 1)
+    a = eng.play(np.ones(100, np.float32), at=10)
+    b = eng.play(np.ones(100, np.float32), at=50)
+    b.stop(at=70)
+    out = render_in_blocks(eng, 300, 64)
+    assert out[10:50].sum() == 40 and out[50:70].sum() == 40 and out[70:110].sum() == 40
+    assert not out[:10].any() and not out[110:].any()
+    events = sorted(eng.events(), key=lambda e: (e.frame, e.kind))
+    assert [(e.kind, e.frame, e.voice) for e in events] == [
+        ("voice_start", 10, a.id), ("voice_start", 50, b.id), ("voice_end", 70, b.id),
+        ("voice_end", 110, a.id)]
+    assert eng.playing == 0
+
+
+def test_play_at_now_sounds_in_the_next_block():
+    eng = Engine(48000, 1)
+    eng.render(256)
+    eng.play(np.ones(10, np.float32))
+    block = eng.render(256)
+    assert block[:10].sum() == 10 and not block[10:].any()
+
+
+def test_pan_law():
+    eng = Engine(48000, 2)
+    x = np.full(4, 0.5, np.float32)
+    for pan in (-1.0, -0.5, 0.0, 0.3, 1.0):
+        eng.play(x, pan=pan)
+        left, right = eng.render(4)[0]
+        if pan == 0:
+            assert left == right == 0.5  # unmodified
+        else:
+            angle = (pan + 1) * math.pi / 4
+            assert left == pytest.approx(0.5 * math.sqrt(2) * math.cos(angle), abs=1e-6)
+            assert right == pytest.approx(0.5 * math.sqrt(2) * math.sin(angle), abs=1e-6)
+            assert left**2 + right**2 == pytest.approx(2 * 0.25, rel=1e-6)  # constant power
+
+
+def test_channel_mapping_and_gain():
+    eng = Engine(48000, 2)
+    stereo = np.array([[0.25, -0.5]] * 3, np.float32)
+    eng.play(stereo, gain=2.0)
+    np.testing.assert_allclose(eng.render(3), [[0.5, -1.0]] * 3)
+    eng.play(buffering.Sound.from_array(np.array([100, -200], np.int16), 48000))
+    np.testing.assert_allclose(eng.render(2)[:, 1], [100 / 32768, -200 / 32768])
+
+
+def test_ten_thousand_voices_without_leaks():
+    eng = Engine(48000, 2)
+    x = np.ones((50, 1), np.float32)
+
+    def run(voices):
+        for i in range(voices):
+            eng.play(x, at=eng.now + i % 40)
+            if i % 100 == 99:
+                eng.render(128)
+        eng.render(256)
+        eng.events()
+
+    run(500)  # warm up
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    run(10000)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    assert eng.playing == 0
+    assert grown < 200_000, f"{grown} bytes still held after 10,000 voices"
+
+
+def test_commands_from_several_threads():
+    """Four threads queue 200 voices each while a fifth renders: all 800 sound, together, on
+    their frame (5000, past what is rendered while they queue)."""
+    eng = Engine(48000, 1)
+    x = np.ones(10, np.float32)
+
+    def player():
+        for _ in range(200):
+            eng.play(x, at=5000)
+
+    threads = [threading.Thread(target=player) for _ in range(4)]
+    for t in threads:
+        t.start()
+    rendered = [eng.render(64) for _ in range(20)]
+    for t in threads:
+        t.join()
+    rendered.append(eng.render(6000 - eng.now))
+    out = np.concatenate(rendered)[:, 0]
+    np.testing.assert_array_equal(out[5000:5010], 800)
+    assert not out[:5000].any() and not out[5010:].any()
+    assert len([e for e in eng.events() if e.kind == "voice_start"]) == 800
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda e: e.play(np.ones(4, np.float32), at=-1), ValueError, "engine frame"),
+    (lambda e: e.play(np.ones(4, np.float32), gain=float("nan")), ValueError, "gain"),
+    (lambda e: e.play(np.ones((2, 2, 2), np.float32)), ValueError, "shape"),
+    (lambda e: e.render(-5), ValueError, "frames"),
+    (lambda e: Engine(48000, 1).play(np.ones(4, np.float32), pan=0.5), ValueError, "stereo"),
+    (lambda e: Engine(48000, 0), ValueError, "channels"),
+])
+def test_bad_input_leaves_the_engine_running(call, error, match):
+    eng = Engine(48000, 2)
+    eng.play(np.ones(8, np.float32))
+    with pytest.raises(error, match=match):
+        call(eng)
+    np.testing.assert_array_equal(eng.render(8), np.ones((8, 2)))
+
+
+def test_exported():
+    assert pkaudio.Engine is Engine
