@@ -91,8 +91,10 @@ def busy_engine(rng, block):
     eng = Engine(48000, 2)
     for i in range(20):
         x = rng.uniform(-0.5, 0.5, (int(rng.integers(1, 3000)), int(rng.integers(1, 3))))
+        loop = [False, True, (len(x) // 3, len(x) // 3 + 1)][i % 3] if len(x) > 3 else False
         voice = eng.play(x.astype(np.float32), at=int(rng.integers(0, 8000)),
-                         gain=float(rng.uniform(0.1, 1)), pan=float(rng.uniform(-1, 1)))
+                         gain=float(rng.uniform(0.1, 1)), pan=float(rng.uniform(-1, 1)),
+                         rate=[1.0, float(rng.uniform(0.3, 3))][i % 2], loop=loop)
         if i % 3 == 0:
             voice.stop(at=voice.start + int(rng.integers(0, 2000)))
     return render_in_blocks(eng, 12000, block), eng
@@ -126,6 +128,52 @@ def test_play_at_now_sounds_in_the_next_block():
     eng.play(np.ones(10, np.float32))
     block = eng.render(256)
     assert block[:10].sum() == 10 and not block[10:].any()
+
+
+@pytest.mark.parametrize("rate", [2.0, 0.5, 1.37, 1.0 + 2**-20])
+def test_varispeed_length_and_pitch(rate):
+    """Rate r plays the sound in 1/r of the time, at r times the pitch."""
+    eng = Engine(48000, 1)
+    t = np.arange(4800) / 48000
+    voice = eng.play(np.sin(2 * np.pi * 300 * t).astype(np.float32), at=10, rate=rate)
+    out = render_in_blocks(eng, 20000, 256)[:, 0]
+    end = next(e.frame for e in eng.events() if e.kind == "voice_end")
+    assert end - voice.start == math.ceil(4800 / rate)
+    assert not out[end:].any() and not out[:10].any()
+    k = np.arange(end - voice.start - 20)
+    expected = np.sin(2 * np.pi * 300 * k * rate / 48000)
+    err = out[10:10 + len(k)] - expected
+    assert 10 * np.log10(np.sum(expected[5:] ** 2) / np.sum(err[5:] ** 2)) > 60
+
+
+def test_loops_and_stop():
+    eng = Engine(48000, 1)
+    x = np.arange(1, 101, dtype=np.float32)
+    whole = eng.play(x, loop=True)
+    out = eng.render(350)[:, 0]
+    np.testing.assert_array_equal(out, np.tile(x, 4)[:350])
+    whole.stop(at=400)
+    part = eng.play(x, at=400, loop=(50, 60))  # once up to frame 60, then 50..59 again
+    out = eng.render(100)[:, 0]
+    np.testing.assert_array_equal(out[:50], np.tile(x, 5)[350:400])
+    np.testing.assert_array_equal(out[50:], np.concatenate([x[:60], x[50:60], x[50:60],
+                                                            x[50:60], x[50:60]])[:50])
+    part.stop()
+    eng.render(10)
+    ends = {e.voice: e.frame for e in eng.events() if e.kind == "voice_end"}
+    assert ends == {whole.id: 400, part.id: 450}
+
+
+@pytest.mark.parametrize("rate,loop", [(1.0, False), (1.5, False), (0.7, True)])
+def test_late_voice_plays_on_from_where_it_would_be(rate, loop):
+    x = np.sin(np.arange(3000) / 7).astype(np.float32)
+    early = Engine(48000, 1)
+    early.play(x, at=100, rate=rate, loop=loop)
+    reference = early.render(2000)
+    late = Engine(48000, 1)
+    late.render(300)
+    late.play(x, at=100, rate=rate, loop=loop)  # arrives when frame 300 is next
+    np.testing.assert_allclose(late.render(1700), reference[300:], atol=1e-6)
 
 
 def test_pan_law():
@@ -205,6 +253,10 @@ def test_commands_from_several_threads():
     (lambda e: e.render(-5), ValueError, "frames"),
     (lambda e: Engine(48000, 1).play(np.ones(4, np.float32), pan=0.5), ValueError, "stereo"),
     (lambda e: Engine(48000, 0), ValueError, "channels"),
+    (lambda e: e.play(np.ones(4, np.float32), rate=0), ValueError, "rate"),
+    (lambda e: e.play(np.ones(4, np.float32), rate=float("inf")), ValueError, "rate"),
+    (lambda e: e.play(np.ones(4, np.float32), loop=(3, 2)), ValueError, "loop"),
+    (lambda e: e.play(np.ones(4, np.float32), loop=(0, 5)), ValueError, "loop"),
 ])
 def test_bad_input_leaves_the_engine_running(call, error, match):
     eng = Engine(48000, 2)

@@ -1,11 +1,12 @@
 # Declarations of the render core in src/kernels/engine.h.
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint64_t
 
 from _stream cimport pk_ring, pk_event
 
 cdef extern from "engine.h" nogil:
     enum:
         PK_MAX_CHANNELS
+    uint64_t PK_ONE_FRAME
 
     ctypedef struct pk_voice:
         const float *data
@@ -15,6 +16,10 @@ cdef extern from "engine.h" nogil:
         int64_t id
         int64_t start
         int64_t stop
+        uint64_t step
+        int64_t loop_start
+        int64_t loop_end
+        uint64_t position
         float gains[PK_MAX_CHANNELS]
         pk_voice *next
 

@@ -69,9 +69,11 @@ cdef class EngineCore:
                                "start the engine) to take them")
         return 0
 
-    def play(self, cnp.ndarray data, int64_t start, gains):
+    def play(self, cnp.ndarray data, int64_t start, gains, double rate=1.0,
+             int64_t loop_start=0, int64_t loop_end=0):
         """Queue a voice playing `data` ((frames, channels) float32, C-contiguous, kept alive
-        until the voice ends) from engine frame `start`; return its id."""
+        until the voice ends) from engine frame `start`, at `rate` sound frames per engine
+        frame, repeating frames loop_start .. loop_end if that is not empty; return its id."""
         self.reclaim()
         if len(self.voices) >= VOICE_CAPACITY:
             raise RuntimeError(f"Engine: {VOICE_CAPACITY} voices already playing")
@@ -84,6 +86,9 @@ cdef class EngineCore:
         v.channels = cnp.PyArray_DIM(data, 1)
         v.start = start
         v.stop = INT64_MAX
+        v.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
+        v.loop_start = loop_start
+        v.loop_end = loop_end
         v.id = self.next_id
         cdef int c
         for c in range(self.engine.channels):

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "simd.h"
 
 static void post(pk_engine *e, int32_t kind, int64_t frame, int64_t id)
 {
@@ -24,13 +25,19 @@ static void take_commands(pk_engine *e)
     }
 }
 
-/* Mix voice v's frames that fall in [now, now + frames) into out. */
-static void mix_voice(const pk_engine *e, const pk_voice *v, float *out, size_t frames)
+static int varies(const pk_voice *v)
+{
+    return v->step != PK_ONE_FRAME || v->loop_end > v->loop_start;
+}
+
+/* Mix voice v's frames that fall in [now, now + frames), as it is, into out. Returns the
+ * engine frame it ends at. */
+static int64_t mix_as_is(const pk_engine *e, const pk_voice *v, float *out, size_t frames)
 {
     const int64_t now = e->now, block_end = now + (int64_t)frames;
-    const int64_t sound_end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
+    const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
     const int64_t from = v->start > now ? v->start : now;
-    const int64_t to = sound_end < block_end ? sound_end : block_end;
+    const int64_t to = end < block_end ? end : block_end;
     const size_t channels = (size_t)e->channels, source_channels = (size_t)v->channels;
     for (int64_t t = from; t < to; t++) {
         const float *frame = v->data + (size_t)(t - v->start) * source_channels;
@@ -38,6 +45,76 @@ static void mix_voice(const pk_engine *e, const pk_voice *v, float *out, size_t 
         for (size_t c = 0; c < channels; c++)
             o[c] += frame[c % source_channels] * v->gains[c];
     }
+    return end;
+}
+
+/* Sample c of frame i of v's sound: looped back past a loop's end, silence outside. */
+static float sample_at(const pk_voice *v, int64_t i, size_t c)
+{
+    if (v->loop_end > v->loop_start && i >= v->loop_end)
+        i = v->loop_start + (i - v->loop_end) % (v->loop_end - v->loop_start);
+    if (i < 0 || i >= v->frames)
+        return 0.0f;
+    return v->data[(size_t)i * (size_t)v->channels + c % (size_t)v->channels];
+}
+
+/* Move a varying voice's position on by `frames` engine frames. */
+static void skip_ahead(pk_voice *v, int64_t frames)
+{
+    const int64_t sound_frames = (int64_t)((double)frames * (double)v->step / 4294967296.0);
+    uint64_t position = v->position + (uint64_t)frames * v->step;
+    if (frames > ((int64_t)1 << 30) || sound_frames > ((int64_t)1 << 30))
+        position = (uint64_t)v->frames << 32; /* very late: past any sound */
+    if (v->loop_end > v->loop_start && (int64_t)(position >> 32) >= v->loop_end) {
+        const int64_t length = v->loop_end - v->loop_start;
+        const int64_t into = ((int64_t)(position >> 32) - v->loop_end) % length;
+        position = ((uint64_t)(v->loop_start + into) << 32) | (position & (PK_ONE_FRAME - 1));
+    }
+    v->position = position;
+}
+
+/* Mix voice v at its own rate or looping: the position steps by v->step each frame, and the
+ * sound is read between frames by Catmull-Rom. Returns the engine frame it ends at, or
+ * INT64_MAX if it goes on. */
+static int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_t frames)
+{
+    const int64_t now = e->now, block_end = now + (int64_t)frames;
+    const size_t channels = (size_t)e->channels, source_channels = (size_t)v->channels;
+    const int looping = v->loop_end > v->loop_start;
+    /* Frames that can be read without looking at the edges: idx - 1 .. idx + 2 inside. */
+    const int64_t inner_end = (looping ? v->loop_end : v->frames) - 2;
+    const int64_t to = v->stop < block_end ? v->stop : block_end;
+    uint64_t position = v->position;
+    for (int64_t t = v->start > now ? v->start : now; t < to; t++) {
+        const int64_t idx = (int64_t)(position >> 32);
+        if (!looping && idx >= v->frames) {
+            v->position = position;
+            return t;
+        }
+        float k[4];
+        PK_CATMULL_ROM(float, (float)(position & (PK_ONE_FRAME - 1)) * (1.0f / 4294967296.0f),
+                       k);
+        float *o = out + (size_t)(t - now) * channels;
+        if (idx >= 1 && idx < inner_end) {
+            const float *f = v->data + (size_t)(idx - 1) * source_channels;
+            for (size_t c = 0; c < channels; c++) {
+                const size_t sc = c % source_channels;
+                o[c] += (k[0] * f[sc] + k[1] * f[source_channels + sc] +
+                         k[2] * f[2 * source_channels + sc] + k[3] * f[3 * source_channels + sc]) *
+                        v->gains[c];
+            }
+        } else {
+            for (size_t c = 0; c < channels; c++)
+                o[c] += (k[0] * sample_at(v, idx - 1, c) + k[1] * sample_at(v, idx, c) +
+                         k[2] * sample_at(v, idx + 1, c) + k[3] * sample_at(v, idx + 2, c)) *
+                        v->gains[c];
+        }
+        position += v->step;
+        if (looping && (int64_t)(position >> 32) >= v->loop_end)
+            position -= (uint64_t)(v->loop_end - v->loop_start) << 32;
+    }
+    v->position = position;
+    return to == v->stop ? v->stop : INT64_MAX;
 }
 
 void pk_engine_render(pk_engine *e, float *out, size_t frames)
@@ -48,12 +125,15 @@ void pk_engine_render(pk_engine *e, float *out, size_t frames)
     pk_voice **link = &e->voices;
     while (*link) {
         pk_voice *v = *link;
-        const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
-        if (!v->playing && v->start < block_end && v->start < end) {
+        if (!v->playing && v->start < block_end && v->start < v->stop &&
+            (v->frames > 0 || varies(v))) {
             post(e, PK_EVENT_VOICE_START, v->start, v->id);
             v->playing = 1;
+            if (e->now > v->start) /* it came late: play on from where it would be */
+                skip_ahead(v, e->now - v->start);
         }
-        mix_voice(e, v, out, frames);
+        const int64_t end = varies(v) ? mix_varying(e, v, out, frames)
+                                      : mix_as_is(e, v, out, frames);
         if (end <= block_end) { /* done: out of the list, back to Python */
             post(e, PK_EVENT_VOICE_END, end > v->start ? end : v->start, v->id);
             *link = v->next;

@@ -21,6 +21,9 @@ extern "C" {
 
 #define PK_MAX_CHANNELS 64
 
+/* Positions in a sound are 32.32 fixed point: frame << 32 | fraction. */
+#define PK_ONE_FRAME ((uint64_t)1 << 32)
+
 typedef struct pk_voice {
     const float *data;         /* the sound: frames * channels interleaved float32 */
     int64_t frames;
@@ -29,6 +32,10 @@ typedef struct pk_voice {
     int64_t id;
     int64_t start;             /* engine frame of the sound's first frame */
     int64_t stop;              /* engine frame it stops at (INT64_MAX: plays to its end) */
+    uint64_t step;             /* sound frames per engine frame (32.32); PK_ONE_FRAME: as is */
+    int64_t loop_start;        /* loop_end > loop_start: the region that repeats */
+    int64_t loop_end;
+    uint64_t position;         /* 32.32: where the next frame reads (varispeed or looping) */
     float gains[PK_MAX_CHANNELS]; /* per output channel, from gain and pan */
     struct pk_voice *next;     /* the core's list */
 } pk_voice;

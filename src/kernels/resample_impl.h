@@ -237,14 +237,11 @@ PK_INLINE void FN(single_)(const pk_resampler *r, const COMPUTE *x, uint64_t fra
     const ptrdiff_t channels = r->channels, capacity = r->capacity, taps = r->taps;
     if (r->kind == PK_RS_CUBIC) {
         /* Catmull-Rom through x[0..3], evaluated between x[1] and x[2]. */
-        const COMPUTE w = (COMPUTE)((double)frac / (double)r->den), w2 = w * w, w3 = w2 * w;
-        const COMPUTE c0 = (COMPUTE)0.5 * (-w3 + 2 * w2 - w);
-        const COMPUTE c1 = (COMPUTE)0.5 * (3 * w3 - 5 * w2 + 2);
-        const COMPUTE c2 = (COMPUTE)0.5 * (-3 * w3 + 4 * w2 + w);
-        const COMPUTE c3 = (COMPUTE)0.5 * (w3 - w2);
+        COMPUTE k[4];
+        PK_CATMULL_ROM(COMPUTE, (COMPUTE)((double)frac / (double)r->den), k);
         for (ptrdiff_t c = 0; c < channels; c++) {
             const COMPUTE *xc = x + c * capacity;
-            o[c] = (IO)(c0 * xc[0] + c1 * xc[1] + c2 * xc[2] + c3 * xc[3]);
+            o[c] = (IO)(k[0] * xc[0] + k[1] * xc[1] + k[2] * xc[2] + k[3] * xc[3]);
         }
     } else if (r->kind == PK_RS_POLY && channels <= 2) {
         COMPUTE w;

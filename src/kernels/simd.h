@@ -44,6 +44,16 @@
 #endif
 #endif
 
+/* Catmull-Rom weights for the four samples around a point w (0 <= w < 1) past the second. */
+#define PK_CATMULL_ROM(T, w, c)                                                              \
+    do {                                                                                     \
+        const T w_ = (w), w2_ = w_ * w_, w3_ = w2_ * w_;                                     \
+        (c)[0] = (T)0.5 * (-w3_ + 2 * w2_ - w_);                                             \
+        (c)[1] = (T)0.5 * (3 * w3_ - 5 * w2_ + 2);                                           \
+        (c)[2] = (T)0.5 * (-3 * w3_ + 4 * w2_ + w_);                                         \
+        (c)[3] = (T)0.5 * (w3_ - w2_);                                                       \
+    } while (0)
+
 #define PK_CAT_(a, b) a##b
 #define PK_CAT(a, b) PK_CAT_(a, b)
 

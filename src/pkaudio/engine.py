@@ -66,6 +66,17 @@ def pan_gains(gain: float, pan: float, channels: int) -> list[float]:
     return [gain * math.sqrt(2) * math.cos(angle), gain * math.sqrt(2) * math.sin(angle)]
 
 
+def loop_region(loop: bool | tuple[int, int], frames: int) -> tuple[int, int]:
+    """(start, end) of the frames that repeat; (0, 0) for none."""
+    if loop is False:
+        return 0, 0
+    start, end = (0, frames) if loop is True else loop
+    if not (int(start) == start and int(end) == end and 0 <= start < end <= frames):
+        raise ValueError(f"Engine.play loop: expected True or (start, end) with 0 <= start < "
+                         f"end <= {frames} (the sound's frames), got {loop!r}")
+    return int(start), int(end)
+
+
 def finite(value: float, what: str) -> float:
     value = float(value)
     if not math.isfinite(value):
@@ -102,13 +113,17 @@ class Engine:
         return self._core.now
 
     def play(self, sound: Sound | np.ndarray, *, at: int | None = None, gain: float = 1.0,
-             pan: float = 0.0) -> Voice:
+             pan: float = 0.0, rate: float = 1.0,
+             loop: bool | tuple[int, int] = False) -> Voice:
         """Play a sound (or a ``(frames,)`` / ``(frames, channels)`` array at the engine's
         rate) from engine frame `at` (default: the next frame rendered), exactly from that
-        frame, its samples unmodified unless `gain` or `pan` say otherwise.
+        frame, its samples unmodified unless `gain`, `pan` or `rate` say otherwise.
 
-        A mono sound goes to every channel; a sound of other channels maps channel c of the
-        output to channel c modulo its channels.
+        `rate` is varispeed (2: an octave up, in half the time), read between frames by
+        Catmull-Rom interpolation (the resampler's "quick"). `loop`: True repeats the whole
+        sound, ``(start, end)`` its frames start .. end-1 after a first pass up to `end`;
+        a looping voice plays until stopped. A mono sound goes to every channel; a sound of
+        other channels maps channel c of the output to channel c modulo its channels.
         """
         data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
         if data.ndim == 1:
@@ -120,9 +135,14 @@ class Engine:
             else np.ascontiguousarray(data)
         gains = pan_gains(finite(gain, "Engine.play gain"), finite(pan, "Engine.play pan"),
                           self.channels)
+        rate = finite(rate, "Engine.play rate")
+        if not 1 / 256 <= rate <= 256:
+            raise ValueError(f"Engine.play rate: expected 1/256 .. 256, got {rate:g}")
+        loop_start, loop_end = loop_region(loop, len(data))
         with self._lock:
             start = self.now if at is None else self._frame(at, "Engine.play at")
-            return Voice(self, self._core.play(data, start, gains), start)
+            return Voice(self, self._core.play(data, start, gains, rate, loop_start, loop_end),
+                         start)
 
     def _stop(self, voice: Voice, at: int | None) -> None:
         with self._lock:
