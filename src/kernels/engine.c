@@ -25,14 +25,14 @@ static void take_commands(pk_engine *e)
     }
 }
 
-static int varies(const pk_voice *v)
+PK_INLINE int varies(const pk_voice *v)
 {
     return v->step != PK_ONE_FRAME || v->loop_end > v->loop_start;
 }
 
 /* Mix voice v's frames that fall in [now, now + frames), as it is, into out. Returns the
  * engine frame it ends at. */
-static int64_t mix_as_is(const pk_engine *e, const pk_voice *v, float *out, size_t frames)
+PK_INLINE int64_t mix_as_is(const pk_engine *e, const pk_voice *v, float *out, size_t frames)
 {
     const int64_t now = e->now, block_end = now + (int64_t)frames;
     const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
@@ -43,7 +43,8 @@ static int64_t mix_as_is(const pk_engine *e, const pk_voice *v, float *out, size
         const float *frame = v->data + (size_t)(t - v->start) * source_channels;
         float *o = out + (size_t)(t - now) * channels;
         for (size_t c = 0; c < channels; c++)
-            o[c] += frame[c % source_channels] * v->gains[c];
+            o[c] += frame[source_channels == 1 ? 0 : source_channels == channels ? c
+                                                  : c % source_channels] * v->gains[c];
     }
     return end;
 }
@@ -73,10 +74,52 @@ static void skip_ahead(pk_voice *v, int64_t frames)
     v->position = position;
 }
 
+/* Frames a mono voice computes at a time in mix_mono_runs. */
+#define RUN 64
+
+/* Mix a mono voice's frames from t, in runs that stay inside its sound (idx - 1 .. idx + 2
+ * all in, no loop wrap), each computed in one loop the compiler vectorises (with gathers),
+ * then spread to the channels. Returns the frame it stopped at: `to`, or the first frame that
+ * needs the edge-checking path; *position moves on to match. */
+PK_INLINE int64_t mix_mono_runs(const pk_voice *v, float *o, size_t channels, int64_t t,
+                                int64_t to, int64_t inner_end, uint64_t *position)
+{
+    const float *data = v->data;
+    const uint64_t step = v->step;
+    uint64_t p = *position;
+    float run[RUN];
+    while (t < to) {
+        if ((int64_t)(p >> 32) < 1 || (int64_t)(p >> 32) >= inner_end)
+            break;
+        /* Frames until the position would leave the inside: (inner_end << 32) - p over step. */
+        const uint64_t room = (((uint64_t)inner_end << 32) - p - 1) / step + 1;
+        int64_t n = to - t < RUN ? to - t : RUN;
+        if ((uint64_t)n > room)
+            n = (int64_t)room;
+        for (int64_t k = 0; k < n; k++) {
+            const uint64_t q = p + (uint64_t)k * step;
+            const int64_t i = (int64_t)(q >> 32);
+            PK_CATMULL_ROM(float, (float)(int32_t)((q >> 9) & 0x7fffff) * (1.0f / 8388608.0f),
+                           c0, c1, c2, c3);
+            run[k] = c0 * data[i - 1] + c1 * data[i] + c2 * data[i + 1] + c3 * data[i + 2];
+        }
+        for (size_t c = 0; c < channels; c++) {
+            const float g = v->gains[c];
+            for (int64_t k = 0; k < n; k++)
+                o[(size_t)k * channels + c] += run[k] * g;
+        }
+        p += (uint64_t)n * step;
+        o += (size_t)n * channels;
+        t += n;
+    }
+    *position = p;
+    return t;
+}
+
 /* Mix voice v at its own rate or looping: the position steps by v->step each frame, and the
  * sound is read between frames by Catmull-Rom. Returns the engine frame it ends at, or
  * INT64_MAX if it goes on. */
-static int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_t frames)
+PK_INLINE int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_t frames)
 {
     const int64_t now = e->now, block_end = now + (int64_t)frames;
     const size_t channels = (size_t)e->channels, source_channels = (size_t)v->channels;
@@ -85,23 +128,34 @@ static int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_t f
     const int64_t inner_end = (looping ? v->loop_end : v->frames) - 2;
     const int64_t to = v->stop < block_end ? v->stop : block_end;
     uint64_t position = v->position;
-    for (int64_t t = v->start > now ? v->start : now; t < to; t++) {
+    int64_t t = v->start > now ? v->start : now;
+    if (source_channels == 1 && t < to)
+        t = mix_mono_runs(v, out + (size_t)(t - now) * channels, channels, t, to, inner_end,
+                          &position);
+    for (; t < to; t++) {
         const int64_t idx = (int64_t)(position >> 32);
         if (!looping && idx >= v->frames) {
             v->position = position;
             return t;
         }
-        float k[4];
-        PK_CATMULL_ROM(float, (float)(position & (PK_ONE_FRAME - 1)) * (1.0f / 4294967296.0f),
-                       k);
+        /* The fraction's top 23 bits, as a signed int: converts in one instruction. */
+        PK_CATMULL_ROM(float, (float)(int32_t)((position >> 9) & 0x7fffff) * (1.0f / 8388608.0f),
+                       k0, k1, k2, k3);
+        const float k[4] = {k0, k1, k2, k3};
         float *o = out + (size_t)(t - now) * channels;
         if (idx >= 1 && idx < inner_end) {
             const float *f = v->data + (size_t)(idx - 1) * source_channels;
-            for (size_t c = 0; c < channels; c++) {
-                const size_t sc = c % source_channels;
-                o[c] += (k[0] * f[sc] + k[1] * f[source_channels + sc] +
-                         k[2] * f[2 * source_channels + sc] + k[3] * f[3 * source_channels + sc]) *
-                        v->gains[c];
+            if (source_channels == 1) { /* the common cases without a division per sample */
+                const float x = k[0] * f[0] + k[1] * f[1] + k[2] * f[2] + k[3] * f[3];
+                for (size_t c = 0; c < channels; c++)
+                    o[c] += x * v->gains[c];
+            } else {
+                const size_t n = source_channels;
+                for (size_t c = 0; c < channels; c++) {
+                    const size_t sc = n == channels ? c : c % n;
+                    o[c] += (k[0] * f[sc] + k[1] * f[n + sc] + k[2] * f[2 * n + sc] +
+                             k[3] * f[3 * n + sc]) * v->gains[c];
+                }
             }
         } else {
             for (size_t c = 0; c < channels; c++)
@@ -117,7 +171,7 @@ static int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_t f
     return to == v->stop ? v->stop : INT64_MAX;
 }
 
-void pk_engine_render(pk_engine *e, float *out, size_t frames)
+PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
 {
     const int64_t block_end = e->now + (int64_t)frames;
     take_commands(e);

@@ -237,11 +237,10 @@ PK_INLINE void FN(single_)(const pk_resampler *r, const COMPUTE *x, uint64_t fra
     const ptrdiff_t channels = r->channels, capacity = r->capacity, taps = r->taps;
     if (r->kind == PK_RS_CUBIC) {
         /* Catmull-Rom through x[0..3], evaluated between x[1] and x[2]. */
-        COMPUTE k[4];
-        PK_CATMULL_ROM(COMPUTE, (COMPUTE)((double)frac / (double)r->den), k);
+        PK_CATMULL_ROM(COMPUTE, (COMPUTE)((double)frac / (double)r->den), k0, k1, k2, k3);
         for (ptrdiff_t c = 0; c < channels; c++) {
             const COMPUTE *xc = x + c * capacity;
-            o[c] = (IO)(k[0] * xc[0] + k[1] * xc[1] + k[2] * xc[2] + k[3] * xc[3]);
+            o[c] = (IO)(k0 * xc[0] + k1 * xc[1] + k2 * xc[2] + k3 * xc[3]);
         }
     } else if (r->kind == PK_RS_POLY && channels <= 2) {
         COMPUTE w;

@@ -44,15 +44,14 @@
 #endif
 #endif
 
-/* Catmull-Rom weights for the four samples around a point w (0 <= w < 1) past the second. */
-#define PK_CATMULL_ROM(T, w, c)                                                              \
-    do {                                                                                     \
-        const T w_ = (w), w2_ = w_ * w_, w3_ = w2_ * w_;                                     \
-        (c)[0] = (T)0.5 * (-w3_ + 2 * w2_ - w_);                                             \
-        (c)[1] = (T)0.5 * (3 * w3_ - 5 * w2_ + 2);                                           \
-        (c)[2] = (T)0.5 * (-3 * w3_ + 4 * w2_ + w_);                                         \
-        (c)[3] = (T)0.5 * (w3_ - w2_);                                                       \
-    } while (0)
+/* Declares c0 .. c3, the Catmull-Rom weights of the four samples around a point w
+ * (0 <= w < 1) past the second (scalars, so a loop using them can vectorise). */
+#define PK_CATMULL_ROM(T, w, c0, c1, c2, c3)                                                 \
+    const T c0##_w = (w), c0##_w2 = c0##_w * c0##_w, c0##_w3 = c0##_w2 * c0##_w;             \
+    const T c0 = (T)0.5 * (-c0##_w3 + 2 * c0##_w2 - c0##_w);                                 \
+    const T c1 = (T)0.5 * (3 * c0##_w3 - 5 * c0##_w2 + 2);                                   \
+    const T c2 = (T)0.5 * (-3 * c0##_w3 + 4 * c0##_w2 + c0##_w);                             \
+    const T c3 = (T)0.5 * (c0##_w3 - c0##_w2)
 
 #define PK_CAT_(a, b) a##b
 #define PK_CAT(a, b) PK_CAT_(a, b)
