@@ -78,16 +78,17 @@ static void skip_ahead(pk_voice *v, int64_t frames)
 #define RUN 64
 
 /* Mix a mono voice's frames from t, in runs that stay inside its sound (idx - 1 .. idx + 2
- * all in, no loop wrap), each computed in one loop the compiler vectorises (with gathers),
- * then spread to the channels. Returns the frame it stopped at: `to`, or the first frame that
- * needs the edge-checking path; *position moves on to match. */
+ * all in, no loop wrap), then spread them to the channels. Each run takes two passes: the
+ * offsets and weights of all its frames (arithmetic only: it vectorises), then the four taps
+ * of each. Returns the frame it stopped at: `to`, or the first frame that needs the
+ * edge-checking path; *position moves on to match. */
 PK_INLINE int64_t mix_mono_runs(const pk_voice *v, float *o, size_t channels, int64_t t,
                                 int64_t to, int64_t inner_end, uint64_t *position)
 {
-    const float *data = v->data;
     const uint64_t step = v->step;
     uint64_t p = *position;
-    float run[RUN];
+    int32_t offset[RUN];
+    float w0[RUN], w1[RUN], w2[RUN], w3[RUN], run[RUN];
     while (t < to) {
         if ((int64_t)(p >> 32) < 1 || (int64_t)(p >> 32) >= inner_end)
             break;
@@ -96,17 +97,35 @@ PK_INLINE int64_t mix_mono_runs(const pk_voice *v, float *o, size_t channels, in
         int64_t n = to - t < RUN ? to - t : RUN;
         if ((uint64_t)n > room)
             n = (int64_t)room;
+        /* Positions relative to the run's first frame: fraction + k * step < 2^47. */
+        const float *base = v->data + (p >> 32);
+        const uint64_t fraction = p & (PK_ONE_FRAME - 1);
         for (int64_t k = 0; k < n; k++) {
-            const uint64_t q = p + (uint64_t)k * step;
-            const int64_t i = (int64_t)(q >> 32);
+            const uint64_t q = fraction + (uint64_t)k * step;
+            offset[k] = (int32_t)(q >> 32);
             PK_CATMULL_ROM(float, (float)(int32_t)((q >> 9) & 0x7fffff) * (1.0f / 8388608.0f),
                            c0, c1, c2, c3);
-            run[k] = c0 * data[i - 1] + c1 * data[i] + c2 * data[i + 1] + c3 * data[i + 2];
+            w0[k] = c0;
+            w1[k] = c1;
+            w2[k] = c2;
+            w3[k] = c3;
         }
-        for (size_t c = 0; c < channels; c++) {
-            const float g = v->gains[c];
-            for (int64_t k = 0; k < n; k++)
-                o[(size_t)k * channels + c] += run[k] * g;
+        for (int64_t k = 0; k < n; k++) {
+            const float *f = base + offset[k] - 1;
+            run[k] = w0[k] * f[0] + w1[k] * f[1] + w2[k] * f[2] + w3[k] * f[3];
+        }
+        if (channels == 2) { /* both channels in one pass over the interleaved block */
+            const float left = v->gains[0], right = v->gains[1];
+            for (int64_t k = 0; k < n; k++) {
+                o[2 * k] += run[k] * left;
+                o[2 * k + 1] += run[k] * right;
+            }
+        } else {
+            for (size_t c = 0; c < channels; c++) {
+                const float g = v->gains[c];
+                for (int64_t k = 0; k < n; k++)
+                    o[(size_t)k * channels + c] += run[k] * g;
+            }
         }
         p += (uint64_t)n * step;
         o += (size_t)n * channels;
