@@ -122,6 +122,20 @@ def test_voice_events_on_their_frames():
     assert eng.playing == 0
 
 
+def test_more_voices_than_the_command_ring_holds():
+    """The command ring holds 4096; past that, play() says so, and render(0) lets the core
+    take what is waiting."""
+    eng = Engine(48000, 1)
+    x = np.ones(1, np.float32)
+    for i in range(4096):
+        eng.play(x, at=10)
+    with pytest.raises(RuntimeError, match="too many commands"):
+        eng.play(x, at=10)
+    eng.render(0)
+    eng.play(x, at=10)
+    assert eng.render(20)[10, 0] == 4097
+
+
 def test_play_at_now_sounds_in_the_next_block():
     eng = Engine(48000, 1)
     eng.render(256)
