@@ -189,7 +189,7 @@ def test_equal_rates_pass_the_samples_unchanged(quality, rng):
     np.testing.assert_array_equal(resample(x, 48000, 48000, quality=quality), x)
 
 
-# ---- quality targets (the figures; see bench/resample.py for the full report) ----
+# ---- quality targets (the figures; see bench/run.py resample for the full report) ----
 
 def test_high_snr_and_aliasing_at_48k_to_44k1():
     x = tone(96000, 1000.0, 48000)

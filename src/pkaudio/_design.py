@@ -64,7 +64,7 @@ class Quality:
         return 0.1102 * (self.attenuation - 8.7)
 
 
-# Measured at ratio 1 (bench/resample.py): passband flat within 0.01 dB up to, and stopband
+# Measured at ratio 1 (bench/run.py resample): passband flat within 0.01 dB up to, and stopband
 # level from the Nyquist frequency on: low 0.66 of Nyquist, -80 dB; medium 0.853, -112 dB;
 # high 0.909, -132 dB; very_high 0.946, -162 dB. The interpolated tables add errors below that.
 QUALITIES = {
