@@ -32,15 +32,11 @@ IN_RATE, OUT_RATE = 48000, 44100
 
 
 def peers():
-    """soxr and samplerate, or an ImportError that says how to get them."""
-    try:
-        import samplerate
-        import soxr
-    except ImportError as e:
-        raise ImportError(
-            f"the resampler benchmark compares against python-soxr and samplerate ({e}); "
-            "install them with: pip install 'pkaudio[bench]'"
-        ) from None
+    """soxr and samplerate (ImportError if either is missing: `pkaudio bench` says how to
+    install them)."""
+    import samplerate
+    import soxr
+
     return soxr, samplerate
 
 
