@@ -1,6 +1,8 @@
 """The engine core and the seed's Clock/Scheduler, checked on whole rendered streams."""
+import asyncio
 import math
 import threading
+import time
 import tracemalloc
 
 import numpy as np
@@ -278,6 +280,40 @@ def test_bad_input_leaves_the_engine_running(call, error, match):
     with pytest.raises(error, match=match):
         call(eng)
     np.testing.assert_array_equal(eng.render(8), np.ones((8, 2)))
+
+
+def test_waiting_for_events():
+    eng = Engine(48000, 1)
+    start = time.monotonic()
+    assert eng.events(timeout=0.05) == [] and time.monotonic() - start >= 0.05
+    eng.play(np.ones(10, np.float32), at=100)
+    renderer = threading.Timer(0.05, lambda: eng.render(256))
+    renderer.start()
+    got = eng.events(timeout=5)  # woken by the render in another thread
+    renderer.join()
+    assert [e.kind for e in got] == ["voice_start", "voice_end"]
+
+
+def test_listen_with_asyncio():
+    eng = Engine(48000, 1)
+    eng.play(np.ones(10, np.float32), at=100)
+
+    async def main():
+        async def render_later():
+            await asyncio.sleep(0.02)
+            eng.render(256)
+
+        task = asyncio.create_task(render_later())
+        seen = []
+        async for event in eng.listen(poll=0.001):
+            seen.append(event)
+            if event.kind == "voice_end":
+                break
+        await task
+        return seen
+
+    seen = asyncio.run(main())
+    assert [(e.kind, e.frame) for e in seen] == [("voice_start", 100), ("voice_end", 110)]
 
 
 def test_exported():

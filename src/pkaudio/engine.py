@@ -8,8 +8,11 @@ same whatever the block sizes.
 """
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,9 @@ from .buffering import Sound
 from .events import Event
 
 __all__ = ["Clock", "Engine", "Voice"]
+
+# Seconds between looks for events from a thread that does not say when it posts them.
+EVENT_POLL = 0.005
 
 
 class Clock:
@@ -106,6 +112,7 @@ class Engine:
         self.samplerate, self.channels, self.blocksize = samplerate, channels, int(blocksize)
         self._core = EngineCore(channels)
         self._lock = threading.Lock()  # commands from several threads, one at a time
+        self._rendered = threading.Condition()  # wakes threads waiting for events
 
     @property
     def now(self) -> int:
@@ -158,13 +165,39 @@ class Engine:
     def render(self, frames: int) -> np.ndarray:
         """Render the next `frames` frames, ``(frames, channels)`` float32 (GIL released)."""
         with self._lock:
-            return self._core.render(frames)
+            block = self._core.render(frames)
+        with self._rendered:
+            self._rendered.notify_all()
+        return block
 
-    def events(self) -> list[Event]:
-        """What the core reported since the last call, oldest first."""
-        with self._lock:
-            return [Event(kind, frame, voice=voice) for kind, frame, voice in
-                    self._core.events()]
+    def events(self, timeout: float | None = 0) -> list[Event]:
+        """What the core reported since the last call, oldest first.
+
+        Parameters
+        ----------
+        timeout : float or None
+            Seconds to wait for at least one event when there is none yet (None: as long as
+            it takes). The default, 0, returns at once.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [Event(kind, frame, voice=voice) for kind, frame, voice in
+                         self._core.events()]
+            left = None if deadline is None else deadline - time.monotonic()
+            if found or (left is not None and left <= 0):
+                return found
+            # Woken by render() at once; a device's thread does not notify, so look again soon.
+            with self._rendered:
+                self._rendered.wait(EVENT_POLL if left is None else min(left, EVENT_POLL))
+
+    async def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
+        """The core's events as they come, for ``async for event in engine.listen():`` (it
+        looks every `poll` seconds without blocking the event loop)."""
+        while True:
+            for event in self.events():
+                yield event
+            await asyncio.sleep(poll)
 
     @property
     def playing(self) -> int:
