@@ -125,17 +125,83 @@ def test_voice_events_on_their_frames():
 
 
 def test_more_voices_than_the_command_ring_holds():
-    """The command ring holds 4096; past that, play() says so, and render(0) lets the core
-    take what is waiting."""
+    """The command ring holds 4096; rendering offline, play() lets the core take what waits
+    when it fills, and every voice sounds."""
     eng = Engine(48000, 1)
     x = np.ones(1, np.float32)
-    for i in range(4096):
+    for i in range(10000):
         eng.play(x, at=10)
-    with pytest.raises(RuntimeError, match="too many commands"):
-        eng.play(x, at=10)
-    eng.render(0)
-    eng.play(x, at=10)
-    assert eng.render(20)[10, 0] == 4097
+    assert eng.render(20)[10, 0] == 10000
+
+
+def test_scheduler_with_more_plays_than_the_ring_holds():
+    sound = buffering.Sound.from_array(np.ones(5, np.float32), 48000)
+    clock = engine.Clock()
+    sched = scheduler.Scheduler(sound, clock)
+    for i in range(5000):
+        sched.play(10 * i)
+    clock.set(0, 50000)
+    out = sched.render(np.zeros(50000, np.float32))
+    assert np.count_nonzero(out) == 25000
+
+
+def test_loops_are_the_same_whatever_the_blocks():
+    """Looping voices at rates above 2 (steps past the loop's end within one run), and steps
+    longer than the loop itself."""
+    x = np.sin(np.arange(200) / 5).astype(np.float32)
+    def make():
+        eng = Engine(48000, 1)
+        eng.play(x, rate=3.3, loop=(61, 181))
+        eng.play(np.array([5, 5, 5, 1, 9, 9], np.float32), rate=256, loop=(3, 4), gain=0.5)
+        return eng
+    whole = make().render(5000)
+    for block in (1, 64, 75):
+        np.testing.assert_array_equal(render_in_blocks(make(), 5000, block), whole)
+    assert np.all(whole[100:, 0] != 0)
+
+
+def test_step_longer_than_the_loop_stays_in_it():
+    eng = Engine(48000, 1)
+    eng.play(np.array([5, 5, 5, 1, 9, 9], np.float32), rate=256, loop=(3, 4))
+    assert eng.render(1)[0, 0] == 5  # the first frame, before the loop
+    for _ in range(200):  # past where a position creeping by 255 frames a step would wrap
+        np.testing.assert_array_equal(eng.render(100000), 1.0)
+
+
+def test_loop_restart_is_read_from_the_loop():
+    """At a rate other than 1, a periodic loop comes round seamlessly: the frames before its
+    start are read from its end."""
+    period = 64
+    x = np.sin(2 * np.pi * np.arange(4 * period) / period).astype(np.float64)
+    eng = Engine(48000, 1)
+    eng.play(x.astype(np.float32), rate=0.37, loop=(period, 3 * period))
+    out = eng.render(3000)[:, 0]
+    t = np.arange(3000) * 0.37
+    expected = np.sin(2 * np.pi * t / period)
+    # (the first frames are read next to the silence before the sound)
+    assert np.max(np.abs(out[8:] - expected[8:])) < 2e-3
+
+
+def test_late_voices_report_when_they_ran_out():
+    eng = Engine(48000, 1)
+    eng.render(100)
+    voice = eng.play(np.ones(40, np.float32), at=0, rate=2.0)
+    eng.render(10)
+    ends = [e.frame for e in eng.events() if e.kind == "voice_end"]
+    assert ends == [20] and voice.start == 0
+
+
+@pytest.mark.parametrize("rate", [1.0, 256.0])
+def test_very_late_looping_voice_is_where_it_would_be(rate):
+    x = np.arange(1, 8, dtype=np.float32)
+    on_time = Engine(48000, 1)
+    on_time.play(x, rate=rate, loop=True)
+    late = Engine(48000, 1)
+    late._core.now = 5_000_003
+    late.play(x, at=0, rate=rate, loop=True)
+    on_time._core.now = 0
+    reference = render_in_blocks(on_time, 5_000_003 + 64, 1 << 20)[-64:]
+    np.testing.assert_array_equal(late.render(64), reference)
 
 
 def test_play_at_now_sounds_in_the_next_block():
@@ -273,6 +339,9 @@ def test_commands_from_several_threads():
     (lambda e: e.play(np.ones(4, np.float32), rate=float("inf")), ValueError, "rate"),
     (lambda e: e.play(np.ones(4, np.float32), loop=(3, 2)), ValueError, "loop"),
     (lambda e: e.play(np.ones(4, np.float32), loop=(0, 5)), ValueError, "loop"),
+    (lambda e: e.play(np.zeros((4, 0), np.float32)), ValueError, "channels >= 1"),
+    (lambda e: e.play(np.ones(4, np.float32), at=2**63 - 50), ValueError, "engine frame"),
+    (lambda e: e.play(np.ones(4, np.float32), pan=3), ValueError, "pan"),
 ])
 def test_bad_input_leaves_the_engine_running(call, error, match):
     eng = Engine(48000, 2)

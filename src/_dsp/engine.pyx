@@ -7,7 +7,7 @@ from libc.stdint cimport INT64_MAX, int64_t, uint64_t
 from libc.string cimport memset
 
 from _engine cimport *
-from _stream cimport pk_event, pk_ring, pk_ring_read, pk_ring_write
+from _stream cimport pk_event, pk_ring, pk_ring_read, pk_ring_writable, pk_ring_write
 
 cnp.import_array()
 
@@ -156,6 +156,11 @@ cdef class EngineCore:
             else:
                 keep.append((address, after))
         self.graveyard = keep
+
+    @property
+    def command_room(self):
+        """Commands that fit in the ring now."""
+        return pk_ring_writable(&self.engine.commands)
 
     @property
     def playing(self):

@@ -1,4 +1,5 @@
 /* The render core (declared and documented in engine.h). */
+#include <math.h>
 #include <string.h>
 
 #include "engine.h"
@@ -11,17 +12,20 @@ static void post(pk_engine *e, int32_t kind, int64_t frame, int64_t id)
         e->lost_events++;
 }
 
-/* Take the commands that have arrived: new voices join the list, stops are noted. */
+/* Take the commands that have arrived: new voices join the list, stops are noted. Each
+ * command counts as taken only once done with: Python frees a returned voice only after every
+ * command that could name it is taken. */
 static void take_commands(pk_engine *e)
 {
     pk_command c;
-    while (pk_ring_read(&e->commands, &c, 1)) {
+    while (pk_ring_peek(&e->commands, &c)) {
         if (c.kind == PK_CMD_PLAY) {
             c.voice->next = e->voices;
             e->voices = c.voice;
         } else if (c.kind == PK_CMD_STOP && c.frame < c.voice->stop) {
             c.voice->stop = c.frame;
         }
+        pk_ring_skip(&e->commands, 1);
     }
 }
 
@@ -49,27 +53,55 @@ PK_INLINE int64_t mix_as_is(const pk_engine *e, const pk_voice *v, float *out, s
     return end;
 }
 
-/* Sample c of frame i of v's sound: looped back past a loop's end, silence outside. */
+/* Sample c of frame i of v's sound: round its loop past the loop's end (and, once it has
+ * looped, before the loop's start, so a restart is read from the loop's own end); silence
+ * outside the sound. */
 static float sample_at(const pk_voice *v, int64_t i, size_t c)
 {
-    if (v->loop_end > v->loop_start && i >= v->loop_end)
-        i = v->loop_start + (i - v->loop_end) % (v->loop_end - v->loop_start);
+    if (v->loop_end > v->loop_start) {
+        const int64_t length = v->loop_end - v->loop_start;
+        if (i >= v->loop_end)
+            i = v->loop_start + (i - v->loop_end) % length;
+        else if (v->looped && i < v->loop_start)
+            i = v->loop_end - 1 - (v->loop_start - 1 - i) % length;
+    }
     if (i < 0 || i >= v->frames)
         return 0.0f;
     return v->data[(size_t)i * (size_t)v->channels + c % (size_t)v->channels];
 }
 
-/* Move a varying voice's position on by `frames` engine frames. */
+/* A looping voice's position, brought back into its loop when past the loop's end. */
+static uint64_t wrap(pk_voice *v, uint64_t position)
+{
+    if (v->loop_end > v->loop_start && (int64_t)(position >> 32) >= v->loop_end) {
+        const int64_t into = ((int64_t)(position >> 32) - v->loop_end) %
+                             (v->loop_end - v->loop_start);
+        position = ((uint64_t)(v->loop_start + into) << 32) | (position & (PK_ONE_FRAME - 1));
+        v->looped = 1;
+    }
+    return position;
+}
+
+/* The engine frame a non-looping varying voice runs out at: the first whose position is
+ * past the sound, start + ceil(frames / rate). */
+static int64_t run_out(const pk_voice *v)
+{
+    if (v->frames < ((int64_t)1 << 30))
+        return v->start + (int64_t)((((uint64_t)v->frames << 32) + v->step - 1) / v->step);
+    return v->start + (int64_t)ceil((double)v->frames * 4294967296.0 / (double)v->step);
+}
+
+/* Move a varying voice's position on by `frames` engine frames (it came late), in steps that
+ * cannot overflow, wrapping round its loop as it goes. */
 static void skip_ahead(pk_voice *v, int64_t frames)
 {
-    const int64_t sound_frames = (int64_t)((double)frames * (double)v->step / 4294967296.0);
-    uint64_t position = v->position + (uint64_t)frames * v->step;
-    if (frames > ((int64_t)1 << 30) || sound_frames > ((int64_t)1 << 30))
-        position = (uint64_t)v->frames << 32; /* very late: past any sound */
-    if (v->loop_end > v->loop_start && (int64_t)(position >> 32) >= v->loop_end) {
-        const int64_t length = v->loop_end - v->loop_start;
-        const int64_t into = ((int64_t)(position >> 32) - v->loop_end) % length;
-        position = ((uint64_t)(v->loop_start + into) << 32) | (position & (PK_ONE_FRAME - 1));
+    uint64_t position = v->position;
+    while (frames > 0) {
+        const int64_t n = frames < ((int64_t)1 << 20) ? frames : ((int64_t)1 << 20);
+        position = wrap(v, position + (uint64_t)n * v->step);
+        frames -= n;
+        if (v->loop_end <= v->loop_start && (int64_t)(position >> 32) >= v->frames)
+            break; /* past its end: it has run out */
     }
     v->position = position;
 }
@@ -82,15 +114,17 @@ static void skip_ahead(pk_voice *v, int64_t frames)
  * offsets and weights of all its frames (arithmetic only: it vectorises), then the four taps
  * of each. Returns the frame it stopped at: `to`, or the first frame that needs the
  * edge-checking path; *position moves on to match. */
-PK_INLINE int64_t mix_mono_runs(const pk_voice *v, float *o, size_t channels, int64_t t,
+PK_INLINE int64_t mix_mono_runs(pk_voice *v, float *o, size_t channels, int64_t t,
                                 int64_t to, int64_t inner_end, uint64_t *position)
 {
     const uint64_t step = v->step;
     uint64_t p = *position;
     int32_t offset[RUN];
     float w0[RUN], w1[RUN], w2[RUN], w3[RUN], run[RUN];
+    /* Before the loop's start, a voice that has looped reads the loop's end: not in a run. */
+    const int64_t inner_start = v->looped ? v->loop_start + 1 : 1;
     while (t < to) {
-        if ((int64_t)(p >> 32) < 1 || (int64_t)(p >> 32) >= inner_end)
+        if ((int64_t)(p >> 32) < inner_start || (int64_t)(p >> 32) >= inner_end)
             break;
         /* Frames until the position would leave the inside: (inner_end << 32) - p over step. */
         const uint64_t room = (((uint64_t)inner_end << 32) - p - 1) / step + 1;
@@ -127,7 +161,7 @@ PK_INLINE int64_t mix_mono_runs(const pk_voice *v, float *o, size_t channels, in
                     o[(size_t)k * channels + c] += run[k] * g;
             }
         }
-        p += (uint64_t)n * step;
+        p = wrap(v, p + (uint64_t)n * step);
         o += (size_t)n * channels;
         t += n;
     }
@@ -155,14 +189,14 @@ PK_INLINE int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_
         const int64_t idx = (int64_t)(position >> 32);
         if (!looping && idx >= v->frames) {
             v->position = position;
-            return t;
+            return run_out(v); /* t, or for a voice that came late, when it ran out */
         }
         /* The fraction's top 23 bits, as a signed int: converts in one instruction. */
         PK_CATMULL_ROM(float, (float)(int32_t)((position >> 9) & 0x7fffff) * (1.0f / 8388608.0f),
                        k0, k1, k2, k3);
         const float k[4] = {k0, k1, k2, k3};
         float *o = out + (size_t)(t - now) * channels;
-        if (idx >= 1 && idx < inner_end) {
+        if (idx >= (v->looped ? v->loop_start + 1 : 1) && idx < inner_end) {
             const float *f = v->data + (size_t)(idx - 1) * source_channels;
             if (source_channels == 1) { /* the common cases without a division per sample */
                 const float x = k[0] * f[0] + k[1] * f[1] + k[2] * f[2] + k[3] * f[3];
@@ -182,9 +216,7 @@ PK_INLINE int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_
                          k[2] * sample_at(v, idx + 1, c) + k[3] * sample_at(v, idx + 2, c)) *
                         v->gains[c];
         }
-        position += v->step;
-        if (looping && (int64_t)(position >> 32) >= v->loop_end)
-            position -= (uint64_t)(v->loop_end - v->loop_start) << 32;
+        position = wrap(v, position + v->step);
     }
     v->position = position;
     return to == v->stop ? v->stop : INT64_MAX;

@@ -36,6 +36,8 @@ typedef struct pk_voice {
     int64_t loop_start;        /* loop_end > loop_start: the region that repeats */
     int64_t loop_end;
     uint64_t position;         /* 32.32: where the next frame reads (varispeed or looping) */
+    int32_t looped;            /* it has gone round its loop: reads before loop_start wrap */
+    int32_t reserved;
     float gains[PK_MAX_CHANNELS]; /* per output channel, from gain and pan */
     struct pk_voice *next;     /* the core's list */
 } pk_voice;

@@ -59,6 +59,19 @@ size_t pk_ring_read(pk_ring *r, void *items, size_t n)
     return ring_take(r, items, n, pk_load_acquire(&r->written));
 }
 
+size_t pk_ring_peek(pk_ring *r, void *item)
+{
+    if (pk_load_acquire(&r->written) == r->taken)
+        return 0;
+    ring_copy(r, r->taken, item, 1, 0);
+    return 1;
+}
+
+void pk_ring_skip(pk_ring *r, size_t n)
+{
+    pk_store_release(&r->taken, r->taken + n);
+}
+
 static void post(pk_stream *s, pk_event_kind kind, uint64_t frame, uint64_t value)
 {
     const pk_event e = {(int32_t)kind, 0, (int64_t)frame, (int64_t)value};

@@ -34,6 +34,10 @@ typedef struct {
 size_t pk_ring_write(pk_ring *r, const void *items, size_t n);
 /* Consumer: copy up to n items out; returns how many there were. */
 size_t pk_ring_read(pk_ring *r, void *items, size_t n);
+/* Consumer: copy the next item out without taking it (0 if there is none); then
+ * pk_ring_skip takes it, once the consumer is done with what it names. */
+size_t pk_ring_peek(pk_ring *r, void *item);
+void pk_ring_skip(pk_ring *r, size_t n);
 /* Items the consumer could read now / the producer could write now. */
 uint64_t pk_ring_readable(const pk_ring *r);
 uint64_t pk_ring_writable(const pk_ring *r);

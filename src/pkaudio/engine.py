@@ -24,6 +24,8 @@ from .events import Event
 
 __all__ = ["Clock", "Engine", "Voice"]
 
+# Engine frames go up to this (6 million years at 48 kHz): start + length stays in 64 bits.
+MAX_FRAME = 1 << 62
 # Seconds between looks for events from a thread that does not say when it posts them.
 EVENT_POLL = 0.005
 
@@ -63,6 +65,8 @@ class Voice:
 def pan_gains(gain: float, pan: float, channels: int) -> list[float]:
     """Per-channel gains. pan 0 leaves the sound as it is; on a stereo engine, pan -1 (left)
     .. 1 (right) follows a constant-power law, 0 dB at the centre and +3 dB at the sides."""
+    if not -1 <= pan <= 1:
+        raise ValueError(f"Engine.play pan: expected -1 (left) .. 1 (right), got {pan}")
     if pan == 0:
         return [gain] * channels
     if channels != 2:
@@ -135,9 +139,9 @@ class Engine:
         data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
         if data.ndim == 1:
             data = data.reshape(-1, 1)
-        if data.ndim != 2:
+        if data.ndim != 2 or data.shape[1] < 1:
             raise ValueError(f"Engine.play: expected a Sound or an array shaped (frames,) or "
-                             f"(frames, channels), got shape {data.shape}")
+                             f"(frames, channels) with channels >= 1, got shape {data.shape}")
         data = dsp.convert(np.ascontiguousarray(data), "float32") if data.dtype != np.float32 \
             else np.ascontiguousarray(data)
         gains = pan_gains(finite(gain, "Engine.play gain"), finite(pan, "Engine.play pan"),
@@ -148,6 +152,10 @@ class Engine:
         loop_start, loop_end = loop_region(loop, len(data))
         with self._lock:
             start = self.now if at is None else self._frame(at, "Engine.play at")
+            if self._core.command_room == 0:
+                # Rendering offline, the core takes the waiting commands only when it renders:
+                # let it take them now (voices keep their own start frames).
+                self._core.render(0)
             return Voice(self, self._core.play(data, start, gains, rate, loop_start, loop_end),
                          start)
 
@@ -157,8 +165,8 @@ class Engine:
 
     @staticmethod
     def _frame(at: int, what: str) -> int:
-        if isinstance(at, bool) or int(at) != at or at < 0:
-            raise ValueError(f"{what}: expected an engine frame (whole number >= 0), got "
+        if isinstance(at, bool) or int(at) != at or not 0 <= at <= MAX_FRAME:
+            raise ValueError(f"{what}: expected an engine frame (whole number 0 .. 2^62), got "
                              f"{at!r}")
         return int(at)
 

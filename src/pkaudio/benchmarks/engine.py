@@ -97,8 +97,6 @@ def realtime_voices(most: int, blocks: int) -> tuple[int, list[str]]:
         for i in range(count):
             engine.play(table, rate=float(rates[i % VOICES]), gain=float(gains[i % VOICES]),
                         pan=float(pans[i % VOICES]), loop=True)
-            if i % 1024 == 1023:
-                engine.render(0)  # the core takes the commands queued so far
         times = []
         for _ in range(blocks):
             start = time.perf_counter()
