@@ -385,5 +385,36 @@ def test_listen_with_asyncio():
     assert [(e.kind, e.frame) for e in seen] == [("voice_start", 100), ("voice_end", 110)]
 
 
+def test_disk_stream_voice(tmp_path):
+    """A DiskStream played by a voice: its frames from the voice's start, on the frame, then
+    the voice ends where the stream does."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-0.5, 0.5, (30000, 2)).astype(np.float32)
+    path = tmp_path / "x.wav"
+    buffering.Sound.from_array(x, 48000).save(path, subtype="FLOAT")
+    eng = Engine(48000, 2)
+    stream = pkaudio.DiskStream(path, buffer_seconds=1.0)
+    deadline = time.monotonic() + 5
+    while not stream.stats()["complete"] and time.monotonic() < deadline:
+        time.sleep(0.001)  # all of it buffered: the render below cannot run dry
+    voice = eng.play(stream, at=300, gain=0.5)
+    out = render_in_blocks(eng, 40000, 75)
+    np.testing.assert_array_equal(out[300:30300], x * np.float32(0.5))
+    assert not out[:300].any() and not out[30300:].any()
+    ends = [e.frame for e in eng.events() if e.kind == "voice_end"]
+    assert ends == [30300] and eng.playing == 0
+    with pytest.raises(RuntimeError, match="already being played"):
+        eng.play(stream)
+    with pytest.raises(RuntimeError, match="one consumer"):
+        stream.read(10)
+    stream.close()
+    other = pkaudio.DiskStream(path, samplerate=44100)
+    with pytest.raises(ValueError, match="samplerate=48000"):
+        eng.play(other)
+    with pytest.raises(ValueError, match="rate 1"):
+        eng.play(pkaudio.DiskStream(path), rate=2.0)
+    other.close()
+
+
 def test_exported():
     assert pkaudio.Engine is Engine

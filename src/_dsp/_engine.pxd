@@ -1,7 +1,7 @@
 # Declarations of the render core in src/kernels/engine.h.
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
-from _stream cimport pk_ring, pk_event
+from _stream cimport pk_event, pk_ring, pk_stream
 
 cdef extern from "engine.h" nogil:
     enum:
@@ -9,6 +9,9 @@ cdef extern from "engine.h" nogil:
     uint64_t PK_ONE_FRAME
 
     ctypedef struct pk_voice:
+        pk_stream *stream
+        float *scratch
+        int64_t scratch_frames
         const float *data
         int64_t frames
         int32_t channels

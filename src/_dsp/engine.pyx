@@ -70,10 +70,12 @@ cdef class EngineCore:
         return 0
 
     def play(self, cnp.ndarray data, int64_t start, gains, double rate=1.0,
-             int64_t loop_start=0, int64_t loop_end=0):
+             int64_t loop_start=0, int64_t loop_end=0, stream=None, owner=None):
         """Queue a voice playing `data` ((frames, channels) float32, C-contiguous, kept alive
         until the voice ends) from engine frame `start`, at `rate` sound frames per engine
-        frame, repeating frames loop_start .. loop_end if that is not empty; return its id."""
+        frame, repeating frames loop_start .. loop_end if that is not empty; or, with `stream`
+        (a StreamBuffer), playing the stream, with `data` its scratch ((frames, channels)
+        float32). `owner` is kept alive with the voice too. Return the voice's id."""
         self.reclaim()
         if len(self.voices) >= VOICE_CAPACITY:
             raise RuntimeError(f"Engine: {VOICE_CAPACITY} voices already playing")
@@ -84,6 +86,11 @@ cdef class EngineCore:
         v.data = <const float *>cnp.PyArray_DATA(data)
         v.frames = cnp.PyArray_DIM(data, 0)
         v.channels = cnp.PyArray_DIM(data, 1)
+        if stream is not None:
+            v.stream = <pk_stream *><size_t>stream.address
+            v.scratch = <float *>cnp.PyArray_DATA(data)
+            v.scratch_frames = v.frames
+            v.frames = 0
         v.start = start
         v.stop = INT64_MAX
         v.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
@@ -103,7 +110,7 @@ cdef class EngineCore:
             PyMem_Free(v)
             raise
         self.next_id += 1
-        self.sounds[v.id] = data
+        self.sounds[v.id] = (data, stream, owner)
         self.voices[v.id] = <size_t>v
         return v.id
 

@@ -62,6 +62,11 @@ cdef class StreamBuffer:
         return self.stream.channels
 
     @property
+    def address(self):
+        """Where the C stream is, for the engine's core (which reads it as a voice)."""
+        return <size_t>&self.stream
+
+    @property
     def capacity(self):
         """Frames the buffer holds."""
         return self.stream.frames.capacity

@@ -29,6 +29,31 @@ static void take_commands(pk_engine *e)
     }
 }
 
+/* Mix a disk stream's next frames, as many as v plays in [now, now + frames), into out:
+ * pk_stream_read never waits (late data plays as silence, counted by the stream). Returns the
+ * engine frame it ends at: where the stream's last frame played, or its stop. */
+static int64_t mix_stream(const pk_engine *e, pk_voice *v, float *out, size_t frames)
+{
+    const int64_t now = e->now, block_end = now + (int64_t)frames;
+    const int64_t to = v->stop < block_end ? v->stop : block_end;
+    const size_t channels = (size_t)e->channels, source_channels = (size_t)v->channels;
+    for (int64_t t = v->start > now ? v->start : now; t < to;) {
+        const int64_t n = to - t < v->scratch_frames ? to - t : v->scratch_frames;
+        const size_t got = pk_stream_read(v->stream, v->scratch, (size_t)n);
+        for (size_t f = 0; f < (size_t)n; f++) {
+            const float *frame = v->scratch + f * source_channels;
+            float *o = out + (size_t)(t - now + (int64_t)f) * channels;
+            for (size_t c = 0; c < channels; c++)
+                o[c] += frame[source_channels == channels ? c : c % source_channels] *
+                        v->gains[c];
+        }
+        if ((int64_t)got < n && v->stream->ended)
+            return t + (int64_t)got;
+        t += n;
+    }
+    return to == v->stop ? v->stop : INT64_MAX;
+}
+
 PK_INLINE int varies(const pk_voice *v)
 {
     return v->step != PK_ONE_FRAME || v->loop_end > v->loop_start;
@@ -231,14 +256,15 @@ PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
     while (*link) {
         pk_voice *v = *link;
         if (!v->playing && v->start < block_end && v->start < v->stop &&
-            (v->frames > 0 || varies(v))) {
+            (v->frames > 0 || varies(v) || v->stream)) {
             post(e, PK_EVENT_VOICE_START, v->start, v->id);
             v->playing = 1;
-            if (e->now > v->start) /* it came late: play on from where it would be */
+            if (e->now > v->start && !v->stream) /* came late: on from where it would be */
                 skip_ahead(v, e->now - v->start);
         }
-        const int64_t end = varies(v) ? mix_varying(e, v, out, frames)
-                                      : mix_as_is(e, v, out, frames);
+        const int64_t end = v->stream ? mix_stream(e, v, out, frames)
+                            : varies(v) ? mix_varying(e, v, out, frames)
+                                        : mix_as_is(e, v, out, frames);
         if (end <= block_end) { /* done: out of the list, back to Python */
             post(e, PK_EVENT_VOICE_END, end > v->start ? end : v->start, v->id);
             *link = v->next;

@@ -25,6 +25,9 @@ extern "C" {
 #define PK_ONE_FRAME ((uint64_t)1 << 32)
 
 typedef struct pk_voice {
+    pk_stream *stream;         /* a disk stream to play (at rate 1), or NULL for `data` */
+    float *scratch;            /* for a stream: room for scratch_frames frames */
+    int64_t scratch_frames;
     const float *data;         /* the sound: frames * channels interleaved float32 */
     int64_t frames;
     int32_t channels;

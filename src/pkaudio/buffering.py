@@ -413,6 +413,7 @@ class DiskStream:
         self._buffer = StreamBuffer(self.channels, max(3 * room,
                                                        int(buffer_seconds * self.samplerate)))
         self._control = _Control()
+        self._claimed = False  # an engine's voice consumes it
         poll = min(0.05, buffer_seconds / 8)
         thread = threading.Thread(
             target=_read_ahead, name=f"pkaudio DiskStream {self.name}", daemon=True,
@@ -428,7 +429,16 @@ class DiskStream:
 
     def read(self, frames: int, *, out: np.ndarray | None = None) -> np.ndarray:
         """Consume the next `frames` frames, ``(frames, channels)`` float32: never waits."""
+        if self._claimed:
+            raise RuntimeError("DiskStream.read: an engine plays this stream; it has one "
+                               "consumer")
         return self._buffer.read(frames, out=out)
+
+    def _claim(self) -> None:
+        """Make an engine's voice this stream's one consumer."""
+        if self._claimed:
+            raise RuntimeError(f"{self!r} is already being played: a stream plays once")
+        self._claimed = True
 
     def seek(self, frame: int) -> None:
         """Continue from `frame` (at the stream's rate): the reader refills from there and the

@@ -19,11 +19,13 @@ import numpy as np
 
 from . import dsp
 from ._dsp.engine import EngineCore
-from .buffering import Sound
+from .buffering import DiskStream, Sound
 from .events import Event
 
 __all__ = ["Clock", "Engine", "Voice"]
 
+# Frames a stream voice reads from its DiskStream at a time.
+STREAM_SCRATCH = 1024
 # Engine frames go up to this (6 million years at 48 kHz): start + length stays in 64 bits.
 MAX_FRAME = 1 << 62
 # Seconds between looks for events from a thread that does not say when it posts them.
@@ -123,12 +125,15 @@ class Engine:
         """Frames rendered so far: the engine frame the next render starts at."""
         return self._core.now
 
-    def play(self, sound: Sound | np.ndarray, *, at: int | None = None, gain: float = 1.0,
+    def play(self, sound: Sound | DiskStream | np.ndarray, *, at: int | None = None,
+             gain: float = 1.0,
              pan: float = 0.0, rate: float = 1.0,
              loop: bool | tuple[int, int] = False) -> Voice:
         """Play a sound (or a ``(frames,)`` / ``(frames, channels)`` array at the engine's
-        rate) from engine frame `at` (default: the next frame rendered), exactly from that
-        frame, its samples unmodified unless `gain`, `pan` or `rate` say otherwise.
+        rate, or a DiskStream delivering it) from engine frame `at` (default: the next frame
+        rendered), exactly from that frame, its samples unmodified unless `gain`, `pan` or
+        `rate` say otherwise. A DiskStream plays once, at rate 1; the voice ends where the
+        stream does, and the stream reports its own underruns (`DiskStream.events`).
 
         `rate` is varispeed (2: an octave up, in half the time), read between frames by
         Catmull-Rom interpolation (the resampler's "quick"). `loop`: True repeats the whole
@@ -136,6 +141,8 @@ class Engine:
         a looping voice plays until stopped. A mono sound goes to every channel; a sound of
         other channels maps channel c of the output to channel c modulo its channels.
         """
+        if isinstance(sound, DiskStream):
+            return self._play_stream(sound, at, gain, pan, rate, loop)
         data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
         if data.ndim == 1:
             data = data.reshape(-1, 1)
@@ -158,6 +165,26 @@ class Engine:
                 self._core.render(0)
             return Voice(self, self._core.play(data, start, gains, rate, loop_start, loop_end),
                          start)
+
+    def _play_stream(self, stream: DiskStream, at, gain, pan, rate, loop) -> Voice:
+        """A voice that plays a DiskStream as its reader delivers it."""
+        if stream.samplerate != self.samplerate:
+            raise ValueError(f"Engine.play: the stream delivers {stream.samplerate} Hz, the "
+                             f"engine runs at {self.samplerate}; open it with "
+                             f"DiskStream(..., samplerate={self.samplerate})")
+        if rate != 1 or loop is not False:
+            raise ValueError("Engine.play: a DiskStream plays at rate 1 for now, and loops "
+                             "with DiskStream(..., loop=True)")
+        gains = pan_gains(finite(gain, "Engine.play gain"), finite(pan, "Engine.play pan"),
+                          self.channels)
+        scratch = np.zeros((STREAM_SCRATCH, stream.channels), np.float32)
+        with self._lock:
+            stream._claim()
+            start = self.now if at is None else self._frame(at, "Engine.play at")
+            if self._core.command_room == 0:
+                self._core.render(0)
+            return Voice(self, self._core.play(scratch, start, gains, stream=stream._buffer,
+                                               owner=stream), start)
 
     def _stop(self, voice: Voice, at: int | None) -> None:
         with self._lock:
