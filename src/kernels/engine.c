@@ -29,6 +29,13 @@ static void take_commands(pk_engine *e)
     }
 }
 
+/* The channel of a sound that output channel c plays: all from a mono sound, each its own
+ * from one of the engine's width, else round its channels. */
+PK_INLINE size_t source_channel(size_t c, size_t source_channels, size_t channels)
+{
+    return source_channels == 1 ? 0 : source_channels == channels ? c : c % source_channels;
+}
+
 /* Mix a disk stream's next frames, as many as v plays in [now, now + frames), into out:
  * pk_stream_read never waits (late data plays as silence, counted by the stream). Returns the
  * engine frame it ends at: where the stream's last frame played, or its stop. */
@@ -44,8 +51,7 @@ static int64_t mix_stream(const pk_engine *e, pk_voice *v, float *out, size_t fr
             const float *frame = v->scratch + f * source_channels;
             float *o = out + (size_t)(t - now + (int64_t)f) * channels;
             for (size_t c = 0; c < channels; c++)
-                o[c] += frame[source_channels == channels ? c : c % source_channels] *
-                        v->gains[c];
+                o[c] += frame[source_channel(c, source_channels, channels)] * v->gains[c];
         }
         if ((int64_t)got < n && v->stream->ended)
             return t + (int64_t)got;
@@ -72,8 +78,7 @@ PK_INLINE int64_t mix_as_is(const pk_engine *e, const pk_voice *v, float *out, s
         const float *frame = v->data + (size_t)(t - v->start) * source_channels;
         float *o = out + (size_t)(t - now) * channels;
         for (size_t c = 0; c < channels; c++)
-            o[c] += frame[source_channels == 1 ? 0 : source_channels == channels ? c
-                                                  : c % source_channels] * v->gains[c];
+            o[c] += frame[source_channel(c, source_channels, channels)] * v->gains[c];
     }
     return end;
 }
@@ -230,7 +235,7 @@ PK_INLINE int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_
             } else {
                 const size_t n = source_channels;
                 for (size_t c = 0; c < channels; c++) {
-                    const size_t sc = n == channels ? c : c % n;
+                    const size_t sc = source_channel(c, n, channels);
                     o[c] += (k[0] * f[sc] + k[1] * f[n + sc] + k[2] * f[2 * n + sc] +
                              k[3] * f[3 * n + sc]) * v->gains[c];
                 }
