@@ -4,7 +4,8 @@ import numpy.typing as npt
 EVENT_KINDS: dict[int, str]
 
 class EngineCore:
-    now: int
+    @property
+    def now(self) -> int: ...
     def __init__(self, channels: int) -> None: ...
     def play(
         self,

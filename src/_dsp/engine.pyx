@@ -59,10 +59,6 @@ cdef class EngineCore:
     def now(self):
         return self.engine.now
 
-    @now.setter
-    def now(self, int64_t frame):
-        self.engine.now = frame
-
     cdef int command(self, pk_command *c) except -1:
         if pk_ring_write(&self.engine.commands, c, 1) != 1:
             raise RuntimeError("Engine: too many commands waiting for the core; render (or "

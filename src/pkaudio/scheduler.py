@@ -9,6 +9,9 @@ from .engine import Clock, Engine
 
 __all__ = ["Scheduler"]
 
+# Frames rendered at a time across a gap between periods.
+SKIP_BLOCK = 1 << 16
+
 
 class Scheduler:
     """Plays `sound` at the frames given to `play`, rendering the period `clock` names into a
@@ -55,7 +58,10 @@ class Scheduler:
         if self.clock.frame < self._engine.now:
             raise ValueError(f"Scheduler.render: the clock went back to frame "
                              f"{self.clock.frame} after rendering up to {self._engine.now}")
-        self._engine._core.now = self.clock.frame  # periods may skip ahead
+        skipped = self.clock.frame - self._engine.now
+        while skipped > 0:  # a period that starts later: render the frames between, unheard
+            self._engine.render(min(skipped, SKIP_BLOCK))
+            skipped = self.clock.frame - self._engine.now
         block = self._engine.render(frames)
         dsp.convert(block.reshape(target.shape), target.dtype, out=target)
         return target
