@@ -1,43 +1,79 @@
 # Declarations of the render core in src/kernels/engine.h.
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
-from _stream cimport pk_event, pk_ring, pk_stream
+from _stream cimport pk_ring, pk_stream
 
 cdef extern from "engine.h" nogil:
     enum:
         PK_MAX_CHANNELS
+        PK_BLOCK
     uint64_t PK_ONE_FRAME
 
+    ctypedef struct pk_gains:
+        pass
+
+    ctypedef struct pk_bus:
+        int32_t id
+
+    enum:
+        PK_VOICE_VARYING
+
     ctypedef struct pk_voice:
-        pk_stream *stream
-        float *scratch
-        int64_t scratch_frames
+        int64_t id
+        pk_bus *bus
         const float *data
+        int64_t first
+        int64_t count
         int64_t frames
         int32_t channels
-        int32_t playing
-        int64_t id
+        int32_t flags
+        pk_stream *stream
+        int64_t window_frames
         int64_t start
         int64_t stop
         uint64_t step
         int64_t loop_start
         int64_t loop_end
-        uint64_t position
-        float gains[PK_MAX_CHANNELS]
-        pk_voice *next
+        pk_gains gains
 
     ctypedef enum pk_command_kind:
         PK_CMD_PLAY
         PK_CMD_STOP
+        PK_CMD_SET_GAINS
+        PK_CMD_SET_RATE
+        PK_CMD_ADD_BUS
 
     ctypedef struct pk_command:
         int32_t kind
         int64_t frame
+        int64_t ramp
         pk_voice *voice
+        pk_bus *bus
+        uint64_t step
+        float gains[PK_MAX_CHANNELS]
+        pk_command *next
 
-    ctypedef enum pk_engine_event_kind:
+    ctypedef enum pk_return_kind:
+        PK_RETURN_COMMAND
+        PK_RETURN_VOICE
+
+    ctypedef struct pk_return:
+        int64_t kind
+        void *item
+
+    enum:
         PK_EVENT_VOICE_START
         PK_EVENT_VOICE_END
+        PK_EVENT_PEAK
+
+    ctypedef struct pk_engine_event:
+        int32_t kind
+        int32_t channel
+        int64_t frame
+        int64_t source
+        int64_t frames
+        float peak
+        float rms
 
     ctypedef struct pk_engine:
         int32_t channels
@@ -46,6 +82,14 @@ cdef extern from "engine.h" nogil:
         pk_ring events
         pk_ring returns
         pk_voice *voices
-        unsigned long long lost_events
+        pk_bus *buses
+        pk_bus *master
+        pk_command *timeline
+        float *scratch
+        uint64_t lost_events
 
     void pk_engine_render(pk_engine *e, float *out, size_t frames)
+    void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate,
+                     float *buffer, pk_bus *output, const float *gains,
+                     int64_t meter_interval)
+    void pk_gains_init(pk_gains *g, const float *gains, int32_t channels)

@@ -1,23 +1,27 @@
 # cython: language_level=3
-"""The render core's Python face: voices in through a command ring, blocks out, events and
-finished voices back. Memory is allocated and freed here, never in the core."""
+"""The render core's Python face: voices, buses and timed changes in through a command ring,
+blocks out, events and what the core is done with back. Memory is allocated and freed here,
+never in the core."""
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.stdint cimport INT64_MAX, int64_t, uint64_t
+from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint64_t
 from libc.string cimport memset
 
 from _engine cimport *
-from _stream cimport pk_event, pk_ring, pk_ring_read, pk_ring_writable, pk_ring_write
+from _stream cimport pk_event_kind, pk_ring, pk_ring_read, pk_ring_writable, pk_ring_write
 
 cnp.import_array()
 
-# Commands waiting for the core, and voices alive at once (the return ring holds them all).
 cdef enum:
-    COMMAND_CAPACITY = 4096
-    VOICE_CAPACITY = 16384
+    COMMAND_CAPACITY = 4096     # commands waiting for the core
     EVENT_CAPACITY = 16384
+    RETURN_CAPACITY = 65536     # voices and commands the core holds at once
 
-EVENT_KINDS = {PK_EVENT_VOICE_START: "voice_start", PK_EVENT_VOICE_END: "voice_end"}
+EVENT_KINDS = {PK_EVENT_VOICE_START: "voice_start", PK_EVENT_VOICE_END: "voice_end",
+               PK_EVENT_PEAK: "peak", pk_event_kind.PK_EVENT_UNDERRUN: "underrun",
+               pk_event_kind.PK_EVENT_ERROR: "error"}
+BLOCK = PK_BLOCK
+MAX_CHANNELS = PK_MAX_CHANNELS
 
 
 cdef object ring_store(pk_ring *ring, uint64_t capacity, size_t item_size):
@@ -29,97 +33,183 @@ cdef object ring_store(pk_ring *ring, uint64_t capacity, size_t item_size):
     return store
 
 
+cdef void *allocate(size_t size) except NULL:
+    cdef void *p = PyMem_Malloc(size)
+    if p == NULL:
+        raise MemoryError()
+    memset(p, 0, size)
+    return p
+
+
 cdef class EngineCore:
     """The render core with its rings. Not thread-safe: one Python thread at a time drives it
     (the Engine above serialises callers)."""
     cdef pk_engine engine
-    cdef object stores
-    cdef dict sounds            # voice id -> the float32 array its voice reads
+    cdef double samplerate
+    cdef int64_t meter_interval
+    cdef object stores          # arrays the rings and the scratch live in
+    cdef dict sounds            # voice id -> what its voice reads, kept alive until it ends
     cdef dict voices            # voice id -> address of its pk_voice, while the core may use it
+    cdef list buses             # address of each pk_bus (its buffer follows it), by id
     cdef list graveyard         # (address, command count) of returned voices to free
     cdef int64_t next_id
+    cdef Py_ssize_t held        # voices and commands handed to the core, not back yet
 
-    def __init__(self, int channels):
+    def __init__(self, int channels, double samplerate, int64_t meter_interval=0):
         if not 1 <= channels <= PK_MAX_CHANNELS:
             raise ValueError(f"Engine channels: expected 1 .. {PK_MAX_CHANNELS}, got {channels}")
         memset(&self.engine, 0, sizeof(pk_engine))
         self.engine.channels = channels
-        self.stores = [ring_store(&self.engine.commands, COMMAND_CAPACITY, sizeof(pk_command)),
-                       ring_store(&self.engine.events, EVENT_CAPACITY, sizeof(pk_event)),
-                       ring_store(&self.engine.returns, VOICE_CAPACITY, sizeof(pk_voice *))]
-        self.sounds, self.voices, self.graveyard, self.next_id = {}, {}, [], 1
+        self.samplerate, self.meter_interval = samplerate, meter_interval
+        scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(PK_BLOCK * PK_MAX_CHANNELS)],
+                                    cnp.NPY_FLOAT32, 0)
+        self.engine.scratch = <float *>cnp.PyArray_DATA(scratch)
+        self.stores = [
+            ring_store(&self.engine.commands, COMMAND_CAPACITY, sizeof(pk_command *)),
+            ring_store(&self.engine.events, EVENT_CAPACITY, sizeof(pk_engine_event)),
+            ring_store(&self.engine.returns, RETURN_CAPACITY, sizeof(pk_return)), scratch]
+        self.sounds, self.voices, self.buses, self.graveyard = {}, {}, [], []
+        self.next_id, self.held = 1, 0
+        cdef pk_bus *master = self.new_bus(-1, [1.0] * channels)
+        self.engine.buses = self.engine.master = master
 
     def __dealloc__(self):
         if self.voices is None:  # __init__ failed before allocating anything
             return
-        for address in list(self.voices.values()) + [a for a, _ in self.graveyard]:
+        # Commands never taken, waiting in the timeline, or given back and not yet freed;
+        # then every voice not yet freed, and the buses.
+        cdef pk_command *c
+        while pk_ring_read(&self.engine.commands, &c, 1):
+            PyMem_Free(c)
+        while self.engine.timeline != NULL:
+            c = self.engine.timeline
+            self.engine.timeline = c.next
+            PyMem_Free(c)
+        cdef pk_return r
+        while pk_ring_read(&self.engine.returns, &r, 1):
+            if r.kind == PK_RETURN_COMMAND:
+                PyMem_Free(r.item)
+        for address in list(self.voices.values()) + [a for a, _ in self.graveyard] + self.buses:
             PyMem_Free(<void *><size_t>address)
+
+    cdef pk_bus *new_bus(self, int output, gains) except NULL:
+        cdef int channels = self.engine.channels
+        cdef pk_bus *bus = <pk_bus *>allocate(sizeof(pk_bus) + PK_BLOCK * channels * sizeof(float))
+        cdef float g[PK_MAX_CHANNELS]
+        for c in range(channels):
+            g[c] = gains[c]
+        pk_bus_init(bus, len(self.buses), channels, self.samplerate, <float *>(bus + 1),
+                    <pk_bus *><size_t>self.buses[output] if output >= 0 else NULL, g,
+                    self.meter_interval)
+        self.buses.append(<size_t>bus)
+        return bus
 
     @property
     def now(self):
         return self.engine.now
 
-    cdef int command(self, pk_command *c) except -1:
-        if pk_ring_write(&self.engine.commands, c, 1) != 1:
+    cdef pk_command *new_command(self, int kind, int64_t frame, int64_t ramp) except NULL:
+        if self.held + 2 > RETURN_CAPACITY:  # room for a voice as well
+            raise RuntimeError(f"Engine: {RETURN_CAPACITY} voices and timed changes already "
+                               "waiting or playing")
+        if pk_ring_writable(&self.engine.commands) == 0:
             raise RuntimeError("Engine: too many commands waiting for the core; render (or "
                                "start the engine) to take them")
-        return 0
+        cdef pk_command *c = <pk_command *>allocate(sizeof(pk_command))
+        c.kind, c.frame, c.ramp = kind, frame, ramp
+        return c
+
+    cdef send(self, pk_command *c):
+        pk_ring_write(&self.engine.commands, &c, 1)  # new_command saw room
+        self.held += 1
+
+    cdef pk_voice *voice(self, int64_t voice):
+        address = self.voices.get(voice)
+        return NULL if address is None else <pk_voice *><size_t>address
+
+    def add_bus(self, int output, gains):
+        """Add a bus feeding bus `output` (an id; 0 is the master), its fader at `gains` (one
+        per channel). Return its id."""
+        cdef pk_command *c = self.new_command(PK_CMD_ADD_BUS, 0, 0)
+        try:
+            c.bus = self.new_bus(output, gains)
+        except BaseException:
+            PyMem_Free(c)
+            raise
+        self.send(c)
+        return c.bus.id
 
     def play(self, cnp.ndarray data, int64_t start, gains, double rate=1.0,
-             int64_t loop_start=0, int64_t loop_end=0, stream=None, owner=None):
+             int64_t loop_start=0, int64_t loop_end=0, int bus=0, stream=None, owner=None):
         """Queue a voice playing `data` ((frames, channels) float32, C-contiguous, kept alive
-        until the voice ends) from engine frame `start`, at `rate` sound frames per engine
-        frame, repeating frames loop_start .. loop_end if that is not empty; or, with `stream`
-        (a StreamBuffer), playing the stream, with `data` its scratch ((frames, channels)
-        float32). `owner` is kept alive with the voice too. Return the voice's id."""
+        until the voice ends) into bus `bus` from engine frame `start`, at `rate` sound frames
+        per engine frame, repeating frames loop_start .. loop_end if that is not empty; or,
+        with `stream` (a StreamBuffer), playing the stream through `data` as its window.
+        `owner` is kept alive with the voice too. Return the voice's id."""
         self.reclaim()
-        if len(self.voices) >= VOICE_CAPACITY:
-            raise RuntimeError(f"Engine: {VOICE_CAPACITY} voices already playing")
-        cdef pk_voice *v = <pk_voice *>PyMem_Malloc(sizeof(pk_voice))
-        if v == NULL:
-            raise MemoryError()
-        memset(v, 0, sizeof(pk_voice))
+        cdef pk_command *c = self.new_command(PK_CMD_PLAY, start, 0)
+        cdef pk_voice *v
+        try:
+            v = <pk_voice *>allocate(sizeof(pk_voice))
+        except BaseException:
+            PyMem_Free(c)
+            raise
+        c.voice = v
+        v.id = self.next_id
+        v.bus = <pk_bus *><size_t>self.buses[bus]
         v.data = <const float *>cnp.PyArray_DATA(data)
-        v.frames = cnp.PyArray_DIM(data, 0)
         v.channels = cnp.PyArray_DIM(data, 1)
+        v.count = v.frames = cnp.PyArray_DIM(data, 0)
         if stream is not None:
             v.stream = <pk_stream *><size_t>stream.address
-            v.scratch = <float *>cnp.PyArray_DATA(data)
-            v.scratch_frames = v.frames
-            v.frames = 0
-        v.start = start
-        v.stop = INT64_MAX
+            v.window_frames, v.count, v.frames = v.frames, 0, INT64_MAX
+        v.start, v.stop = start, INT64_MAX
         v.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
-        v.loop_start = loop_start
-        v.loop_end = loop_end
-        v.id = self.next_id
-        cdef int c
-        for c in range(self.engine.channels):
-            v.gains[c] = gains[c]
-        cdef pk_command cmd
-        cmd.kind = PK_CMD_PLAY
-        cmd.frame = start
-        cmd.voice = v
-        try:
-            self.command(&cmd)
-        except BaseException:
-            PyMem_Free(v)
-            raise
+        v.loop_start, v.loop_end = loop_start, loop_end
+        if v.step != PK_ONE_FRAME or loop_end > loop_start or stream is not None:
+            v.flags = PK_VOICE_VARYING
+        cdef float g[PK_MAX_CHANNELS]
+        for i in range(self.engine.channels):
+            g[i] = gains[i]
+        pk_gains_init(&v.gains, g, self.engine.channels)
+        self.send(c)
+        self.held += 1  # the voice comes back too
         self.next_id += 1
         self.sounds[v.id] = (data, stream, owner)
         self.voices[v.id] = <size_t>v
         return v.id
 
-    def stop(self, int64_t voice, int64_t frame):
-        """Stop a voice at engine frame `frame` (if it is still playing then)."""
-        address = self.voices.get(voice)
-        if address is None:
+    def stop(self, int64_t voice, int64_t frame, int64_t release=0):
+        """At engine frame `frame`, fade a voice out over `release` frames, and end it."""
+        cdef pk_voice *v = self.voice(voice)
+        if v == NULL:
             return
-        cdef pk_command cmd
-        cmd.kind = PK_CMD_STOP
-        cmd.frame = frame
-        cmd.voice = <pk_voice *><size_t>address
-        self.command(&cmd)
+        cdef pk_command *c = self.new_command(PK_CMD_STOP, frame, release)
+        c.voice = v
+        self.send(c)
+
+    def set_gains(self, int64_t voice, int bus, int64_t frame, gains, int64_t ramp):
+        """At engine frame `frame`, move a voice's gains (or, with voice 0, bus `bus`'s) to
+        `gains` (one per channel) over `ramp` frames."""
+        cdef pk_voice *v = self.voice(voice) if voice else NULL
+        if voice and v == NULL:
+            return
+        cdef pk_command *c = self.new_command(PK_CMD_SET_GAINS, frame, ramp)
+        c.voice = v
+        c.bus = <pk_bus *><size_t>self.buses[bus] if v == NULL else NULL
+        for i in range(self.engine.channels):
+            c.gains[i] = gains[i]
+        self.send(c)
+
+    def set_rate(self, int64_t voice, int64_t frame, double rate, int64_t ramp):
+        """At engine frame `frame`, move a voice's rate to `rate` over `ramp` frames."""
+        cdef pk_voice *v = self.voice(voice)
+        if v == NULL:
+            return
+        cdef pk_command *c = self.new_command(PK_CMD_SET_RATE, frame, ramp)
+        c.voice = v
+        c.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
+        self.send(c)
 
     def render(self, Py_ssize_t frames):
         """Render the next `frames` frames: (frames, channels) float32."""
@@ -136,21 +226,29 @@ cdef class EngineCore:
         return out
 
     def events(self):
-        """Events since the last call: (kind, frame, voice id) tuples."""
-        cdef pk_event e
+        """Events since the last call: (kind, frame, source, frames, channel, peak, rms)
+        tuples; source is a voice's id, or for "peak" a bus's."""
+        cdef pk_engine_event e
         found = []
         while pk_ring_read(&self.engine.events, &e, 1):
-            found.append((EVENT_KINDS[e.kind], e.frame, e.value))
+            found.append((EVENT_KINDS[e.kind], e.frame, e.source, e.frames, e.channel, e.peak,
+                          e.rms))
         return found
 
     def reclaim(self):
-        """Free the voices the core has returned, once no command in flight can name them."""
+        """Free what the core gave back; voices once no command in flight can name them."""
+        cdef pk_return r
         cdef pk_voice *v
         written = self.engine.commands.written
-        while pk_ring_read(&self.engine.returns, &v, 1):
-            self.sounds.pop(v.id, None)
-            self.voices.pop(v.id, None)
-            self.graveyard.append((<size_t>v, written))
+        while pk_ring_read(&self.engine.returns, &r, 1):
+            self.held -= 1
+            if r.kind == PK_RETURN_COMMAND:
+                PyMem_Free(r.item)
+            else:
+                v = <pk_voice *>r.item
+                self.sounds.pop(v.id, None)
+                self.voices.pop(v.id, None)
+                self.graveyard.append((<size_t>v, written))
         taken = self.engine.commands.taken
         keep = []
         for address, after in self.graveyard:
@@ -167,5 +265,10 @@ cdef class EngineCore:
 
     @property
     def playing(self):
-        """Voices the core has not returned yet."""
+        """Voices the core has not given back yet."""
         return len(self.voices)
+
+    @property
+    def lost_events(self):
+        """Events the core could not post: the event ring was full."""
+        return self.engine.lost_events

@@ -5,82 +5,280 @@
 #include "engine.h"
 #include "simd.h"
 
-static void post(pk_engine *e, int32_t kind, int64_t frame, int64_t id)
+static void post(pk_engine *e, const pk_engine_event *event)
 {
-    const pk_event ev = {kind, 0, frame, id};
-    if (pk_ring_write(&e->events, &ev, 1) == 0)
+    if (pk_ring_write(&e->events, event, 1) == 0)
         e->lost_events++;
 }
 
-/* Take the commands that have arrived: new voices join the list, stops are noted. Each
- * command counts as taken only once done with: Python frees a returned voice only after every
- * command that could name it is taken. */
+static void post_voice(pk_engine *e, int32_t kind, int64_t frame, const pk_voice *v,
+                       int64_t frames)
+{
+    const pk_engine_event event = {kind, 0, frame, v->id, frames, 0.0f, 0.0f};
+    post(e, &event);
+}
+
+/* Hand something back to Python to free. Python never has more out than the ring holds. */
+static void give_back(pk_engine *e, pk_return_kind kind, void *item)
+{
+    const pk_return r = {kind, item};
+    pk_ring_write(&e->returns, &r, 1);
+}
+
+/* ---- Gains that move smoothly ---- */
+
+void pk_gains_init(pk_gains *g, const float *gains, int32_t channels)
+{
+    memset(g, 0, sizeof *g);
+    for (int32_t c = 0; c < channels; c++)
+        g->from[c] = g->to[c] = gains[c];
+}
+
+PK_INLINE float gain_at(const pk_gains *g, size_t c, int64_t t)
+{
+    return t >= g->start + g->frames ? g->to[c]
+                                     : g->from[c] + g->slope[c] * (float)(t - g->start);
+}
+
+/* From frame t on, move to `to` over `frames` frames, from wherever the gains are at t. */
+static void gains_move(pk_gains *g, const float *to, size_t channels, int64_t t, int64_t frames)
+{
+    for (size_t c = 0; c < channels; c++) {
+        const float from = gain_at(g, c, t);
+        g->from[c] = from;
+        g->to[c] = to[c];
+        g->slope[c] = frames > 0 ? (to[c] - from) / (float)frames : 0.0f;
+    }
+    g->start = t;
+    g->frames = frames;
+}
+
+/* ---- The built-in nodes: a bus's fader and meter ---- */
+
+static int fader_prepare(pk_node *node, double samplerate, int32_t channels)
+{
+    (void)samplerate;
+    ((pk_fader *)node)->channels = channels;
+    return 0;
+}
+
+static void fader_process(pk_node *node, float *block, size_t frames, int64_t now,
+                          pk_engine *e)
+{
+    (void)e;
+    const pk_fader *fader = (const pk_fader *)node;
+    const pk_gains *g = &fader->gains;
+    const size_t channels = (size_t)fader->channels;
+    size_t f = 0;
+    for (; f < frames && now + (int64_t)f < g->start + g->frames; f++)
+        for (size_t c = 0; c < channels; c++)
+            block[f * channels + c] *= gain_at(g, c, now + (int64_t)f);
+    int unity = 1;
+    for (size_t c = 0; c < channels; c++)
+        unity &= g->to[c] == 1.0f;
+    if (unity)
+        return;
+    for (; f < frames; f++)
+        for (size_t c = 0; c < channels; c++)
+            block[f * channels + c] *= g->to[c];
+}
+
+static void fader_reset(pk_node *node)
+{
+    (void)node; /* its gains are settings, not history */
+}
+
+static int meter_prepare(pk_node *node, double samplerate, int32_t channels)
+{
+    (void)samplerate;
+    pk_meter *meter = (pk_meter *)node;
+    meter->channels = channels;
+    meter->node.kind->reset(node);
+    return 0;
+}
+
+static void meter_reset(pk_node *node)
+{
+    pk_meter *meter = (pk_meter *)node;
+    memset(meter->peak, 0, sizeof meter->peak);
+    memset(meter->squares, 0, sizeof meter->squares);
+}
+
+/* Post the interval ending at frame `frame`: all of its channels' events, or none. */
+static void meter_post(pk_meter *meter, int64_t frame, pk_engine *e)
+{
+    const size_t channels = (size_t)meter->channels;
+    if (pk_ring_writable(&e->events) < channels) {
+        e->lost_events += channels;
+    } else {
+        for (size_t c = 0; c < channels; c++) {
+            const float rms = (float)sqrt(meter->squares[c] / (double)meter->interval);
+            const pk_engine_event event = {PK_EVENT_PEAK, (int32_t)c, frame, meter->bus, 0,
+                                           meter->peak[c], rms};
+            post(e, &event);
+        }
+    }
+    meter_reset(&meter->node);
+}
+
+static void meter_process(pk_node *node, float *block, size_t frames, int64_t now,
+                          pk_engine *e)
+{
+    pk_meter *meter = (pk_meter *)node;
+    if (meter->interval == 0)
+        return;
+    const size_t channels = (size_t)meter->channels;
+    for (size_t f = 0; f < frames;) {
+        const int64_t into = (now + (int64_t)f) % meter->interval;
+        size_t n = frames - f;
+        if ((int64_t)n > meter->interval - into)
+            n = (size_t)(meter->interval - into);
+        for (size_t c = 0; c < channels; c++) {
+            float peak = meter->peak[c], squares = 0.0f;
+            for (size_t k = f; k < f + n; k++) {
+                const float x = block[k * channels + c];
+                peak = fabsf(x) > peak ? fabsf(x) : peak;
+                squares += x * x;
+            }
+            meter->peak[c] = peak;
+            meter->squares[c] += squares;
+        }
+        f += n;
+        if (into + (int64_t)n == meter->interval)
+            meter_post(meter, now + (int64_t)f, e);
+    }
+}
+
+const pk_node_class pk_fader_class = {"fader", fader_prepare, fader_process, fader_reset};
+const pk_node_class pk_meter_class = {"meter", meter_prepare, meter_process, meter_reset};
+
+void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, float *buffer,
+                 pk_bus *output, const float *gains, int64_t meter_interval)
+{
+    memset(bus, 0, sizeof *bus);
+    bus->id = id;
+    bus->buffer = buffer;
+    bus->output = output;
+    bus->fader.node.kind = &pk_fader_class;
+    pk_fader_class.prepare(&bus->fader.node, samplerate, channels);
+    pk_gains_init(&bus->fader.gains, gains, channels);
+    bus->meter.node.kind = &pk_meter_class;
+    bus->meter.bus = id;
+    bus->meter.interval = meter_interval;
+    pk_meter_class.prepare(&bus->meter.node, samplerate, channels);
+    bus->nodes = &bus->fader.node;
+    bus->fader.node.next = &bus->meter.node;
+}
+
+/* ---- Commands and the timeline ---- */
+
+/* Sound frames per engine frame at frame t. */
+PK_INLINE uint64_t step_at(const pk_voice *v, int64_t t)
+{
+    if (t >= v->rate_start + v->rate_frames)
+        return v->step;
+    const double change = (double)(int64_t)(v->step - v->step_from);
+    return v->step_from +
+           (uint64_t)llround(change * (double)(t - v->rate_start) / (double)v->rate_frames);
+}
+
+static void timeline_add(pk_engine *e, pk_command *c)
+{
+    c->next = NULL;
+    if (!e->timeline) {
+        e->timeline = e->timeline_last = c;
+    } else if (c->frame >= e->timeline_last->frame) { /* the usual case: sent in order */
+        e->timeline_last->next = c;
+        e->timeline_last = c;
+    } else {
+        pk_command **link = &e->timeline;
+        while ((*link)->frame <= c->frame)
+            link = &(*link)->next;
+        c->next = *link;
+        *link = c;
+    }
+    if (c->voice)
+        c->voice->pending++;
+}
+
+/* Take a voice's commands out of the timeline (it has ended) and give them back. */
+static void timeline_drop(pk_engine *e, const pk_voice *v)
+{
+    pk_command **link = &e->timeline, *last = NULL;
+    while (*link) {
+        pk_command *c = *link;
+        if (c->voice == v) {
+            *link = c->next;
+            give_back(e, PK_RETURN_COMMAND, c);
+        } else {
+            last = c;
+            link = &c->next;
+        }
+    }
+    e->timeline_last = last;
+}
+
+/* Take the commands that have arrived: voices and buses join the graph now, timed changes
+ * wait in the timeline. Each command counts as taken only once done with: Python frees a
+ * returned voice only after every command that could name it is taken. */
 static void take_commands(pk_engine *e)
 {
-    pk_command c;
+    pk_command *c;
     while (pk_ring_peek(&e->commands, &c)) {
-        if (c.kind == PK_CMD_PLAY) {
-            c.voice->next = e->voices;
-            e->voices = c.voice;
-        } else if (c.kind == PK_CMD_STOP && c.frame < c.voice->stop) {
-            c.voice->stop = c.frame;
+        if (c->voice && (c->voice->flags & PK_VOICE_DONE)) {
+            give_back(e, PK_RETURN_COMMAND, c); /* it ended meanwhile */
+        } else if (c->kind == PK_CMD_PLAY) {
+            c->voice->next = e->voices;
+            e->voices = c->voice;
+            give_back(e, PK_RETURN_COMMAND, c);
+        } else if (c->kind == PK_CMD_ADD_BUS) {
+            c->bus->next = e->buses; /* ahead of the older bus it feeds */
+            e->buses = c->bus;
+            give_back(e, PK_RETURN_COMMAND, c);
+        } else {
+            timeline_add(e, c);
         }
         pk_ring_skip(&e->commands, 1);
     }
 }
 
-/* The channel of a sound that output channel c plays: all from a mono sound, each its own
- * from one of the engine's width, else round its channels. */
+/* Carry out a timed command at the current frame (its own, or later if it came late). */
+static void apply(pk_engine *e, pk_command *c)
+{
+    const int64_t t = e->now;
+    const size_t channels = (size_t)e->channels;
+    pk_voice *v = c->voice;
+    if (v)
+        v->pending--;
+    if (c->kind == PK_CMD_STOP && t < v->stop) {
+        if (c->ramp > 0) {
+            static const float silence[PK_MAX_CHANNELS];
+            gains_move(&v->gains, silence, channels, t, c->ramp);
+        }
+        if (t + c->ramp < v->stop)
+            v->stop = t + c->ramp;
+    } else if (c->kind == PK_CMD_SET_GAINS) {
+        gains_move(v ? &v->gains : &c->bus->fader.gains, c->gains, channels, t, c->ramp);
+    } else if (c->kind == PK_CMD_SET_RATE) {
+        if (!(v->flags & PK_VOICE_VARYING)) { /* from reading by frame to reading by position */
+            v->position = t > v->start ? (uint64_t)(t - v->start) << 32 : 0;
+            v->flags |= PK_VOICE_VARYING;
+        }
+        v->step_from = step_at(v, t);
+        v->step = c->step;
+        v->rate_start = t;
+        v->rate_frames = c->ramp;
+    }
+    give_back(e, PK_RETURN_COMMAND, c);
+}
+
+/* ---- Reading a voice's sound ---- */
+
+/* The channel of a voice's frames that output channel c plays: all from one, each its own
+ * from as many as the output has, else round them. */
 PK_INLINE size_t source_channel(size_t c, size_t source_channels, size_t channels)
 {
     return source_channels == 1 ? 0 : source_channels == channels ? c : c % source_channels;
-}
-
-/* Mix a disk stream's next frames, as many as v plays in [now, now + frames), into out:
- * pk_stream_read never waits (late data plays as silence, counted by the stream). Returns the
- * engine frame it ends at: where the stream's last frame played, or its stop. */
-static int64_t mix_stream(const pk_engine *e, pk_voice *v, float *out, size_t frames)
-{
-    const int64_t now = e->now, block_end = now + (int64_t)frames;
-    const int64_t to = v->stop < block_end ? v->stop : block_end;
-    const size_t channels = (size_t)e->channels, source_channels = (size_t)v->channels;
-    for (int64_t t = v->start > now ? v->start : now; t < to;) {
-        const int64_t n = to - t < v->scratch_frames ? to - t : v->scratch_frames;
-        const size_t got = pk_stream_read(v->stream, v->scratch, (size_t)n);
-        for (size_t f = 0; f < (size_t)n; f++) {
-            const float *frame = v->scratch + f * source_channels;
-            float *o = out + (size_t)(t - now + (int64_t)f) * channels;
-            for (size_t c = 0; c < channels; c++)
-                o[c] += frame[source_channel(c, source_channels, channels)] * v->gains[c];
-        }
-        if ((int64_t)got < n && v->stream->ended)
-            return t + (int64_t)got;
-        t += n;
-    }
-    return to == v->stop ? v->stop : INT64_MAX;
-}
-
-PK_INLINE int varies(const pk_voice *v)
-{
-    return v->step != PK_ONE_FRAME || v->loop_end > v->loop_start;
-}
-
-/* Mix voice v's frames that fall in [now, now + frames), as it is, into out. Returns the
- * engine frame it ends at. */
-PK_INLINE int64_t mix_as_is(const pk_engine *e, const pk_voice *v, float *out, size_t frames)
-{
-    const int64_t now = e->now, block_end = now + (int64_t)frames;
-    const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
-    const int64_t from = v->start > now ? v->start : now;
-    const int64_t to = end < block_end ? end : block_end;
-    const size_t channels = (size_t)e->channels, source_channels = (size_t)v->channels;
-    for (int64_t t = from; t < to; t++) {
-        const float *frame = v->data + (size_t)(t - v->start) * source_channels;
-        float *o = out + (size_t)(t - now) * channels;
-        for (size_t c = 0; c < channels; c++)
-            o[c] += frame[source_channel(c, source_channels, channels)] * v->gains[c];
-    }
-    return end;
 }
 
 /* Sample c of frame i of v's sound: round its loop past the loop's end (and, once it has
@@ -92,12 +290,12 @@ static float sample_at(const pk_voice *v, int64_t i, size_t c)
         const int64_t length = v->loop_end - v->loop_start;
         if (i >= v->loop_end)
             i = v->loop_start + (i - v->loop_end) % length;
-        else if (v->looped && i < v->loop_start)
+        else if ((v->flags & PK_VOICE_LOOPED) && i < v->loop_start)
             i = v->loop_end - 1 - (v->loop_start - 1 - i) % length;
     }
-    if (i < 0 || i >= v->frames)
+    if (i < 0 || i >= v->frames || i < v->first || i >= v->first + v->count)
         return 0.0f;
-    return v->data[(size_t)i * (size_t)v->channels + c % (size_t)v->channels];
+    return v->data[(size_t)(i - v->first) * (size_t)v->channels + c];
 }
 
 /* A looping voice's position, brought back into its loop when past the loop's end. */
@@ -107,13 +305,13 @@ static uint64_t wrap(pk_voice *v, uint64_t position)
         const int64_t into = ((int64_t)(position >> 32) - v->loop_end) %
                              (v->loop_end - v->loop_start);
         position = ((uint64_t)(v->loop_start + into) << 32) | (position & (PK_ONE_FRAME - 1));
-        v->looped = 1;
+        v->flags |= PK_VOICE_LOOPED;
     }
     return position;
 }
 
-/* The engine frame a non-looping varying voice runs out at: the first whose position is
- * past the sound, start + ceil(frames / rate). */
+/* The engine frame a non-looping voice runs out at, at its steady rate: the first whose
+ * position is past the sound, start + ceil(frames / rate). */
 static int64_t run_out(const pk_voice *v)
 {
     if (v->frames < ((int64_t)1 << 30))
@@ -121,8 +319,8 @@ static int64_t run_out(const pk_voice *v)
     return v->start + (int64_t)ceil((double)v->frames * 4294967296.0 / (double)v->step);
 }
 
-/* Move a varying voice's position on by `frames` engine frames (it came late), in steps that
- * cannot overflow, wrapping round its loop as it goes. */
+/* Move a voice that came late on by `frames` engine frames, in steps that cannot overflow,
+ * wrapping round its loop as it goes; one that runs out meanwhile stops where it ran out. */
 static void skip_ahead(pk_voice *v, int64_t frames)
 {
     uint64_t position = v->position;
@@ -130,30 +328,99 @@ static void skip_ahead(pk_voice *v, int64_t frames)
         const int64_t n = frames < ((int64_t)1 << 20) ? frames : ((int64_t)1 << 20);
         position = wrap(v, position + (uint64_t)n * v->step);
         frames -= n;
-        if (v->loop_end <= v->loop_start && (int64_t)(position >> 32) >= v->frames)
-            break; /* past its end: it has run out */
+        if (v->loop_end <= v->loop_start && (int64_t)(position >> 32) >= v->frames) {
+            const int64_t end = run_out(v);
+            v->stop = end < v->stop ? end : v->stop;
+            break;
+        }
     }
     v->position = position;
 }
 
-/* Frames a mono voice computes at a time in mix_mono_runs. */
+/* Read the next n frames of a voice's stream into dst (silence where they have not arrived,
+ * reported), noting the stream's length once it ends. t: the engine frame, for events. */
+static void stream_take(pk_engine *e, pk_voice *v, float *dst, int64_t n, int64_t t)
+{
+    pk_stream *s = v->stream;
+    const uint64_t underruns = s->underruns, missing = s->underrun_frames;
+    const int64_t got = (int64_t)pk_stream_read(s, dst, (size_t)n);
+    if (s->underruns != underruns)
+        post_voice(e, PK_EVENT_UNDERRUN, t, v, (int64_t)(s->underrun_frames - missing));
+    if (got < n && s->ended) {
+        v->frames = v->first + v->count + got;
+        if (s->end_kind == PK_EVENT_ERROR && !(v->flags & PK_VOICE_FAILED)) {
+            v->flags |= PK_VOICE_FAILED;
+            post_voice(e, PK_EVENT_ERROR, t, v, 0);
+        }
+    }
+}
+
+/* Make a stream voice's window start at frame idx - 1 (idx: where it reads now) and hold what
+ * the rest of the pass (engine frames t .. to) reads, as far as it fits: the frames before
+ * idx - 1 are dropped (read past and dropped, when a high rate skips beyond the window). A
+ * stream's frames are counted from where its window once started: positions stay small. */
+static void refill(pk_engine *e, pk_voice *v, uint64_t *position, int64_t t, int64_t to)
+{
+    const size_t channels = (size_t)v->channels;
+    if (v->first > ((int64_t)1 << 30)) { /* keep positions small: count from the window */
+        *position -= (uint64_t)v->first << 32;
+        v->first = 0;
+    }
+    const int64_t idx = (int64_t)(*position >> 32);
+    float *window = (float *)v->data;
+    const int64_t keep_from = idx - 1 > v->first ? idx - 1 : v->first;
+    const int64_t end = v->first + v->count;
+    if (keep_from >= end) {
+        v->first = end;
+        v->count = 0;
+        for (int64_t skip = keep_from - end; skip > 0 && v->frames == INT64_MAX;) {
+            const int64_t n = skip < v->window_frames ? skip : v->window_frames;
+            stream_take(e, v, window, n, t);
+            v->first += n;
+            skip -= n;
+        }
+        v->first = keep_from;
+    } else {
+        const int64_t drop = keep_from - v->first;
+        memmove(window, window + (size_t)drop * channels,
+                (size_t)(v->count - drop) * channels * sizeof(float));
+        v->first = keep_from;
+        v->count -= drop;
+    }
+    if (v->frames != INT64_MAX)
+        return; /* it has ended: nothing more to read */
+    const uint64_t step = step_at(v, t) > v->step ? step_at(v, t) : v->step;
+    const int64_t ahead = (int64_t)(((uint64_t)(to - t) * step) >> 32) + 4;
+    int64_t n = idx + ahead - (v->first + v->count);
+    if (n > v->window_frames - v->count)
+        n = v->window_frames - v->count;
+    if (n > 0) {
+        stream_take(e, v, window + (size_t)v->count * channels, n, t);
+        v->count += n;
+    }
+}
+
+/* Frames computed at a time in read_mono_run. */
 #define RUN 64
 
-/* Mix a mono voice's frames from t, in runs that stay inside its sound (idx - 1 .. idx + 2
- * all in, no loop wrap), then spread them to the channels. Each run takes two passes: the
- * offsets and weights of all its frames (arithmetic only: it vectorises), then the four taps
- * of each. Returns the frame it stopped at: `to`, or the first frame that needs the
- * edge-checking path; *position moves on to match. */
-PK_INLINE int64_t mix_mono_runs(pk_voice *v, float *o, size_t channels, int64_t t,
-                                int64_t to, int64_t inner_end, uint64_t *position)
+/* Read a mono sound's frames from t at its steady rate into dst, in runs that stay inside its
+ * sound (idx - 1 .. idx + 2 all in, no loop wrap). Each run takes two passes: the offsets and
+ * weights of all its frames (arithmetic only: it vectorises), then the four taps of each.
+ * Returns the frames read: up to `to`, or the first frame that needs the edge-checking path;
+ * *position moves on to match. */
+PK_INLINE int64_t read_mono_run(pk_voice *v, float *dst, int64_t t, int64_t to,
+                                uint64_t *position)
 {
     const uint64_t step = v->step;
     uint64_t p = *position;
     int32_t offset[RUN];
-    float w0[RUN], w1[RUN], w2[RUN], w3[RUN], run[RUN];
-    /* Before the loop's start, a voice that has looped reads the loop's end: not in a run. */
-    const int64_t inner_start = v->looped ? v->loop_start + 1 : 1;
+    float w0[RUN], w1[RUN], w2[RUN], w3[RUN];
+    const int64_t inner_end = (v->loop_end > v->loop_start ? v->loop_end : v->frames) - 2;
+    const int64_t from = t;
     while (t < to) {
+        /* Before the loop's start, a voice that has looped (perhaps in the last run) reads
+         * the loop's end: not in a run. */
+        const int64_t inner_start = (v->flags & PK_VOICE_LOOPED) ? v->loop_start + 1 : 1;
         if ((int64_t)(p >> 32) < inner_start || (int64_t)(p >> 32) >= inner_end)
             break;
         /* Frames until the position would leave the inside: (inner_end << 32) - p over step. */
@@ -176,107 +443,177 @@ PK_INLINE int64_t mix_mono_runs(pk_voice *v, float *o, size_t channels, int64_t 
         }
         for (int64_t k = 0; k < n; k++) {
             const float *f = base + offset[k] - 1;
-            run[k] = w0[k] * f[0] + w1[k] * f[1] + w2[k] * f[2] + w3[k] * f[3];
-        }
-        if (channels == 2) { /* both channels in one pass over the interleaved block */
-            const float left = v->gains[0], right = v->gains[1];
-            for (int64_t k = 0; k < n; k++) {
-                o[2 * k] += run[k] * left;
-                o[2 * k + 1] += run[k] * right;
-            }
-        } else {
-            for (size_t c = 0; c < channels; c++) {
-                const float g = v->gains[c];
-                for (int64_t k = 0; k < n; k++)
-                    o[(size_t)k * channels + c] += run[k] * g;
-            }
+            dst[k] = w0[k] * f[0] + w1[k] * f[1] + w2[k] * f[2] + w3[k] * f[3];
         }
         p = wrap(v, p + (uint64_t)n * step);
-        o += (size_t)n * channels;
+        dst += n;
         t += n;
     }
     *position = p;
-    return t;
+    return t - from;
 }
 
-/* Mix voice v at its own rate or looping: the position steps by v->step each frame, and the
- * sound is read between frames by Catmull-Rom. Returns the engine frame it ends at, or
- * INT64_MAX if it goes on. */
-PK_INLINE int64_t mix_varying(const pk_engine *e, pk_voice *v, float *out, size_t frames)
+/* Read a voice that varies (a rate, a loop, a stream) for engine frames t .. to into dst,
+ * `used` channels a frame: its position steps by step_at(t) each frame, and the sound is read
+ * between frames by Catmull-Rom. Returns the frame it stopped at: `to`, or where it ran out. */
+PK_INLINE int64_t read_varying(pk_engine *e, pk_voice *v, int64_t t, int64_t to, float *dst,
+                               size_t used)
 {
-    const int64_t now = e->now, block_end = now + (int64_t)frames;
-    const size_t channels = (size_t)e->channels, source_channels = (size_t)v->channels;
     const int looping = v->loop_end > v->loop_start;
-    /* Frames that can be read without looking at the edges: idx - 1 .. idx + 2 inside. */
-    const int64_t inner_end = (looping ? v->loop_end : v->frames) - 2;
-    const int64_t to = v->stop < block_end ? v->stop : block_end;
+    const size_t channels = (size_t)v->channels;
     uint64_t position = v->position;
-    int64_t t = v->start > now ? v->start : now;
-    if (source_channels == 1 && t < to)
-        t = mix_mono_runs(v, out + (size_t)(t - now) * channels, channels, t, to, inner_end,
-                          &position);
-    for (; t < to; t++) {
-        const int64_t idx = (int64_t)(position >> 32);
-        if (!looping && idx >= v->frames) {
-            v->position = position;
-            return run_out(v); /* t, or for a voice that came late, when it ran out */
+    while (t < to) {
+        if (used == 1 && !v->stream && t >= v->rate_start + v->rate_frames) {
+            const int64_t n = read_mono_run(v, dst, t, to, &position);
+            dst += n;
+            t += n;
+            if (t == to)
+                break;
         }
+        if (v->stream && (int64_t)(position >> 32) + 2 >= v->first + v->count &&
+            v->frames == INT64_MAX)
+            refill(e, v, &position, t, to);
+        const int64_t idx = (int64_t)(position >> 32);
+        if (!looping && idx >= v->frames)
+            break; /* ran out */
         /* The fraction's top 23 bits, as a signed int: converts in one instruction. */
         PK_CATMULL_ROM(float, (float)(int32_t)((position >> 9) & 0x7fffff) * (1.0f / 8388608.0f),
                        k0, k1, k2, k3);
-        const float k[4] = {k0, k1, k2, k3};
-        float *o = out + (size_t)(t - now) * channels;
-        if (idx >= (v->looped ? v->loop_start + 1 : 1) && idx < inner_end) {
-            const float *f = v->data + (size_t)(idx - 1) * source_channels;
-            if (source_channels == 1) { /* the common cases without a division per sample */
-                const float x = k[0] * f[0] + k[1] * f[1] + k[2] * f[2] + k[3] * f[3];
-                for (size_t c = 0; c < channels; c++)
-                    o[c] += x * v->gains[c];
-            } else {
-                const size_t n = source_channels;
-                for (size_t c = 0; c < channels; c++) {
-                    const size_t sc = source_channel(c, n, channels);
-                    o[c] += (k[0] * f[sc] + k[1] * f[n + sc] + k[2] * f[2 * n + sc] +
-                             k[3] * f[3 * n + sc]) * v->gains[c];
-                }
-            }
+        const int64_t low = (v->flags & PK_VOICE_LOOPED) ? v->loop_start : v->first;
+        const int64_t high = looping ? v->loop_end : v->first + v->count;
+        if (idx - 1 >= low && idx + 2 < high) {
+            const float *f = v->data + (size_t)(idx - 1 - v->first) * channels;
+            for (size_t c = 0; c < used; c++)
+                dst[c] = k0 * f[c] + k1 * f[channels + c] + k2 * f[2 * channels + c] +
+                         k3 * f[3 * channels + c];
         } else {
-            for (size_t c = 0; c < channels; c++)
-                o[c] += (k[0] * sample_at(v, idx - 1, c) + k[1] * sample_at(v, idx, c) +
-                         k[2] * sample_at(v, idx + 1, c) + k[3] * sample_at(v, idx + 2, c)) *
-                        v->gains[c];
+            for (size_t c = 0; c < used; c++)
+                dst[c] = k0 * sample_at(v, idx - 1, c) + k1 * sample_at(v, idx, c) +
+                         k2 * sample_at(v, idx + 1, c) + k3 * sample_at(v, idx + 2, c);
         }
-        position = wrap(v, position + v->step);
+        dst += used;
+        position = wrap(v, position + step_at(v, t));
+        t++;
     }
     v->position = position;
+    return t;
+}
+
+/* Mix n frames (`used` channels, `stride` apart) into the bus's frames at dst, with the
+ * voice's gains from engine frame t. */
+PK_INLINE void mix_frames(const pk_voice *v, const float *src, size_t stride, size_t used,
+                          float *dst, size_t channels, int64_t t, int64_t n)
+{
+    const pk_gains *g = &v->gains;
+    int64_t k = 0;
+    for (; k < n && t + k < g->start + g->frames; k++) /* moving */
+        for (size_t c = 0; c < channels; c++)
+            dst[(size_t)k * channels + c] += src[(size_t)k * stride +
+                                                 source_channel(c, used, channels)] *
+                                             gain_at(g, c, t + k);
+    src += (size_t)k * stride;
+    dst += (size_t)k * channels;
+    n -= k;
+    if (used == 1 && channels == 2) { /* the common case, in one pass */
+        const float left = g->to[0], right = g->to[1];
+        for (int64_t f = 0; f < n; f++) {
+            dst[2 * f] += src[f * (int64_t)stride] * left;
+            dst[2 * f + 1] += src[f * (int64_t)stride] * right;
+        }
+    } else {
+        for (int64_t f = 0; f < n; f++)
+            for (size_t c = 0; c < channels; c++)
+                dst[(size_t)f * channels + c] +=
+                    src[(size_t)f * stride + source_channel(c, used, channels)] * g->to[c];
+    }
+}
+
+/* Mix voice v's frames that fall in this pass into mix (its bus's buffer). Returns the
+ * engine frame it ends at, or INT64_MAX if that is after the pass. */
+PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t frames)
+{
+    const int64_t now = e->now, pass_end = now + (int64_t)frames;
+    const int64_t from = v->start > now ? v->start : now;
+    const size_t channels = (size_t)e->channels;
+    const size_t used = (size_t)v->channels < channels ? (size_t)v->channels : channels;
+    int64_t to = v->stop < pass_end ? v->stop : pass_end;
+    if (!(v->flags & PK_VOICE_VARYING)) { /* frame t plays frame t - start: no state */
+        const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
+        to = end < to ? end : to;
+        if (from < to)
+            mix_frames(v, v->data + (size_t)(from - v->start) * (size_t)v->channels,
+                       (size_t)v->channels, used, mix + (size_t)(from - now) * channels,
+                       channels, from, to - from);
+        return end;
+    }
+    if (from < to) {
+        const int64_t ran_out = read_varying(e, v, from, to, e->scratch, used);
+        mix_frames(v, e->scratch, used, used, mix + (size_t)(from - now) * channels, channels,
+                   from, ran_out - from);
+        if (ran_out < to)
+            return ran_out;
+    }
     return to == v->stop ? v->stop : INT64_MAX;
 }
 
-PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
+/* Render one pass of at most PK_BLOCK frames, with no timed command inside it. */
+PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
 {
-    const int64_t block_end = e->now + (int64_t)frames;
-    take_commands(e);
-    memset(out, 0, frames * (size_t)e->channels * sizeof(float));
+    const size_t channels = (size_t)e->channels;
+    const int64_t pass_end = e->now + (int64_t)frames;
+    for (pk_bus *b = e->buses; b; b = b->next)
+        memset(b->buffer, 0, frames * channels * sizeof(float));
     pk_voice **link = &e->voices;
     while (*link) {
         pk_voice *v = *link;
-        if (!v->playing && v->start < block_end && v->start < v->stop &&
-            (v->frames > 0 || varies(v) || v->stream)) {
-            post(e, PK_EVENT_VOICE_START, v->start, v->id);
-            v->playing = 1;
-            if (e->now > v->start && !v->stream) /* came late: on from where it would be */
-                skip_ahead(v, e->now - v->start);
+        if (!(v->flags & PK_VOICE_PLAYING) && v->start < pass_end && v->start < v->stop &&
+            v->frames > 0) {
+            post_voice(e, PK_EVENT_VOICE_START, v->start, v, 0);
+            v->flags |= PK_VOICE_PLAYING;
+            if (e->now > v->start && !v->stream && (v->flags & PK_VOICE_VARYING))
+                skip_ahead(v, e->now - v->start); /* came late: on from where it would be */
         }
-        const int64_t end = v->stream ? mix_stream(e, v, out, frames)
-                            : varies(v) ? mix_varying(e, v, out, frames)
-                                        : mix_as_is(e, v, out, frames);
-        if (end <= block_end) { /* done: out of the list, back to Python */
-            post(e, PK_EVENT_VOICE_END, end > v->start ? end : v->start, v->id);
+        const int64_t end = render_voice(e, v, v->bus->buffer, frames);
+        if (end <= pass_end) { /* done: out of the list, back to Python */
+            post_voice(e, PK_EVENT_VOICE_END, end > v->start ? end : v->start, v, 0);
             *link = v->next;
-            pk_ring_write(&e->returns, &v, 1); /* sized to hold every voice */
+            if (v->pending)
+                timeline_drop(e, v);
+            v->flags |= PK_VOICE_DONE;
+            give_back(e, PK_RETURN_VOICE, v);
         } else {
             link = &v->next;
         }
     }
-    e->now = block_end;
+    for (pk_bus *b = e->buses; b; b = b->next) {
+        for (pk_node *node = b->nodes; node; node = node->next)
+            node->kind->process(node, b->buffer, frames, e->now, e);
+        if (b->output)
+            for (size_t i = 0; i < frames * channels; i++)
+                b->output->buffer[i] += b->buffer[i];
+    }
+    memcpy(out, e->master->buffer, frames * channels * sizeof(float));
+    e->now = pass_end;
+}
+
+PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
+{
+    take_commands(e);
+    size_t done = 0;
+    for (;;) {
+        while (e->timeline && e->timeline->frame <= e->now) {
+            pk_command *c = e->timeline;
+            e->timeline = c->next;
+            if (!e->timeline)
+                e->timeline_last = NULL;
+            apply(e, c);
+        }
+        if (done == frames)
+            break;
+        size_t n = frames - done < PK_BLOCK ? frames - done : PK_BLOCK;
+        if (e->timeline && e->timeline->frame - e->now < (int64_t)n)
+            n = (size_t)(e->timeline->frame - e->now);
+        render_pass(e, out + done * (size_t)e->channels, n);
+        done += n;
+    }
 }

@@ -1,11 +1,20 @@
-/* pkaudio's render core: voices mixed into blocks, steered by commands, reporting events.
+/* pkaudio's render core: a graph of voices feeding buses feeding the master, steered by
+ * commands, reporting events.
  *
- * Python allocates everything (voices, rings) and hands voices to the core through the command
- * ring; the core links them into its list, renders them, and when a voice is done posts an
- * event and returns the voice through the return ring for Python to free. pk_engine_render
- * never allocates, locks or waits: a device callback or Engine.render can call it, without the
- * GIL. A voice's place in its sound follows from the engine's time (frame - start), so the
- * output does not depend on how the time is cut into blocks.
+ * Python allocates everything (voices, buses, commands, rings) and hands it to the core
+ * through the command ring; what the core is done with goes back through the return ring for
+ * Python to free. pk_engine_render never allocates, locks or waits: a device callback or
+ * Engine.render can call it, without the GIL.
+ *
+ * Time is the engine's frame count. A voice's place in its sound follows from it, and every
+ * timed change (a stop, a new gain, pan or rate) waits in a timeline and lands on its frame:
+ * the render is cut into passes at those frames. So the output does not depend on how the
+ * time is cut into blocks.
+ *
+ * A bus sums what feeds it into its buffer, then runs its chain of nodes over the buffer in
+ * place (effects later; now its fader, then its meter) and adds the result into the bus it
+ * feeds. The master's result is the engine's output. A node is anything with the pk_node
+ * interface below.
  */
 #ifndef PKAUDIO_ENGINE_H
 #define PKAUDIO_ENGINE_H
@@ -20,54 +29,183 @@ extern "C" {
 #endif
 
 #define PK_MAX_CHANNELS 64
+/* The most frames rendered in one pass: buses' buffers hold this many. */
+#define PK_BLOCK 256
 
 /* Positions in a sound are 32.32 fixed point: frame << 32 | fraction. */
 #define PK_ONE_FRAME ((uint64_t)1 << 32)
 
-typedef struct pk_voice {
-    pk_stream *stream;         /* a disk stream to play (at rate 1), or NULL for `data` */
-    float *scratch;            /* for a stream: room for scratch_frames frames */
-    int64_t scratch_frames;
-    const float *data;         /* the sound: frames * channels interleaved float32 */
-    int64_t frames;
+typedef struct pk_engine pk_engine;
+typedef struct pk_node pk_node;
+
+/* What a kind of node does. prepare runs off the audio thread (it may allocate); process
+ * and reset run on it and must not allocate, lock, wait or do I/O. */
+typedef struct {
+    const char *name;
+    /* Get ready for this rate and channel count (blocks of at most PK_BLOCK frames). Returns
+     * 0, or a negative error code. */
+    int (*prepare)(pk_node *node, double samplerate, int32_t channels);
+    /* Process `frames` interleaved frames in place; the first is engine frame `now`. */
+    void (*process)(pk_node *node, float *block, size_t frames, int64_t now, pk_engine *e);
+    /* Forget what came before (tails, levels), as if just prepared. */
+    void (*reset)(pk_node *node);
+} pk_node_class;
+
+/* Every node starts with this; a node's own state follows it. */
+struct pk_node {
+    const pk_node_class *kind;
+    pk_node *next;             /* the next node on the same bus */
+    int64_t latency;           /* frames it delays what passes through */
+};
+
+/* Gains per channel moving in a straight line from `from` (at frame `start`) to `to` over
+ * `frames` frames: changes without zipper noise. A gain at frame t follows from t alone. */
+typedef struct {
+    float from[PK_MAX_CHANNELS];
+    float slope[PK_MAX_CHANNELS];   /* per frame */
+    float to[PK_MAX_CHANNELS];
+    int64_t start;
+    int64_t frames;                 /* 0: steady at `to` */
+} pk_gains;
+
+/* A bus's gain, pan and mute, as gains per channel. */
+typedef struct {
+    pk_node node;
     int32_t channels;
-    int32_t playing;           /* the core has posted its start */
+    int32_t reserved;
+    pk_gains gains;
+} pk_fader;
+
+/* Peak and RMS per channel over each `interval` frames (aligned to engine frame 0), posted as
+ * PK_EVENT_PEAK events, one per channel, at the frame after the interval. */
+typedef struct {
+    pk_node node;
+    int32_t channels;
+    int32_t bus;               /* the id the events carry */
+    int64_t interval;          /* 0: no meter events */
+    float peak[PK_MAX_CHANNELS];
+    double squares[PK_MAX_CHANNELS];
+} pk_meter;
+
+extern const pk_node_class pk_fader_class;
+extern const pk_node_class pk_meter_class;
+
+typedef struct pk_bus {
+    int32_t id;
+    int32_t reserved;
+    float *buffer;             /* PK_BLOCK frames: what feeds it, then what it puts out */
+    struct pk_bus *output;     /* the bus it feeds; NULL for the master */
+    pk_node *nodes;            /* in order: inserts, then &fader, then &meter */
+    pk_fader fader;
+    pk_meter meter;
+    struct pk_bus *next;       /* the core's list: every bus comes before the one it feeds */
+} pk_bus;
+
+enum {
+    PK_VOICE_PLAYING = 1,      /* the core has posted its start */
+    PK_VOICE_VARYING = 2,      /* read by position (a rate, a loop, a stream), not frame */
+    PK_VOICE_LOOPED = 4,       /* it has gone round its loop: reads before loop_start wrap */
+    PK_VOICE_DONE = 8,         /* ended and returned: commands naming it are dropped */
+    PK_VOICE_FAILED = 16       /* its stream's error has been reported */
+};
+
+typedef struct pk_voice {
     int64_t id;
+    pk_bus *bus;
+    /* What it plays: frames first .. first + count - 1 of its sound, interleaved. */
+    const float *data;
+    int64_t first;
+    int64_t count;
+    int64_t frames;            /* the sound's length (a stream's: INT64_MAX until it ends) */
+    int32_t channels;
+    int32_t flags;             /* PK_VOICE_* */
+    /* A disk stream to play, or NULL; `data` is then a window of window_frames frames. */
+    pk_stream *stream;
+    int64_t window_frames;
     int64_t start;             /* engine frame of the sound's first frame */
     int64_t stop;              /* engine frame it stops at (INT64_MAX: plays to its end) */
-    uint64_t step;             /* sound frames per engine frame (32.32); PK_ONE_FRAME: as is */
+    /* Sound frames per engine frame, 32.32: `step`, or moving from step_from to it over
+     * frames rate_start .. rate_start + rate_frames. */
+    uint64_t step;
+    uint64_t step_from;
+    int64_t rate_start;
+    int64_t rate_frames;
     int64_t loop_start;        /* loop_end > loop_start: the region that repeats */
     int64_t loop_end;
-    uint64_t position;         /* 32.32: where the next frame reads (varispeed or looping) */
-    int32_t looped;            /* it has gone round its loop: reads before loop_start wrap */
-    int32_t reserved;
-    float gains[PK_MAX_CHANNELS]; /* per output channel, from gain and pan */
+    uint64_t position;         /* 32.32: where the next frame reads, when varying */
+    int64_t pending;           /* timed commands naming it, waiting in the timeline */
+    pk_gains gains;            /* per output channel, from gain and pan */
     struct pk_voice *next;     /* the core's list */
 } pk_voice;
 
-typedef enum { PK_CMD_PLAY = 1, PK_CMD_STOP = 2 } pk_command_kind;
+typedef enum {
+    PK_CMD_PLAY = 1,           /* start `voice` (its own start frame says when) */
+    PK_CMD_STOP = 2,           /* at `frame`: fade `voice` out over `ramp` frames, and end */
+    PK_CMD_SET_GAINS = 3,      /* at `frame`: move `voice`'s or `bus`'s gains to `gains` */
+    PK_CMD_SET_RATE = 4,       /* at `frame`: move `voice`'s step to `step` */
+    PK_CMD_ADD_BUS = 5         /* `bus` joins the graph */
+} pk_command_kind;
+
+typedef struct pk_command {
+    int32_t kind;
+    int32_t reserved;
+    int64_t frame;             /* when a timed command lands */
+    int64_t ramp;              /* frames the change takes */
+    pk_voice *voice;
+    pk_bus *bus;
+    uint64_t step;
+    float gains[PK_MAX_CHANNELS];
+    struct pk_command *next;   /* the timeline */
+} pk_command;
+
+/* What goes back to Python to free. */
+typedef enum { PK_RETURN_COMMAND = 1, PK_RETURN_VOICE = 2 } pk_return_kind;
+
+typedef struct {
+    int64_t kind;
+    void *item;
+} pk_return;
+
+/* Events from the core: stream.h's PK_EVENT_UNDERRUN and PK_EVENT_ERROR (for a voice's
+ * stream), and these. */
+enum { PK_EVENT_VOICE_START = 16, PK_EVENT_VOICE_END = 17, PK_EVENT_PEAK = 18 };
 
 typedef struct {
     int32_t kind;
-    int32_t reserved;
-    int64_t frame;             /* PK_CMD_STOP: when */
-    pk_voice *voice;
-} pk_command;
+    int32_t channel;           /* PEAK: which */
+    int64_t frame;             /* engine frame it happened at */
+    int64_t source;            /* the voice's id; PEAK: the bus's */
+    int64_t frames;            /* UNDERRUN: frames missing */
+    float peak;
+    float rms;
+} pk_engine_event;
 
-typedef enum { PK_EVENT_VOICE_START = 16, PK_EVENT_VOICE_END = 17 } pk_engine_event_kind;
-
-typedef struct {
+struct pk_engine {
     int32_t channels;
+    int32_t reserved;
     int64_t now;               /* frames rendered so far */
-    pk_ring commands;          /* pk_command: Python -> core */
-    pk_ring events;            /* pk_event (stream.h): core -> Python; value: the voice's id */
-    pk_ring returns;           /* pk_voice *: core -> Python, to free */
+    pk_ring commands;          /* pk_command *: Python -> core */
+    pk_ring events;            /* pk_engine_event: core -> Python */
+    pk_ring returns;           /* pk_return: core -> Python, to free */
     pk_voice *voices;          /* the core's list */
-    uint64_t lost_events;
-} pk_engine;
+    pk_bus *buses;             /* in processing order; the master, last */
+    pk_bus *master;
+    pk_command *timeline;      /* timed commands by frame (ties: in the order sent) */
+    pk_command *timeline_last;
+    float *scratch;            /* PK_BLOCK * PK_MAX_CHANNELS floats, for one voice at a time */
+    uint64_t lost_events;      /* events that found the event ring full */
+};
 
 /* Render `frames` frames (interleaved, `channels` each) into out, starting at e->now. */
 void pk_engine_render(pk_engine *e, float *out, size_t frames);
+
+/* Set up a bus (buffer: PK_BLOCK * channels floats) with its fader at `gains` and its meter
+ * posting every `meter_interval` frames (0: never). Off the audio thread. */
+void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, float *buffer,
+                 pk_bus *output, const float *gains, int64_t meter_interval);
+
+/* Voice gains starting steady at `gains` (channels of them). */
+void pk_gains_init(pk_gains *g, const float *gains, int32_t channels);
 
 #ifdef __cplusplus
 }

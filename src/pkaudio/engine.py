@@ -13,7 +13,6 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,12 +21,19 @@ from ._dsp.engine import EngineCore
 from .buffering import DiskStream, Sound
 from .events import Event
 
-__all__ = ["Clock", "Engine", "Voice"]
+__all__ = ["Bus", "Clock", "Engine", "Voice"]
 
-# Frames a stream voice reads from its DiskStream at a time.
-STREAM_SCRATCH = 1024
+# Frames of a DiskStream a voice holds to read between (its window).
+STREAM_WINDOW = 1024
 # Engine frames go up to this (6 million years at 48 kHz): start + length stays in 64 bits.
 MAX_FRAME = 1 << 62
+# Sounds (in memory) up to this long: positions in them are 32.32 fixed point.
+MAX_SOUND = (1 << 31) - 1
+# Ramps and releases up to this long (a day at 48 kHz).
+MAX_RAMP = 1 << 32
+# A change's default ramp: short enough to feel immediate, long enough not to click.
+DEFAULT_RAMP = 0.005
+MIN_RATE, MAX_RATE = 1 / 256, 256
 # Seconds between looks for events from a thread that does not say when it posts them.
 EVENT_POLL = 0.005
 
@@ -51,28 +57,16 @@ class Clock:
         self.frame, self.frames = int(frame), int(frames)
 
 
-@dataclass(frozen=True)
-class Voice:
-    """A sound playing (or due to play) on an engine."""
-
-    engine: Engine
-    id: int
-    start: int
-
-    def stop(self, at: int | None = None) -> None:
-        """Stop at engine frame `at` (default: the next frame rendered)."""
-        self.engine._stop(self, at)
-
-
-def pan_gains(gain: float, pan: float, channels: int) -> list[float]:
+def pan_gains(gain: float, pan: float, channels: int, what: str = "Engine.play") -> list[float]:
     """Per-channel gains. pan 0 leaves the sound as it is; on a stereo engine, pan -1 (left)
     .. 1 (right) follows a constant-power law, 0 dB at the centre and +3 dB at the sides."""
+    gain, pan = finite(gain, f"{what} gain"), finite(pan, f"{what} pan")
     if not -1 <= pan <= 1:
-        raise ValueError(f"Engine.play pan: expected -1 (left) .. 1 (right), got {pan}")
+        raise ValueError(f"{what} pan: expected -1 (left) .. 1 (right), got {pan}")
     if pan == 0:
         return [gain] * channels
     if channels != 2:
-        raise ValueError(f"Engine.play pan: needs a stereo engine, this one has {channels} "
+        raise ValueError(f"{what} pan: needs a stereo engine, this one has {channels} "
                          "channels")
     angle = (pan + 1) * math.pi / 4
     return [gain * math.sqrt(2) * math.cos(angle), gain * math.sqrt(2) * math.sin(angle)]
@@ -96,106 +90,252 @@ def finite(value: float, what: str) -> float:
     return value
 
 
+def checked_rate(rate: float, what: str) -> float:
+    rate = finite(rate, what)
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise ValueError(f"{what}: expected 1/256 .. 256, got {rate:g}")
+    return rate
+
+
+def whole(value: int, what: str, most: int = MAX_FRAME, expected: str = "a number of frames"
+          ) -> int:
+    """A whole number of frames, 0 .. most."""
+    if isinstance(value, bool) or int(value) != value or not 0 <= value <= most:
+        raise ValueError(f"{what}: expected {expected} (a whole number 0 .. {most}), got "
+                         f"{value!r}")
+    return int(value)
+
+
+class Voice:
+    """A sound playing (or due to play) on an engine; returned by `Engine.play`.
+
+    Attributes
+    ----------
+    id : int
+        The id its events carry.
+    start : int
+        The engine frame its first frame plays at.
+    gain, pan, rate : float
+        As last set.
+    """
+
+    def __init__(self, engine: Engine, id: int, start: int, gain: float, pan: float,
+                 rate: float):
+        self.engine, self.id, self.start = engine, id, start
+        self.gain, self.pan, self.rate = gain, pan, rate
+
+    def stop(self, at: int | None = None, *, release: int = 0) -> None:
+        """Stop at engine frame `at` (default: the next frame rendered), fading out over
+        `release` frames from there (default 0: a cut on the frame)."""
+        self.engine._send(lambda core, frame: core.stop(
+            self.id, frame, whole(release, "Voice.stop release", MAX_RAMP)), at, "Voice.stop")
+
+    def set(self, *, gain: float | None = None, pan: float | None = None,
+            rate: float | None = None, ramp: int | None = None, at: int | None = None) -> None:
+        """Change gain, pan and/or rate from engine frame `at` (default: the next frame
+        rendered), moving there in a straight line over `ramp` frames (default: 5 ms), so
+        that a change makes no zipper noise. Changes land on their frames, in the order sent.
+        """
+        engine = self.engine
+        ramp = engine._ramp(ramp, "Voice.set ramp")
+        new_gain = self.gain if gain is None else gain
+        new_pan = self.pan if pan is None else pan
+        gains = pan_gains(new_gain, new_pan, engine.channels, "Voice.set")
+        new_rate = self.rate if rate is None else checked_rate(rate, "Voice.set rate")
+
+        def send(core, frame):
+            if gain is not None or pan is not None:
+                core.set_gains(self.id, 0, frame, gains, ramp)
+            if rate is not None:
+                core.set_rate(self.id, frame, new_rate, ramp)
+
+        engine._send(send, at, "Voice.set")
+        self.gain, self.pan, self.rate = float(new_gain), float(new_pan), new_rate
+
+    def __repr__(self) -> str:
+        return f"<Voice {self.id} from frame {self.start}>"
+
+
+class Bus:
+    """A mix of voices with its own gain, pan, mute and meter; it feeds the master (or another
+    bus). Made by `Engine.bus`; the master is `Engine.master`.
+
+    Attributes
+    ----------
+    name : str
+    gain, pan : float
+        As last set.
+    muted : bool
+        As last set.
+    """
+
+    def __init__(self, engine: Engine, id: int, name: str, gain: float, pan: float):
+        self.engine, self.id, self.name = engine, id, name
+        self.gain, self.pan, self.muted = gain, pan, False
+
+    def set(self, *, gain: float | None = None, pan: float | None = None,
+            mute: bool | None = None, ramp: int | None = None, at: int | None = None) -> None:
+        """Change gain, pan and/or mute from engine frame `at` (default: the next frame
+        rendered), over `ramp` frames (default: 5 ms)."""
+        engine = self.engine
+        ramp = engine._ramp(ramp, "Bus.set ramp")
+        new_gain = self.gain if gain is None else gain
+        new_pan = self.pan if pan is None else pan
+        muted = self.muted if mute is None else bool(mute)
+        gains = pan_gains(new_gain, new_pan, engine.channels, "Bus.set")
+        engine._send(lambda core, frame: core.set_gains(
+            0, self.id, frame, [0.0] * len(gains) if muted else gains, ramp), at, "Bus.set")
+        self.gain, self.pan, self.muted = float(new_gain), float(new_pan), muted
+
+    def __repr__(self) -> str:
+        return f"<Bus {self.name!r}>"
+
+
 class Engine:
-    """Voices mixed by the compiled render core.
+    """Voices mixed through buses by the compiled render core.
 
     Parameters
     ----------
     samplerate : float
         Frames per second.
     channels : int
-        Output channels.
+        Output channels (1 .. 64).
     blocksize : int
         Frames per block when a device drives the engine (`render` takes any number).
+    meter_interval : int
+        Frames between "peak" events (peak and RMS of each bus and the master); 0, the
+        default, posts none.
     """
 
-    def __init__(self, samplerate: float = 48000, channels: int = 2, blocksize: int = 256):
+    def __init__(self, samplerate: float = 48000, channels: int = 2, blocksize: int = 256, *,
+                 meter_interval: int = 0):
         if not samplerate > 0:
             raise ValueError(f"Engine samplerate: expected a positive rate, got {samplerate!r}")
-        if int(blocksize) != blocksize or blocksize < 1:
+        if isinstance(blocksize, bool) or int(blocksize) != blocksize or blocksize < 1:
             raise ValueError(f"Engine blocksize: expected a whole number >= 1, got "
                              f"{blocksize!r}")
+        meter_interval = whole(meter_interval, "Engine meter_interval")
         self.samplerate, self.channels, self.blocksize = samplerate, channels, int(blocksize)
-        self._core = EngineCore(channels)
+        self.meter_interval = meter_interval
+        self._core = EngineCore(channels, float(samplerate), meter_interval)
         self._lock = threading.Lock()  # commands from several threads, one at a time
         self._rendered = threading.Condition()  # wakes threads waiting for events
+        self._default_ramp = round(DEFAULT_RAMP * samplerate)
+        self.master = Bus(self, 0, "master", 1.0, 0.0)
+        self._buses = {"master": self.master}
+        self._streams: dict[int, DiskStream] = {}  # voice id -> its stream, for error messages
+        self._levels: list = []  # a bus's meter events read so far, channel by channel
 
     @property
     def now(self) -> int:
         """Frames rendered so far: the engine frame the next render starts at."""
         return self._core.now
 
+    @property
+    def buses(self) -> dict[str, Bus]:
+        """The buses by name, the master among them."""
+        return dict(self._buses)
+
+    def bus(self, name: str, *, gain: float = 1.0, pan: float = 0.0,
+            output: Bus | str | None = None) -> Bus:
+        """Add a bus called `name` feeding `output` (default: the master)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"Engine.bus name: expected a non-empty string, got {name!r}")
+        gains = pan_gains(gain, pan, self.channels, "Engine.bus")
+        with self._lock:
+            if name in self._buses:
+                raise ValueError(f"Engine.bus: there is already a bus called {name!r}")
+            feeds = self._bus(self.master if output is None else output, "Engine.bus output")
+            self._make_room()
+            bus = Bus(self, self._core.add_bus(feeds.id, gains), name, float(gain), float(pan))
+            self._buses[name] = bus
+        return bus
+
+    def _bus(self, bus: Bus | str, what: str) -> Bus:
+        found = self._buses.get(bus) if isinstance(bus, str) else bus
+        if not isinstance(found, Bus) or found.engine is not self:
+            raise ValueError(f"{what}: expected a bus of this engine or one of the names "
+                             f"{sorted(self._buses)}, got {bus!r}")
+        return found
+
     def play(self, sound: Sound | DiskStream | np.ndarray, *, at: int | None = None,
-             gain: float = 1.0,
-             pan: float = 0.0, rate: float = 1.0,
-             loop: bool | tuple[int, int] = False) -> Voice:
+             gain: float = 1.0, pan: float = 0.0, rate: float = 1.0,
+             loop: bool | tuple[int, int] = False, bus: Bus | str | None = None) -> Voice:
         """Play a sound (or a ``(frames,)`` / ``(frames, channels)`` array at the engine's
         rate, or a DiskStream delivering it) from engine frame `at` (default: the next frame
         rendered), exactly from that frame, its samples unmodified unless `gain`, `pan` or
-        `rate` say otherwise. A DiskStream plays once, at rate 1; the voice ends where the
-        stream does, and the stream reports its own underruns (`DiskStream.events`).
+        `rate` say otherwise, into `bus` (a Bus or its name; default: the master).
 
         `rate` is varispeed (2: an octave up, in half the time), read between frames by
         Catmull-Rom interpolation (the resampler's "quick"). `loop`: True repeats the whole
         sound, ``(start, end)`` its frames start .. end-1 after a first pass up to `end`;
         a looping voice plays until stopped. A mono sound goes to every channel; a sound of
         other channels maps channel c of the output to channel c modulo its channels.
+
+        A DiskStream plays once (open it with ``loop=True`` to repeat it); the voice ends
+        where the stream does. Its underruns and a read error are reported as this engine's
+        "underrun" and "error" events (and the stream's own).
         """
+        gains = pan_gains(gain, pan, self.channels)
+        rate = checked_rate(rate, "Engine.play rate")
         if isinstance(sound, DiskStream):
-            return self._play_stream(sound, at, gain, pan, rate, loop)
+            return self._play_stream(sound, at, gains, rate, loop, bus, gain, pan)
         data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
         if data.ndim == 1:
             data = data.reshape(-1, 1)
         if data.ndim != 2 or data.shape[1] < 1:
             raise ValueError(f"Engine.play: expected a Sound or an array shaped (frames,) or "
                              f"(frames, channels) with channels >= 1, got shape {data.shape}")
+        if len(data) > MAX_SOUND:
+            raise ValueError(f"Engine.play: a sound of at most {MAX_SOUND} frames, got "
+                             f"{len(data)}; play a DiskStream of it instead")
         data = dsp.convert(np.ascontiguousarray(data), "float32") if data.dtype != np.float32 \
             else np.ascontiguousarray(data)
-        gains = pan_gains(finite(gain, "Engine.play gain"), finite(pan, "Engine.play pan"),
-                          self.channels)
-        rate = finite(rate, "Engine.play rate")
-        if not 1 / 256 <= rate <= 256:
-            raise ValueError(f"Engine.play rate: expected 1/256 .. 256, got {rate:g}")
         loop_start, loop_end = loop_region(loop, len(data))
         with self._lock:
-            start = self.now if at is None else self._frame(at, "Engine.play at")
-            if self._core.command_room == 0:
-                # Rendering offline, the core takes the waiting commands only when it renders:
-                # let it take them now (voices keep their own start frames).
-                self._core.render(0)
-            return Voice(self, self._core.play(data, start, gains, rate, loop_start, loop_end),
-                         start)
+            start = self._at(at, "Engine.play at")
+            bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
+            self._make_room()
+            voice = self._core.play(data, start, gains, rate, loop_start, loop_end, bus_id)
+        return Voice(self, voice, start, float(gain), float(pan), rate)
 
-    def _play_stream(self, stream: DiskStream, at, gain, pan, rate, loop) -> Voice:
+    def _play_stream(self, stream: DiskStream, at, gains, rate, loop, bus, gain, pan) -> Voice:
         """A voice that plays a DiskStream as its reader delivers it."""
         if stream.samplerate != self.samplerate:
             raise ValueError(f"Engine.play: the stream delivers {stream.samplerate} Hz, the "
                              f"engine runs at {self.samplerate}; open it with "
                              f"DiskStream(..., samplerate={self.samplerate})")
-        if rate != 1 or loop is not False:
-            raise ValueError("Engine.play: a DiskStream plays at rate 1 for now, and loops "
-                             "with DiskStream(..., loop=True)")
-        gains = pan_gains(finite(gain, "Engine.play gain"), finite(pan, "Engine.play pan"),
-                          self.channels)
-        scratch = np.zeros((STREAM_SCRATCH, stream.channels), np.float32)
+        if loop is not False:
+            raise ValueError("Engine.play: a DiskStream loops with DiskStream(..., loop=True)")
+        window = np.zeros((STREAM_WINDOW, stream.channels), np.float32)
         with self._lock:
+            start = self._at(at, "Engine.play at")
+            bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
+            self._make_room()
             stream._claim()
-            start = self.now if at is None else self._frame(at, "Engine.play at")
-            if self._core.command_room == 0:
-                self._core.render(0)
-            return Voice(self, self._core.play(scratch, start, gains, stream=stream._buffer,
-                                               owner=stream), start)
+            voice = self._core.play(window, start, gains, rate, bus=bus_id,
+                                    stream=stream._buffer, owner=stream)
+            self._streams[voice] = stream
+        return Voice(self, voice, start, float(gain), float(pan), rate)
 
-    def _stop(self, voice: Voice, at: int | None) -> None:
+    def _make_room(self) -> None:
+        if self._core.command_room == 0:
+            # Rendering offline, the core takes the waiting commands only when it renders:
+            # let it take them now (voices keep their own start frames).
+            self._core.render(0)
+
+    def _at(self, at: int | None, what: str) -> int:
+        return self.now if at is None else whole(at, what, expected="an engine frame")
+
+    def _ramp(self, ramp: int | None, what: str) -> int:
+        return self._default_ramp if ramp is None else whole(ramp, what, MAX_RAMP)
+
+    def _send(self, send, at: int | None, what: str) -> None:
+        """Call send(core, frame) with the frame `at` names, under the lock."""
         with self._lock:
-            self._core.stop(voice.id, self.now if at is None else self._frame(at, "stop at"))
-
-    @staticmethod
-    def _frame(at: int, what: str) -> int:
-        if isinstance(at, bool) or int(at) != at or not 0 <= at <= MAX_FRAME:
-            raise ValueError(f"{what}: expected an engine frame (whole number 0 .. 2^62), got "
-                             f"{at!r}")
-        return int(at)
+            frame = self._at(at, f"{what} at")
+            self._make_room()
+            send(self._core, frame)
 
     def render(self, frames: int) -> np.ndarray:
         """Render the next `frames` frames, ``(frames, channels)`` float32 (GIL released)."""
@@ -217,14 +357,36 @@ class Engine:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
-                found = [Event(kind, frame, voice=voice) for kind, frame, voice in
-                         self._core.events()]
+                found = self._events()
             left = None if deadline is None else deadline - time.monotonic()
             if found or (left is not None and left <= 0):
                 return found
             # Woken by render() at once; a device's thread does not notify, so look again soon.
             with self._rendered:
                 self._rendered.wait(EVENT_POLL if left is None else min(left, EVENT_POLL))
+
+    def _events(self) -> list[Event]:
+        """The core's events as Event objects; a bus's meter events, one per channel, become
+        one "peak" event."""
+        found = []
+        names = {bus.id: bus.name for bus in self._buses.values()}
+        for kind, frame, source, frames, channel, peak, rms in self._core.events():
+            if kind == "peak":
+                self._levels.append((peak, rms))
+                if channel == self.channels - 1:
+                    found.append(Event("peak", frame, bus=names[source],
+                                       peak=tuple(p for p, _ in self._levels),
+                                       rms=tuple(r for _, r in self._levels)))
+                    self._levels = []
+                continue
+            message = ""
+            if kind == "error":
+                stream = self._streams.get(source)
+                message = stream._control.error if stream else "its stream failed"
+            elif kind == "voice_end":
+                self._streams.pop(source, None)
+            found.append(Event(kind, frame, frames, message, voice=source))
+        return found
 
     async def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
         """The core's events as they come, for ``async for event in engine.listen():`` (it
@@ -240,3 +402,11 @@ class Engine:
         with self._lock:
             self._core.reclaim()
             return self._core.playing
+
+    def stats(self) -> dict[str, int]:
+        """Counters: ``frames`` rendered, ``voices`` playing or waiting, ``lost_events``
+        (events dropped because nobody read them: the event ring was full)."""
+        with self._lock:
+            self._core.reclaim()
+            return {"frames": self._core.now, "voices": self._core.playing,
+                    "lost_events": self._core.lost_events}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-EventKind = Literal["underrun", "end", "error", "voice_start", "voice_end"]
+EventKind = Literal["underrun", "end", "error", "voice_start", "voice_end", "peak"]
 
 
 @dataclass(frozen=True)
@@ -13,19 +13,25 @@ class Event:
 
     Attributes
     ----------
-    kind : {"underrun", "end", "error", "voice_start", "voice_end"}
+    kind : {"underrun", "end", "error", "voice_start", "voice_end", "peak"}
         "underrun": data had not arrived in time and silence played instead (`frames` of it
         in that block; later blocks of the same run are counted, not reported again). "end":
         the data ended. "error": reading failed; what was read before still played.
         "voice_start" / "voice_end": an engine voice played its first frame / after its last.
+        "peak": a bus's levels over the engine's meter interval, which ended at `frame`.
     frame : int
-        The consumer's frame (frames played so far) at which it happened.
+        The frame at which it happened: a stream's frames played so far, or the engine's
+        frame.
     frames : int
         For "underrun": frames missing in the block that started it.
     message : str
         For "error": what went wrong.
     voice : int
-        For voice events: the voice's id.
+        For an engine's voice events, and its stream's "underrun" and "error": the voice's id.
+    bus : str
+        For "peak": the bus's name.
+    peak, rms : tuple of float
+        For "peak": per channel, the largest absolute sample and the root mean square.
     """
 
     kind: EventKind
@@ -33,3 +39,6 @@ class Event:
     frames: int = 0
     message: str = ""
     voice: int = 0
+    bus: str = ""
+    peak: tuple[float, ...] = ()
+    rms: tuple[float, ...] = ()

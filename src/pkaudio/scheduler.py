@@ -5,7 +5,7 @@ import numpy as np
 
 from . import dsp
 from .buffering import Sound
-from .engine import Clock, Engine
+from .engine import Clock, Engine, whole
 
 __all__ = ["Scheduler"]
 
@@ -32,7 +32,7 @@ class Scheduler:
 
     def play(self, frame: int) -> None:
         """Play the sound from engine frame `frame`."""
-        frame = Engine._frame(frame, "Scheduler.play frame")
+        frame = whole(frame, "Scheduler.play frame", expected="an engine frame")
         self._starts.append(frame)
         if self._engine is not None:
             self._engine.play(self.sound, at=frame)
