@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import settings
@@ -21,3 +23,31 @@ def audio(rng, frames, channels, dtype=np.float32, mono_1d=False):
     """Seeded noise within [-1, 1), shaped (frames,) when mono_1d else (frames, channels)."""
     shape = (frames,) if mono_1d else (frames, channels)
     return rng.uniform(-1.0, 1.0, shape).astype(dtype)
+
+
+class ArraySource:
+    """A source over an array, with the hooks the tests need: a gate that read() waits on,
+    and a frame after which read() fails."""
+
+    def __init__(self, data, samplerate=48000, fail_at=None):
+        self.data, self.samplerate, self.channels = data, samplerate, data.shape[1]
+        self.position, self.fail_at = 0, fail_at
+        self.gate = threading.Event()
+        self.gate.set()
+        self.closed = False
+
+    def read(self, frames):
+        self.gate.wait()
+        if self.fail_at is not None and self.position >= self.fail_at:
+            raise OSError("disk on fire")
+        chunk = self.data[self.position:self.position + frames]
+        if self.fail_at is not None:
+            chunk = chunk[:max(0, self.fail_at - self.position)]
+        self.position += len(chunk)
+        return chunk
+
+    def seek(self, frame):
+        self.position = frame
+
+    def close(self):
+        self.closed = True

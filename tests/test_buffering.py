@@ -7,6 +7,7 @@ import weakref
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import ArraySource
 
 import pkaudio
 from pkaudio import buffering, dsp
@@ -25,34 +26,6 @@ class NoZeros:
         self.given += n
         values = (np.arange(start, start + n) % 100 + 1) / 128
         return np.repeat(values[:, None], self.channels, axis=1).astype(self.dtype)
-
-
-class ArraySource:
-    """A source over an array, with the hooks the tests need: a gate that read() waits on,
-    and a frame after which read() fails."""
-
-    def __init__(self, data, samplerate=48000, fail_at=None):
-        self.data, self.samplerate, self.channels = data, samplerate, data.shape[1]
-        self.position, self.fail_at = 0, fail_at
-        self.gate = threading.Event()
-        self.gate.set()
-        self.closed = False
-
-    def read(self, frames):
-        self.gate.wait()
-        if self.fail_at is not None and self.position >= self.fail_at:
-            raise OSError("disk on fire")
-        chunk = self.data[self.position:self.position + frames]
-        if self.fail_at is not None:
-            chunk = chunk[:max(0, self.fail_at - self.position)]
-        self.position += len(chunk)
-        return chunk
-
-    def seek(self, frame):
-        self.position = frame
-
-    def close(self):
-        self.closed = True
 
 
 def noise(rng, frames, channels=2, dtype=np.float32):
