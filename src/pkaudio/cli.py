@@ -10,6 +10,10 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pkaudio", description="pkaudio: low-latency audio.")
     commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="render a short piece with the engine, printing "
+                                            "its meters, to a WAV file")
+    demo.add_argument("--output", type=Path, default=Path("pkaudio-demo.wav"),
+                      help="where to write it (default: %(default)s)")
     bench = commands.add_parser("bench", help="benchmark pkaudio against its peers")
     bench.add_argument("suite", nargs="?", choices=["kernels", "resample", "streams", "engine"],
                        default="kernels",
@@ -25,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="resample suite: also draw the frequency response to this PNG")
     args = parser.parse_args(argv)
 
+    if args.command == "demo":
+        from . import demo as piece
+
+        piece.run(args.output)
     if args.command == "bench":
         suite = import_module(f".benchmarks.{args.suite}", __package__)
         options = {"plot_path": args.plot} if args.suite == "resample" else {}
