@@ -177,9 +177,7 @@ PK_INLINE uint64_t step_at(const pk_voice *v, int64_t t)
 {
     if (t >= v->rate_start + v->rate_frames)
         return v->step;
-    const double change = (double)(int64_t)(v->step - v->step_from);
-    return v->step_from +
-           (uint64_t)llround(change * (double)(t - v->rate_start) / (double)v->rate_frames);
+    return v->step_from + (uint64_t)(int64_t)(v->step_slope * (double)(t - v->rate_start));
 }
 
 static void timeline_add(pk_engine *e, pk_command *c)
@@ -268,6 +266,8 @@ static void apply(pk_engine *e, pk_command *c)
         v->step = c->step;
         v->rate_start = t;
         v->rate_frames = c->ramp;
+        v->step_slope = c->ramp > 0 ? (double)(int64_t)(c->step - v->step_from) / (double)c->ramp
+                                    : 0.0;
     }
     give_back(e, PK_RETURN_COMMAND, c);
 }
@@ -403,16 +403,30 @@ static void refill(pk_engine *e, pk_voice *v, uint64_t *position, int64_t t, int
 /* Frames computed at a time in read_mono_run. */
 #define RUN 64
 
-/* Read a mono sound's frames from t at its steady rate into dst, in runs that stay inside its
- * sound (idx - 1 .. idx + 2 all in, no loop wrap). Each run takes two passes: the offsets and
- * weights of all its frames (arithmetic only: it vectorises), then the four taps of each.
- * Returns the frames read: up to `to`, or the first frame that needs the edge-checking path;
- * *position moves on to match. */
+/* Frame k of a run reads at q (32.32, from the run's first frame): its offset, and its
+ * Catmull-Rom weights from the fraction's top 23 bits (as a signed int: one instruction). */
+PK_INLINE void tap_weights(uint64_t q, int64_t k, int32_t *offset, float *w0, float *w1,
+                           float *w2, float *w3)
+{
+    offset[k] = (int32_t)(q >> 32);
+    PK_CATMULL_ROM(float, (float)(int32_t)((q >> 9) & 0x7fffff) * (1.0f / 8388608.0f), c0, c1,
+                   c2, c3);
+    w0[k] = c0;
+    w1[k] = c1;
+    w2[k] = c2;
+    w3[k] = c3;
+}
+
+/* Read a mono sound's frames from t into dst, in runs that stay inside its sound (idx - 1 ..
+ * idx + 2 all in, no loop wrap). Each run takes three passes: the positions of its frames
+ * (a sum of steps while the rate moves), their offsets and weights (arithmetic only: it
+ * vectorises), then the four taps of each. Returns the frames read: up to `to`, or the first
+ * frame that needs the edge-checking path; *position moves on to match. */
 PK_INLINE int64_t read_mono_run(pk_voice *v, float *dst, int64_t t, int64_t to,
                                 uint64_t *position)
 {
-    const uint64_t step = v->step;
     uint64_t p = *position;
+    uint64_t at[RUN + 1];
     int32_t offset[RUN];
     float w0[RUN], w1[RUN], w2[RUN], w3[RUN];
     const int64_t inner_end = (v->loop_end > v->loop_start ? v->loop_end : v->frames) - 2;
@@ -423,29 +437,36 @@ PK_INLINE int64_t read_mono_run(pk_voice *v, float *dst, int64_t t, int64_t to,
         const int64_t inner_start = (v->flags & PK_VOICE_LOOPED) ? v->loop_start + 1 : 1;
         if ((int64_t)(p >> 32) < inner_start || (int64_t)(p >> 32) >= inner_end)
             break;
-        /* Frames until the position would leave the inside: (inner_end << 32) - p over step. */
-        const uint64_t room = (((uint64_t)inner_end << 32) - p - 1) / step + 1;
+        /* A moving rate heads for v->step: no step in the run is larger than the larger of
+         * the two ends. */
+        const int moving = t < v->rate_start + v->rate_frames;
+        const uint64_t first_step = step_at(v, t);
+        const uint64_t top = moving && first_step > v->step ? first_step : v->step;
+        /* Frames until the position would leave the inside: (inner_end << 32) - p over top. */
+        const uint64_t room = (((uint64_t)inner_end << 32) - p - 1) / top + 1;
         int64_t n = to - t < RUN ? to - t : RUN;
         if ((uint64_t)n > room)
             n = (int64_t)room;
-        /* Positions relative to the run's first frame: fraction + k * step < 2^47. */
+        /* Positions relative to the run's first frame: fraction + steps < 2^47. */
         const float *base = v->data + (p >> 32);
         const uint64_t fraction = p & (PK_ONE_FRAME - 1);
-        for (int64_t k = 0; k < n; k++) {
-            const uint64_t q = fraction + (uint64_t)k * step;
-            offset[k] = (int32_t)(q >> 32);
-            PK_CATMULL_ROM(float, (float)(int32_t)((q >> 9) & 0x7fffff) * (1.0f / 8388608.0f),
-                           c0, c1, c2, c3);
-            w0[k] = c0;
-            w1[k] = c1;
-            w2[k] = c2;
-            w3[k] = c3;
+        uint64_t moved = (uint64_t)n * v->step;
+        if (moving) {
+            at[0] = fraction;
+            for (int64_t k = 0; k < n; k++)
+                at[k + 1] = at[k] + step_at(v, t + k);
+            for (int64_t k = 0; k < n; k++)
+                tap_weights(at[k], k, offset, w0, w1, w2, w3);
+            moved = at[n] - fraction;
+        } else {
+            for (int64_t k = 0; k < n; k++)
+                tap_weights(fraction + (uint64_t)k * v->step, k, offset, w0, w1, w2, w3);
         }
         for (int64_t k = 0; k < n; k++) {
             const float *f = base + offset[k] - 1;
             dst[k] = w0[k] * f[0] + w1[k] * f[1] + w2[k] * f[2] + w3[k] * f[3];
         }
-        p = wrap(v, p + (uint64_t)n * step);
+        p = wrap(v, p + moved);
         dst += n;
         t += n;
     }
@@ -463,7 +484,7 @@ PK_INLINE int64_t read_varying(pk_engine *e, pk_voice *v, int64_t t, int64_t to,
     const size_t channels = (size_t)v->channels;
     uint64_t position = v->position;
     while (t < to) {
-        if (used == 1 && !v->stream && t >= v->rate_start + v->rate_frames) {
+        if (used == 1 && !v->stream) {
             const int64_t n = read_mono_run(v, dst, t, to, &position);
             dst += n;
             t += n;
@@ -505,12 +526,18 @@ PK_INLINE void mix_frames(const pk_voice *v, const float *src, size_t stride, si
                           float *dst, size_t channels, int64_t t, int64_t n)
 {
     const pk_gains *g = &v->gains;
-    int64_t k = 0;
-    for (; k < n && t + k < g->start + g->frames; k++) /* moving */
-        for (size_t c = 0; c < channels; c++)
-            dst[(size_t)k * channels + c] += src[(size_t)k * stride +
-                                                 source_channel(c, used, channels)] *
-                                             gain_at(g, c, t + k);
+    int64_t k = g->start + g->frames - t; /* frames still moving */
+    k = k < 0 ? 0 : k < n ? k : n;
+    if (k > 0) {
+        const int32_t into = (int32_t)(t - g->start); /* ramps are shorter than 2^31 */
+        for (size_t c = 0; c < channels; c++) {
+            const float *in = src + source_channel(c, used, channels);
+            const float from = g->from[c], slope = g->slope[c];
+            for (int32_t f = 0; f < (int32_t)k; f++) /* each gain as gain_at() has it */
+                dst[(size_t)f * channels + c] +=
+                    in[(size_t)f * stride] * (from + slope * (float)(into + f));
+        }
+    }
     src += (size_t)k * stride;
     dst += (size_t)k * channels;
     n -= k;

@@ -59,7 +59,8 @@ struct pk_node {
 };
 
 /* Gains per channel moving in a straight line from `from` (at frame `start`) to `to` over
- * `frames` frames: changes without zipper noise. A gain at frame t follows from t alone. */
+ * `frames` frames (< 2^31): changes without zipper noise. A gain at frame t follows from t
+ * alone. */
 typedef struct {
     float from[PK_MAX_CHANNELS];
     float slope[PK_MAX_CHANNELS];   /* per frame */
@@ -125,11 +126,12 @@ typedef struct pk_voice {
     int64_t start;             /* engine frame of the sound's first frame */
     int64_t stop;              /* engine frame it stops at (INT64_MAX: plays to its end) */
     /* Sound frames per engine frame, 32.32: `step`, or moving from step_from to it over
-     * frames rate_start .. rate_start + rate_frames. */
+     * frames rate_start .. rate_start + rate_frames, by step_slope a frame. */
     uint64_t step;
     uint64_t step_from;
     int64_t rate_start;
     int64_t rate_frames;
+    double step_slope;
     int64_t loop_start;        /* loop_end > loop_start: the region that repeats */
     int64_t loop_end;
     uint64_t position;         /* 32.32: where the next frame reads, when varying */

@@ -29,8 +29,8 @@ STREAM_WINDOW = 1024
 MAX_FRAME = 1 << 62
 # Sounds (in memory) up to this long: positions in them are 32.32 fixed point.
 MAX_SOUND = (1 << 31) - 1
-# Ramps and releases up to this long (a day at 48 kHz).
-MAX_RAMP = 1 << 32
+# Ramps and releases up to this long (12 hours at 48 kHz).
+MAX_RAMP = (1 << 31) - 1
 # A change's default ramp: short enough to feel immediate, long enough not to click.
 DEFAULT_RAMP = 0.005
 MIN_RATE, MAX_RATE = 1 / 256, 256
