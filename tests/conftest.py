@@ -1,4 +1,8 @@
+import os
+import shutil
+import subprocess
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -51,3 +55,49 @@ class ArraySource:
 
     def close(self):
         self.closed = True
+
+
+TESTBED = Path(__file__).resolve().parent.parent / "scripts" / "audio-testbed"
+
+
+def _audio_missing() -> str:
+    """Why a real-time device cannot run here, or "" if it can."""
+    if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
+        return "no JACK server (jackd): run scripts/audio-testbed install"
+    try:
+        import sounddevice  # noqa: F401
+    except OSError as error:
+        return f"no PortAudio ({error}): run scripts/audio-testbed install"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def jack_device():
+    """A JACK server with the dummy driver (a real-time clocked device, 48 kHz, 2 in and 2
+    out), started for these tests and stopped after them; PortAudio sees it as device
+    "system". Skips where JACK or PortAudio is missing, but fails in CI (CI=true)."""
+    missing = _audio_missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the real-time tests: {missing}")
+        pytest.skip(missing)
+    import sounddevice as sd
+
+    name = f"pkaudio-test-{os.getpid()}"
+    subprocess.run([str(TESTBED), "start", name], check=True, capture_output=True, text=True,
+                   timeout=30)
+    saved = {key: os.environ.get(key) for key in ("JACK_NO_START_SERVER", "JACK_DEFAULT_SERVER")}
+    os.environ.update(JACK_NO_START_SERVER="1", JACK_DEFAULT_SERVER=name)
+    sd._terminate()  # PortAudio looks for devices when it starts: start it again
+    sd._initialize()
+    try:
+        yield "system"
+    finally:
+        sd._terminate()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        subprocess.run([str(TESTBED), "stop", name], check=True, timeout=30)
+        sd._initialize()

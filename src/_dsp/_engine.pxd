@@ -89,6 +89,8 @@ cdef extern from "engine.h" nogil:
         uint64_t lost_events
 
     void pk_engine_render(pk_engine *e, float *out, size_t frames)
+    int64_t pk_engine_now(const pk_engine *e)
+    int64_t PK_AT_ONCE
     void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate,
                      float *buffer, pk_bus *output, const float *gains,
                      int64_t meter_interval)

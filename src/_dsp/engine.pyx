@@ -21,6 +21,7 @@ EVENT_KINDS = {PK_EVENT_VOICE_START: "voice_start", PK_EVENT_VOICE_END: "voice_e
                PK_EVENT_PEAK: "peak", pk_event_kind.PK_EVENT_UNDERRUN: "underrun",
                pk_event_kind.PK_EVENT_ERROR: "error"}
 BLOCK = PK_BLOCK
+AT_ONCE = PK_AT_ONCE
 MAX_CHANNELS = PK_MAX_CHANNELS
 
 
@@ -106,7 +107,12 @@ cdef class EngineCore:
 
     @property
     def now(self):
-        return self.engine.now
+        return pk_engine_now(&self.engine)
+
+    @property
+    def address(self):
+        """The address of the pk_engine, for a device callback to render."""
+        return <size_t>&self.engine
 
     cdef pk_command *new_command(self, int kind, int64_t frame, int64_t ramp) except NULL:
         if self.held + 2 > RETURN_CAPACITY:  # room for a voice as well
@@ -219,7 +225,17 @@ cdef class EngineCore:
         dims[0] = frames
         dims[1] = self.engine.channels
         out = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT32, 0)
+        return self.render_into(out)
+
+    def render_into(self, cnp.ndarray out):
+        """Render the next frames into out, (frames, channels) float32, C-contiguous."""
+        if (cnp.PyArray_TYPE(out) != cnp.NPY_FLOAT32 or out.ndim != 2 or
+                out.shape[1] != self.engine.channels or not cnp.PyArray_IS_C_CONTIGUOUS(out)):
+            raise ValueError(f"Engine render: expected a C-contiguous float32 array of shape "
+                             f"(frames, {self.engine.channels}), got {out.dtype} "
+                             f"{(<object>out).shape}")
         cdef float *dst = <float *>cnp.PyArray_DATA(out)
+        cdef size_t frames = out.shape[0]
         with nogil:
             pk_engine_render(&self.engine, dst, frames)
         self.reclaim()

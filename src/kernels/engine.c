@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "atomics.h"
 #include "engine.h"
 #include "simd.h"
 
@@ -226,6 +227,8 @@ static void take_commands(pk_engine *e)
         if (c->voice && (c->voice->flags & PK_VOICE_DONE)) {
             give_back(e, PK_RETURN_COMMAND, c); /* it ended meanwhile */
         } else if (c->kind == PK_CMD_PLAY) {
+            if (c->voice->start == PK_AT_ONCE)
+                c->voice->start = e->now;
             c->voice->next = e->voices;
             e->voices = c->voice;
             give_back(e, PK_RETURN_COMMAND, c);
@@ -620,7 +623,12 @@ PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
                 b->output->buffer[i] += b->buffer[i];
     }
     memcpy(out, e->master->buffer, frames * channels * sizeof(float));
-    e->now = pass_end;
+    pk_store_release((uint64_t *)&e->now, (uint64_t)pass_end); /* Python may be reading it */
+}
+
+int64_t pk_engine_now(const pk_engine *e)
+{
+    return (int64_t)pk_load_acquire((const uint64_t *)&e->now);
 }
 
 PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)

@@ -32,6 +32,10 @@ extern "C" {
 /* The most frames rendered in one pass: buses' buffers hold this many. */
 #define PK_BLOCK 256
 
+/* A voice's start: the first frame the core renders after taking it (a device is running,
+ * and Python cannot know which frame that is). */
+#define PK_AT_ONCE (-1)
+
 /* Positions in a sound are 32.32 fixed point: frame << 32 | fraction. */
 #define PK_ONE_FRAME ((uint64_t)1 << 32)
 
@@ -123,7 +127,8 @@ typedef struct pk_voice {
     /* A disk stream to play, or NULL; `data` is then a window of window_frames frames. */
     pk_stream *stream;
     int64_t window_frames;
-    int64_t start;             /* engine frame of the sound's first frame */
+    int64_t start;             /* engine frame of the sound's first frame; PK_AT_ONCE: the
+                                * frame the core takes it at */
     int64_t stop;              /* engine frame it stops at (INT64_MAX: plays to its end) */
     /* Sound frames per engine frame, 32.32: `step`, or moving from step_from to it over
      * frames rate_start .. rate_start + rate_frames, by step_slope a frame. */
@@ -200,6 +205,9 @@ struct pk_engine {
 
 /* Render `frames` frames (interleaved, `channels` each) into out, starting at e->now. */
 void pk_engine_render(pk_engine *e, float *out, size_t frames);
+
+/* e->now, from another thread than the one rendering. */
+int64_t pk_engine_now(const pk_engine *e);
 
 /* Set up a bus (buffer: PK_BLOCK * channels floats) with its fader at `gains` and its meter
  * posting every `meter_interval` frames (0: never). Off the audio thread. */

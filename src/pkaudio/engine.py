@@ -12,14 +12,16 @@ import asyncio
 import math
 import threading
 import time
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 
 from . import dsp
-from ._dsp.engine import EngineCore
+from ._dsp.engine import AT_ONCE, EngineCore
 from .buffering import DiskStream, Sound
 from .events import Event
+from .realtime import DeviceRun, Recorder
 
 __all__ = ["Bus", "Clock", "Engine", "Voice"]
 
@@ -34,6 +36,8 @@ MAX_RAMP = (1 << 31) - 1
 # A change's default ramp: short enough to feel immediate, long enough not to click.
 DEFAULT_RAMP = 0.005
 MIN_RATE, MAX_RATE = 1 / 256, 256
+# Seconds to wait for the audio thread to make room for a command.
+COMMAND_WAIT = 2.0
 # Seconds between looks for events from a thread that does not say when it posts them.
 EVENT_POLL = 0.005
 
@@ -113,13 +117,15 @@ class Voice:
     ----------
     id : int
         The id its events carry.
-    start : int
-        The engine frame its first frame plays at.
+    start : int or None
+        The engine frame its first frame plays at; None for one played on a running device
+        without `at`, which starts as soon as the device takes it (its "voice_start" event
+        says on which frame).
     gain, pan, rate : float
         As last set.
     """
 
-    def __init__(self, engine: Engine, id: int, start: int, gain: float, pan: float,
+    def __init__(self, engine: Engine, id: int, start: int | None, gain: float, pan: float,
                  rate: float):
         self.engine, self.id, self.start = engine, id, start
         self.gain, self.pan, self.rate = gain, pan, rate
@@ -225,6 +231,9 @@ class Engine:
         self._buses = {"master": self.master}
         self._streams: dict[int, DiskStream] = {}  # voice id -> its stream, for error messages
         self._levels: list = []  # a bus's meter events read so far, channel by channel
+        self._run: DeviceRun | None = None  # the device rendering the engine, if one is
+        self._last_run: DeviceRun | None = None
+        self._stop_at_exit: weakref.finalize | None = None
 
     @property
     def now(self) -> int:
@@ -297,7 +306,8 @@ class Engine:
             bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
             self._make_room()
             voice = self._core.play(data, start, gains, rate, loop_start, loop_end, bus_id)
-        return Voice(self, voice, start, float(gain), float(pan), rate)
+        return Voice(self, voice, None if start == AT_ONCE else start, float(gain), float(pan),
+                     rate)
 
     def _play_stream(self, stream: DiskStream, at, gains, rate, loop, bus, gain, pan) -> Voice:
         """A voice that plays a DiskStream as its reader delivers it."""
@@ -316,16 +326,35 @@ class Engine:
             voice = self._core.play(window, start, gains, rate, bus=bus_id,
                                     stream=stream._buffer, owner=stream)
             self._streams[voice] = stream
-        return Voice(self, voice, start, float(gain), float(pan), rate)
+        return Voice(self, voice, None if start == AT_ONCE else start, float(gain), float(pan),
+                     rate)
 
     def _make_room(self) -> None:
-        if self._core.command_room == 0:
+        """Room for a command in the ring (called with the lock held)."""
+        if self._core.command_room:
+            return
+        if self._run is None:
             # Rendering offline, the core takes the waiting commands only when it renders:
             # let it take them now (voices keep their own start frames).
             self._core.render(0)
+            return
+        deadline = time.monotonic() + COMMAND_WAIT
+        while self._core.command_room == 0:  # the device takes them at its next block
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Engine: the audio thread took no command for "
+                                   f"{COMMAND_WAIT:g} s; is the device stalled?")
+            self._lock.release()  # a Python-mode callback needs it to render
+            try:
+                time.sleep(0.001)
+            finally:
+                self._lock.acquire()
 
     def _at(self, at: int | None, what: str) -> int:
-        return self.now if at is None else whole(at, what, expected="an engine frame")
+        if at is None:
+            # On a device, "now" has passed by the time the core takes the command: a voice
+            # starts on the first frame rendered after that instead.
+            return AT_ONCE if self._run is not None else self.now
+        return whole(at, what, expected="an engine frame")
 
     def _ramp(self, ramp: int | None, what: str) -> int:
         return self._default_ramp if ramp is None else whole(ramp, what, MAX_RAMP)
@@ -340,6 +369,9 @@ class Engine:
     def render(self, frames: int) -> np.ndarray:
         """Render the next `frames` frames, ``(frames, channels)`` float32 (GIL released)."""
         with self._lock:
+            if self._run is not None:
+                raise RuntimeError(f"Engine.render: the device {self._run.device!r} renders "
+                                   "this engine; stop() it first")
             block = self._core.render(frames)
         with self._rendered:
             self._rendered.notify_all()
@@ -403,10 +435,130 @@ class Engine:
             self._core.reclaim()
             return self._core.playing
 
-    def stats(self) -> dict[str, int]:
-        """Counters: ``frames`` rendered, ``voices`` playing or waiting, ``lost_events``
-        (events dropped because nobody read them: the event ring was full)."""
+    def stats(self) -> dict[str, float]:
+        """Counters, read without stopping the audio thread.
+
+        Returns
+        -------
+        dict
+            ``now`` (frames rendered so far), ``voices`` (playing or waiting),
+            ``lost_events`` (dropped because nobody read them: the event ring was full);
+            and from the device of the last `start`: ``callbacks``, ``frames`` (rendered by
+            it), ``xruns`` (callbacks PortAudio flagged with an underflow or overflow),
+            ``late`` (callbacks whose render took longer than their frames last), the render
+            time's ``render_us_p50``, ``render_us_p99``, ``render_us_p999`` and
+            ``render_us_max``, and the last recording's ``recorded`` and ``record_dropped``
+            frames.
+        """
         with self._lock:
             self._core.reclaim()
-            return {"frames": self._core.now, "voices": self._core.playing,
-                    "lost_events": self._core.lost_events}
+            stats = {"now": self._core.now, "voices": self._core.playing,
+                     "lost_events": self._core.lost_events}
+            run = self._run or self._last_run
+            if run is not None:
+                stats.update(run.stats())
+                if run.last_recorder is not None:
+                    stats["recorded"] = run.last_recorder.recorded
+                    stats["record_dropped"] = run.last_recorder.dropped
+            return stats
+
+    @property
+    def running(self) -> bool:
+        """Whether a device is rendering the engine."""
+        return self._run is not None
+
+    def start(self, device: int | str | None = None, *, blocksize: int | None = None,
+              latency: str | float = "low", input_device: int | str | None = None,
+              input_channels: int = 0,
+              process: Callable[[np.ndarray], object] | None = None) -> Engine:
+        """Render on an audio device until `stop`: PortAudio's thread runs the compiled
+        core through a C callback, without the GIL, so busy Python code cannot cause a
+        dropout.
+
+        Parameters
+        ----------
+        device, input_device : int, str or None
+            As sounddevice takes them: an index, part of a name, or None for the default
+            (`pkaudio.devices()` lists them).
+        blocksize : int, optional
+            Frames per callback (default: the engine's).
+        latency : {"low", "high"} or float
+            PortAudio's suggested latency, or seconds.
+        input_channels : int
+            Input channels to open as well (a duplex stream), for `record`.
+        process : callable, optional
+            The Python mode, for code that must run on the audio thread: called with each
+            rendered block, ``(frames, channels)`` float32, to change in place. It takes the
+            GIL on the audio thread, so whatever else Python does (a busy loop, the garbage
+            collector) delays the audio: expect dropouts (the benchmark measures them).
+
+        Returns
+        -------
+        Engine
+            itself, so that ``with engine.start(...):`` stops it at the end.
+        """
+        if blocksize is None:
+            blocksize = self.blocksize
+        elif isinstance(blocksize, bool) or int(blocksize) != blocksize or blocksize < 1:
+            raise ValueError(f"Engine.start blocksize: expected a whole number >= 1, got "
+                             f"{blocksize!r}")
+        if isinstance(input_channels, bool) or int(input_channels) != input_channels or \
+                input_channels < 0:
+            raise ValueError(f"Engine.start input_channels: expected a whole number >= 0, "
+                             f"got {input_channels!r}")
+        with self._lock:
+            if self._run is not None:
+                raise RuntimeError(f"Engine.start: already running on {self._run.device!r}")
+            run = DeviceRun(self._core, self.samplerate, self.channels, device=device,
+                            blocksize=int(blocksize), latency=latency,
+                            input_device=input_device, input_channels=int(input_channels),
+                            process=process, lock=self._lock)
+            self._run = run
+        try:
+            run.start()
+        except BaseException:
+            with self._lock:
+                self._run = None
+            run.stop()
+            raise
+        self._stop_at_exit = weakref.finalize(self, run.stop)
+        return self
+
+    def stop(self) -> None:
+        """Stop rendering on the device (what is recording is written out); voices stay
+        where they are, and `start` or `render` go on from there."""
+        with self._lock:
+            run, self._run = self._run, None
+        if run is not None:
+            self._stop_at_exit.detach()
+            self._last_run = run
+            run.stop()
+
+    def __enter__(self) -> Engine:
+        if self._run is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def record(self, path, *, source: str = "output", format: str | None = None,
+               subtype: str | None = None) -> Recorder:
+        """Record the engine's output (or, with ``source="input"``, the device's input) to
+        a sound file while the engine runs, from its next block. A thread writes the file;
+        if the disk falls behind by more than a few seconds, frames are dropped and counted
+        (`Recorder.dropped`, ``stats()["record_dropped"]``), never waited for.
+
+        Returns
+        -------
+        Recorder
+            ``stop()`` it (or stop the engine) to finish the file.
+        """
+        with self._lock:
+            run = self._run
+            if run is None:
+                raise RuntimeError("Engine.record: start the engine on a device first")
+            if source == "input" and not run.input_channels:
+                raise ValueError("Engine.record: no input; start with input_channels=...")
+            channels = run.input_channels if source == "input" else self.channels
+            return run.record(path, source, channels, format=format, subtype=subtype)

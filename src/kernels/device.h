@@ -1,0 +1,76 @@
+/* The audio device's side of the engine: a PortAudio stream callback that renders the engine,
+ * records, and keeps statistics, on the device's thread without the GIL.
+ *
+ * pk_device_callback has PortAudio's PaStreamCallback signature (declared here without
+ * PortAudio's header: pkaudio reaches PortAudio through sounddevice). It never allocates,
+ * locks, waits or does I/O. Python sets a pk_device up, hands its address and the callback's
+ * to PortAudio, and reads the statistics while the stream runs: the callback stores each
+ * counter with a release store, Python reads them with acquire loads.
+ */
+#ifndef PKAUDIO_DEVICE_H
+#define PKAUDIO_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "stream.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* PortAudio's callback status flags (PaStreamCallbackFlags). */
+enum {
+    PK_PA_INPUT_UNDERFLOW = 1,
+    PK_PA_INPUT_OVERFLOW = 2,
+    PK_PA_OUTPUT_UNDERFLOW = 4,
+    PK_PA_OUTPUT_OVERFLOW = 8
+};
+
+/* Render times are counted in a histogram of 1 us buckets; the last holds longer ones. */
+#define PK_TIME_BUCKETS 8192
+
+/* What a recorder takes: the device's input or the engine's output. */
+typedef enum { PK_RECORD_INPUT = 1, PK_RECORD_OUTPUT = 2 } pk_record_source;
+
+typedef struct {
+    pk_ring frames;            /* float32 frames of `channels` samples: callback -> recorder */
+    int32_t channels;
+    int32_t source;            /* pk_record_source */
+    uint64_t dropped;          /* frames that found the ring full, lost */
+    uint64_t recorded;         /* frames written into the ring */
+    int64_t first_frame;       /* the engine frame of its first frame; -1 before it has one */
+} pk_recording;
+
+typedef struct {
+    pk_engine *engine;         /* its channels are the output's */
+    int32_t input_channels;
+    int32_t reserved;
+    double samplerate;
+    uint64_t recording;        /* the address of a pk_recording, or 0: set by Python */
+    /* Statistics: written by the callback only. */
+    uint64_t callbacks;
+    uint64_t frames;
+    uint64_t xruns;            /* callbacks PortAudio flagged with an underflow or overflow */
+    uint64_t late;             /* callbacks whose render took longer than their frames last */
+    uint64_t max_ns;
+    uint64_t time_ns[PK_TIME_BUCKETS];
+} pk_device;
+
+/* PortAudio's PaStreamCallback: render `frames` frames of the engine into `output` (float32
+ * interleaved, output_channels each), record, count. Always returns 0 (paContinue). */
+int pk_device_callback(const void *input, void *output, unsigned long frames,
+                       const void *time_info, unsigned long status, void *device);
+
+/* Python's side: read one of the callback's counters (an acquire load), and set the
+ * recording (a release store). A recording set aside is out of the callback's hands once
+ * `callbacks` has gone past the count read after setting it aside. */
+uint64_t pk_device_counter(const uint64_t *counter);
+void pk_device_record(pk_device *device, pk_recording *recording);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
