@@ -6,18 +6,46 @@ bench/results/<suite>.md (the figures the README quotes).
 
 SUITE is kernels (the DSP kernels against numpy), resample (against soxr and libsamplerate;
 also draws bench/results/resample.png), streams (disk streams one core sustains, and file
-loading) or engine (voices against pyo, and voices per core in real time). The two variables,
+loading), engine (voices against pyo, and voices per core in real time) or realtime (real
+time delivered on a device while Python is busy: on a JACK dummy server that this script
+starts with scripts/audio-testbed, unless JACK_DEFAULT_SERVER names a running one). The two variables,
 set on some machines for old OpenBLAS builds, slow numpy's BLAS down and would flatter pkaudio
 against np.dot. The cases live in pkaudio.benchmarks, so ``pkaudio bench SUITE`` runs the same
 ones on any installed copy.
 """
+import contextlib
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 from pkaudio.cli import main
 
+TESTBED = Path(__file__).resolve().parent.parent / "scripts" / "audio-testbed"
+
+
+@contextlib.contextmanager
+def jack_server():
+    """The realtime suite's device: a JACK dummy server (scripts/audio-testbed), unless the
+    environment names one already."""
+    if os.environ.get("JACK_DEFAULT_SERVER"):
+        yield
+        return
+    name = f"pkaudio-bench-{os.getpid()}"
+    subprocess.run([str(TESTBED), "start", name], check=True, stdout=subprocess.DEVNULL)
+    os.environ.update(JACK_NO_START_SERVER="1", JACK_DEFAULT_SERVER=name)
+    try:
+        yield
+    finally:
+        if "sounddevice" in sys.modules:  # PortAudio lets go of the server before it stops
+            sys.modules["sounddevice"]._terminate()
+        subprocess.run([str(TESTBED), "stop", name], check=True)
+
+
 if __name__ == "__main__":
     suite, options = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("kernels", [])
     results = Path(__file__).parent / "results"
     plot = ["--plot", str(results / "resample.png")] if suite == "resample" else []
-    sys.exit(main(["bench", suite, "--output", str(results / f"{suite}.md"), *plot, *options]))
+    with jack_server() if suite == "realtime" else contextlib.nullcontext():
+        sys.exit(main(["bench", suite, "--output", str(results / f"{suite}.md"), *plot,
+                       *options]))

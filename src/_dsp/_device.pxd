@@ -22,6 +22,7 @@ cdef extern from "device.h" nogil:
 
     ctypedef struct pk_device:
         pk_engine *engine
+        int32_t output_channels
         int32_t input_channels
         double samplerate
         uint64_t recording
@@ -34,5 +35,7 @@ cdef extern from "device.h" nogil:
 
     int pk_device_callback(const void *input, void *output, unsigned long frames,
                            const void *time_info, unsigned long status, void *device)
+    int pk_silence_callback(const void *input, void *output, unsigned long frames,
+                            const void *time_info, unsigned long status, void *device)
     uint64_t pk_device_counter(const uint64_t *counter)
     void pk_device_record(pk_device *device, pk_recording *recording)

@@ -71,16 +71,27 @@ cdef class DeviceCallback:
     cdef object core
     cdef Recording current
 
-    def __init__(self, core, double samplerate, int input_channels=0):
+    cdef bint silent
+
+    def __init__(self, core, double samplerate, int input_channels=0, int channels=0):
+        """With `core` None: the silence callback (a benchmark's control) for `channels`
+        channels."""
         memset(&self.device, 0, sizeof(pk_device))
-        self.device.engine = <pk_engine *><size_t>core.address
+        self.silent = core is None
+        if not self.silent:
+            self.device.engine = <pk_engine *><size_t>core.address
+            channels = self.device.engine.channels
+        self.device.output_channels = channels
         self.device.samplerate = samplerate
         self.device.input_channels = input_channels
         self.core = core
 
     @property
     def callback_address(self):
-        """The address of pk_device_callback, a PaStreamCallback."""
+        """The address of the callback, a PaStreamCallback: pk_device_callback, or
+        pk_silence_callback."""
+        if self.silent:
+            return <size_t>&pk_silence_callback
         return <size_t>&pk_device_callback
 
     @property

@@ -40,6 +40,16 @@ static void record(pk_recording *r, const float *frames, size_t n, int64_t frame
         count(&r->dropped, n - written);
 }
 
+/* Count a callback's flags and frames (the last thing a callback does). */
+static void count_callback(pk_device *d, unsigned long frames, unsigned long status)
+{
+    if (status & (PK_PA_INPUT_UNDERFLOW | PK_PA_INPUT_OVERFLOW | PK_PA_OUTPUT_UNDERFLOW |
+                  PK_PA_OUTPUT_OVERFLOW))
+        count(&d->xruns, 1);
+    count(&d->frames, frames);
+    count(&d->callbacks, 1); /* last: a recording set aside before this is no longer used */
+}
+
 int pk_device_callback(const void *input, void *output, unsigned long frames,
                        const void *time_info, unsigned long status, void *user)
 {
@@ -55,16 +65,23 @@ int pk_device_callback(const void *input, void *output, unsigned long frames,
     else if (r && r->source == PK_RECORD_OUTPUT)
         record(r, out, frames, frame);
     const uint64_t took = now_ns() - start;
-    if (status & (PK_PA_INPUT_UNDERFLOW | PK_PA_INPUT_OVERFLOW | PK_PA_OUTPUT_UNDERFLOW |
-                  PK_PA_OUTPUT_OVERFLOW))
-        count(&d->xruns, 1);
     if ((double)took > (double)frames * 1e9 / d->samplerate)
         count(&d->late, 1);
     if (took > d->max_ns)
         pk_store_release(&d->max_ns, took);
     count(&d->time_ns[took / 1000 < PK_TIME_BUCKETS ? took / 1000 : PK_TIME_BUCKETS - 1], 1);
-    count(&d->frames, frames);
-    count(&d->callbacks, 1); /* last: a recording set aside before this is no longer used */
+    count_callback(d, frames, status);
+    return 0;
+}
+
+int pk_silence_callback(const void *input, void *output, unsigned long frames,
+                        const void *time_info, unsigned long status, void *user)
+{
+    (void)input;
+    (void)time_info;
+    pk_device *d = (pk_device *)user;
+    memset(output, 0, frames * (size_t)d->output_channels * sizeof(float));
+    count_callback(d, frames, status);
     return 0;
 }
 

@@ -44,9 +44,9 @@ typedef struct {
 } pk_recording;
 
 typedef struct {
-    pk_engine *engine;         /* its channels are the output's */
+    pk_engine *engine;
+    int32_t output_channels;   /* the engine's channels */
     int32_t input_channels;
-    int32_t reserved;
     double samplerate;
     uint64_t recording;        /* the address of a pk_recording, or 0: set by Python */
     /* Statistics: written by the callback only. */
@@ -62,6 +62,11 @@ typedef struct {
  * interleaved, output_channels each), record, count. Always returns 0 (paContinue). */
 int pk_device_callback(const void *input, void *output, unsigned long frames,
                        const void *time_info, unsigned long status, void *device);
+
+/* The machine's control for benchmarks: silence, and the counts (callbacks, frames,
+ * xruns) of pk_device_callback, with no engine (`engine` is not used). */
+int pk_silence_callback(const void *input, void *output, unsigned long frames,
+                        const void *time_info, unsigned long status, void *device);
 
 /* Python's side: read one of the callback's counters (an acquire load), and set the
  * recording (a release store). A recording set aside is out of the callback's hands once
