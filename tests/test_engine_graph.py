@@ -340,3 +340,104 @@ def test_bad_changes_raise_and_the_engine_keeps_running(call, match):
         call(voice)
     assert voice.gain == 1.0 and voice.rate == 1.0
     assert eng.render(200)[:100].all()
+
+
+@pytest.mark.parametrize("rate,new", [(1.0, 2.0), (1.5, 0.5)])
+def test_late_voice_then_rate_change_plays_on_from_where_it_would_be(rate, new):
+    """A voice that came late catches up at the rate it was sent with; a rate change sent
+    with it lands after that."""
+    ramp = np.arange(20000, dtype=np.float32)
+    eng = Engine(48000, 1)
+    eng.render(1000)
+    voice = eng.play(ramp, at=0, rate=rate)
+    voice.set(rate=new, ramp=0)
+    out = eng.render(100)[:, 0]
+    np.testing.assert_allclose(out, 1000 * rate + new * np.arange(100), atol=1e-2)
+
+
+def test_meter_rms_is_the_same_for_every_block_size(rng):
+    x = rng.uniform(-0.9, 0.9, (9600, 2)).astype(np.float32)
+    levels = []
+    for block in (1, 7, 480, 1000):
+        eng = Engine(48000, 2, meter_interval=480)
+        eng.play(x)
+        render_in_blocks(eng, 9600, block)
+        levels.append([(e.peak, e.rms) for e in eng.events() if e.kind == "peak"])
+    assert levels[0] == levels[1] == levels[2] == levels[3]
+
+
+def test_meter_of_a_bus_added_mid_interval_counts_its_own_frames():
+    eng = Engine(48000, 1, meter_interval=480)
+    eng.render(240)
+    bus = eng.bus("late")
+    eng.play(np.ones(1000, np.float32), bus=bus)
+    eng.render(240)
+    (event,) = [e for e in eng.events() if e.kind == "peak" and e.bus == "late"]
+    assert event.frame == 480 and event.rms == (1.0,)
+
+
+def test_a_change_during_a_release_keeps_fading():
+    eng = Engine(48000, 2)
+    voice = eng.play(np.ones(5000, np.float32))
+    voice.stop(at=1000, release=1000)
+    voice.set(pan=0.5, ramp=0, at=1500)
+    out = eng.render(3000)
+    fade = 1 - np.arange(1000) / 1000
+    np.testing.assert_allclose(out[1000:1500, 0], fade[:500], atol=2e-6)
+    left, right = np.array([np.cos(3 * np.pi / 8), np.sin(3 * np.pi / 8)]) * np.sqrt(2)
+    np.testing.assert_allclose(out[1500:2000], np.outer(fade[500:], [left, right]),
+                               atol=2e-6)
+    assert not out[2000:].any()
+
+
+def test_set_with_gain_and_rate_lands_as_one_change():
+    eng = Engine(48000, 1)
+    voice = eng.play(np.arange(1000, dtype=np.float32))
+    voice.set(gain=0.5, rate=2.0, ramp=0, at=100)
+    out = eng.render(300)[:, 0]
+    np.testing.assert_allclose(out[101:300], 0.5 * (100 + 2 * np.arange(1, 200)), atol=1e-3)
+    assert out[99] == 99 and voice.gain == 0.5 and voice.rate == 2.0
+
+
+def test_at_capacity_voices_can_still_be_stopped():
+    eng = Engine(48000, 1)
+    x = np.ones(10, np.float32)
+    voices = []
+    with pytest.raises(RuntimeError, match="already waiting or playing"):
+        while True:
+            voices.append(eng.play(x, loop=True))
+    for voice in voices:
+        voice.stop()
+    eng.render(64)
+    assert eng.playing == 0
+
+
+def test_voices_ending_with_changes_still_to_come():
+    """Timed changes of voices that ended wait in the timeline, dead, until their frame:
+    20,000 voices ending in one block, each with a stop still to come."""
+    eng = Engine(48000, 1)
+    x = np.ones(10, np.float32)
+    for _ in range(20000):
+        eng.play(x).stop(at=10**6)
+    eng.render(256)
+    assert eng.playing == 0
+    assert eng._core.held == 20000
+    eng.render(10**6)  # the dead stops come due and go back
+    assert eng._core.held == 0
+
+
+def test_closing_a_stream_ends_its_voice(rng, tmp_path):
+    x = rng.uniform(-0.5, 0.5, (480000, 1)).astype(np.float32)
+    path = tmp_path / "long.wav"
+    pkaudio.Sound.from_array(x, 48000).save(path, subtype="FLOAT")
+    stream = pkaudio.DiskStream(path, buffer_seconds=0.2)
+    eng = Engine(48000, 1)
+    eng.play(stream)
+    eng.render(1024)
+    stream.close()
+    for _ in range(200):  # what was buffered plays out, then the voice ends
+        eng.render(4800)
+        if eng.playing == 0:
+            break
+    assert eng.playing == 0
+    assert [e.kind for e in eng.events() if e.kind in ("voice_end", "underrun")] == ["voice_end"]

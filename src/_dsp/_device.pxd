@@ -31,6 +31,7 @@ cdef extern from "device.h" nogil:
         uint64_t xruns
         uint64_t late
         uint64_t max_ns
+        uint64_t total_ns
         uint64_t time_ns[PK_TIME_BUCKETS]
 
     int pk_device_callback(const void *input, void *output, unsigned long frames,

@@ -39,19 +39,22 @@ cdef extern from "engine.h" nogil:
     ctypedef enum pk_command_kind:
         PK_CMD_PLAY
         PK_CMD_STOP
-        PK_CMD_SET_GAINS
-        PK_CMD_SET_RATE
+        PK_CMD_SET
         PK_CMD_ADD_BUS
+
+    enum:
+        PK_SET_GAINS
+        PK_SET_RATE
 
     ctypedef struct pk_command:
         int32_t kind
+        int32_t what
         int64_t frame
         int64_t ramp
         pk_voice *voice
         pk_bus *bus
         uint64_t step
         float gains[PK_MAX_CHANNELS]
-        pk_command *next
 
     ctypedef enum pk_return_kind:
         PK_RETURN_COMMAND
@@ -84,7 +87,8 @@ cdef extern from "engine.h" nogil:
         pk_voice *voices
         pk_bus *buses
         pk_bus *master
-        pk_command *timeline
+        pk_command **timeline
+        uint64_t timeline_size
         float *scratch
         uint64_t lost_events
 

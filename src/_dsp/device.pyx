@@ -111,7 +111,8 @@ cdef class DeviceCallback:
         return pk_device_counter(&self.device.callbacks)
 
     def stats(self):
-        """callbacks, frames, xruns, late, and the render time's percentiles in us."""
+        """callbacks, frames, xruns, late, and the render time's percentiles (1 us buckets),
+        mean and maximum in us."""
         cdef int i
         counts = [pk_device_counter(&self.device.time_ns[i]) for i in range(PK_TIME_BUCKETS)]
         total = sum(counts)
@@ -126,10 +127,13 @@ cdef class DeviceCallback:
                     return float(bucket + 1)  # the bucket's upper edge, in us
             return float(PK_TIME_BUCKETS)
 
-        return {"callbacks": pk_device_counter(&self.device.callbacks),
+        callbacks = pk_device_counter(&self.device.callbacks)
+        return {"callbacks": callbacks,
                 "frames": pk_device_counter(&self.device.frames),
                 "xruns": pk_device_counter(&self.device.xruns),
                 "late": pk_device_counter(&self.device.late),
                 "render_us_p50": percentile(0.5), "render_us_p99": percentile(0.99),
                 "render_us_p999": percentile(0.999),
-                "render_us_max": pk_device_counter(&self.device.max_ns) / 1000}
+                "render_us_max": pk_device_counter(&self.device.max_ns) / 1000,
+                "render_us_mean": pk_device_counter(&self.device.total_ns) / 1000 /
+                max(callbacks, 1)}

@@ -16,12 +16,14 @@ cdef enum:
     COMMAND_CAPACITY = 4096     # commands waiting for the core
     EVENT_CAPACITY = 16384
     RETURN_CAPACITY = 65536     # voices and commands the core holds at once
+    CHANGE_RESERVE = 4096       # of which kept for changes when voices fill the rest
 
 EVENT_KINDS = {PK_EVENT_VOICE_START: "voice_start", PK_EVENT_VOICE_END: "voice_end",
                PK_EVENT_PEAK: "peak", pk_event_kind.PK_EVENT_UNDERRUN: "underrun",
                pk_event_kind.PK_EVENT_ERROR: "error"}
 BLOCK = PK_BLOCK
 AT_ONCE = PK_AT_ONCE
+MIN_RATE, MAX_RATE = 1.0 / 256, 256.0
 MAX_CHANNELS = PK_MAX_CHANNELS
 
 
@@ -54,7 +56,7 @@ cdef class EngineCore:
     cdef list buses             # address of each pk_bus (its buffer follows it), by id
     cdef list graveyard         # (address, command count) of returned voices to free
     cdef int64_t next_id
-    cdef Py_ssize_t held        # voices and commands handed to the core, not back yet
+    cdef Py_ssize_t outstanding  # voices and commands handed to the core, not back yet
 
     def __init__(self, int channels, double samplerate, int64_t meter_interval=0):
         if not 1 <= channels <= PK_MAX_CHANNELS:
@@ -65,12 +67,15 @@ cdef class EngineCore:
         scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(PK_BLOCK * PK_MAX_CHANNELS)],
                                     cnp.NPY_FLOAT32, 0)
         self.engine.scratch = <float *>cnp.PyArray_DATA(scratch)
+        timeline = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>RETURN_CAPACITY], cnp.NPY_UINTP, 0)
+        self.engine.timeline = <pk_command **>cnp.PyArray_DATA(timeline)
         self.stores = [
             ring_store(&self.engine.commands, COMMAND_CAPACITY, sizeof(pk_command *)),
             ring_store(&self.engine.events, EVENT_CAPACITY, sizeof(pk_engine_event)),
-            ring_store(&self.engine.returns, RETURN_CAPACITY, sizeof(pk_return)), scratch]
+            ring_store(&self.engine.returns, RETURN_CAPACITY, sizeof(pk_return)), scratch,
+            timeline]
         self.sounds, self.voices, self.buses, self.graveyard = {}, {}, [], []
-        self.next_id, self.held = 1, 0
+        self.next_id, self.outstanding = 1, 0
         cdef pk_bus *master = self.new_bus(-1, [1.0] * channels)
         self.engine.buses = self.engine.master = master
 
@@ -82,10 +87,10 @@ cdef class EngineCore:
         cdef pk_command *c
         while pk_ring_read(&self.engine.commands, &c, 1):
             PyMem_Free(c)
-        while self.engine.timeline != NULL:
-            c = self.engine.timeline
-            self.engine.timeline = c.next
-            PyMem_Free(c)
+        cdef uint64_t i
+        for i in range(self.engine.timeline_size):
+            PyMem_Free(self.engine.timeline[i])
+        self.engine.timeline_size = 0
         cdef pk_return r
         while pk_ring_read(&self.engine.returns, &r, 1):
             if r.kind == PK_RETURN_COMMAND:
@@ -115,7 +120,9 @@ cdef class EngineCore:
         return <size_t>&self.engine
 
     cdef pk_command *new_command(self, int kind, int64_t frame, int64_t ramp) except NULL:
-        if self.held + 2 > RETURN_CAPACITY:  # room for a voice as well
+        # A new voice leaves room for changes, so that voices can always be stopped.
+        if self.outstanding + (2 + CHANGE_RESERVE if kind == PK_CMD_PLAY else 1) > \
+                RETURN_CAPACITY:
             raise RuntimeError(f"Engine: {RETURN_CAPACITY} voices and timed changes already "
                                "waiting or playing")
         if pk_ring_writable(&self.engine.commands) == 0:
@@ -127,7 +134,7 @@ cdef class EngineCore:
 
     cdef send(self, pk_command *c):
         pk_ring_write(&self.engine.commands, &c, 1)  # new_command saw room
-        self.held += 1
+        self.outstanding += 1
 
     cdef pk_voice *voice(self, int64_t voice):
         address = self.voices.get(voice)
@@ -136,6 +143,10 @@ cdef class EngineCore:
     def add_bus(self, int output, gains):
         """Add a bus feeding bus `output` (an id; 0 is the master), its fader at `gains` (one
         per channel). Return its id."""
+        if not 0 <= output < len(self.buses):
+            raise ValueError(f"Engine add_bus: no bus {output}")
+        if len(gains) < self.engine.channels:
+            raise ValueError(f"Engine add_bus: {self.engine.channels} gains, got {len(gains)}")
         cdef pk_command *c = self.new_command(PK_CMD_ADD_BUS, 0, 0)
         try:
             c.bus = self.new_bus(output, gains)
@@ -152,6 +163,16 @@ cdef class EngineCore:
         per engine frame, repeating frames loop_start .. loop_end if that is not empty; or,
         with `stream` (a StreamBuffer), playing the stream through `data` as its window.
         `owner` is kept alive with the voice too. Return the voice's id."""
+        if (cnp.PyArray_TYPE(data) != cnp.NPY_FLOAT32 or data.ndim != 2 or
+                data.shape[1] < 1 or not cnp.PyArray_IS_C_CONTIGUOUS(data)):
+            raise ValueError("Engine play: expected a C-contiguous float32 array shaped "
+                             "(frames, channels >= 1)")
+        if not MIN_RATE <= rate <= MAX_RATE:
+            raise ValueError(f"Engine play rate: expected 1/256 .. 256, got {rate}")
+        if not 0 <= bus < len(self.buses):
+            raise ValueError(f"Engine play: no bus {bus}")
+        if len(gains) < self.engine.channels:
+            raise ValueError(f"Engine play: {self.engine.channels} gains, got {len(gains)}")
         self.reclaim()
         cdef pk_command *c = self.new_command(PK_CMD_PLAY, start, 0)
         cdef pk_voice *v
@@ -179,7 +200,7 @@ cdef class EngineCore:
             g[i] = gains[i]
         pk_gains_init(&v.gains, g, self.engine.channels)
         self.send(c)
-        self.held += 1  # the voice comes back too
+        self.outstanding += 1  # the voice comes back too
         self.next_id += 1
         self.sounds[v.id] = (data, stream, owner)
         self.voices[v.id] = <size_t>v
@@ -194,27 +215,30 @@ cdef class EngineCore:
         c.voice = v
         self.send(c)
 
-    def set_gains(self, int64_t voice, int bus, int64_t frame, gains, int64_t ramp):
-        """At engine frame `frame`, move a voice's gains (or, with voice 0, bus `bus`'s) to
-        `gains` (one per channel) over `ramp` frames."""
+    def set(self, int64_t voice, int bus, int64_t frame, int64_t ramp, gains=None,
+            double rate=0.0):
+        """At engine frame `frame`, over `ramp` frames, move a voice's (or, with voice 0, bus
+        `bus`'s) gains to `gains` (one per channel) if given, and a voice's rate to `rate`
+        if not 0: one command, so both land together or neither is sent."""
         cdef pk_voice *v = self.voice(voice) if voice else NULL
         if voice and v == NULL:
             return
-        cdef pk_command *c = self.new_command(PK_CMD_SET_GAINS, frame, ramp)
+        if rate != 0.0 and (v == NULL or not MIN_RATE <= rate <= MAX_RATE):
+            raise ValueError(f"Engine set: a rate for a voice, 1/256 .. 256, got {rate}")
+        if gains is not None and len(gains) < self.engine.channels:
+            raise ValueError(f"Engine set: {self.engine.channels} gains, got {len(gains)}")
+        if v == NULL and not 0 <= bus < len(self.buses):
+            raise ValueError(f"Engine set: no bus {bus}")
+        cdef pk_command *c = self.new_command(PK_CMD_SET, frame, ramp)
         c.voice = v
         c.bus = <pk_bus *><size_t>self.buses[bus] if v == NULL else NULL
-        for i in range(self.engine.channels):
-            c.gains[i] = gains[i]
-        self.send(c)
-
-    def set_rate(self, int64_t voice, int64_t frame, double rate, int64_t ramp):
-        """At engine frame `frame`, move a voice's rate to `rate` over `ramp` frames."""
-        cdef pk_voice *v = self.voice(voice)
-        if v == NULL:
-            return
-        cdef pk_command *c = self.new_command(PK_CMD_SET_RATE, frame, ramp)
-        c.voice = v
-        c.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
+        if gains is not None:
+            c.what |= PK_SET_GAINS
+            for i in range(self.engine.channels):
+                c.gains[i] = gains[i]
+        if rate != 0.0:
+            c.what |= PK_SET_RATE
+            c.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
         self.send(c)
 
     def render(self, Py_ssize_t frames):
@@ -257,7 +281,7 @@ cdef class EngineCore:
         cdef pk_voice *v
         written = self.engine.commands.written
         while pk_ring_read(&self.engine.returns, &r, 1):
-            self.held -= 1
+            self.outstanding -= 1
             if r.kind == PK_RETURN_COMMAND:
                 PyMem_Free(r.item)
             else:
@@ -273,6 +297,15 @@ cdef class EngineCore:
             else:
                 keep.append((address, after))
         self.graveyard = keep
+
+    @property
+    def held(self):
+        """Voices and commands handed to the core and not given back yet."""
+        return self.outstanding
+
+    def holds(self, int64_t voice):
+        """Whether the core may still play voice `voice` (it has not given it back)."""
+        return voice in self.voices
 
     @property
     def command_room(self):

@@ -69,6 +69,7 @@ int pk_device_callback(const void *input, void *output, unsigned long frames,
         count(&d->late, 1);
     if (took > d->max_ns)
         pk_store_release(&d->max_ns, took);
+    count(&d->total_ns, took);
     count(&d->time_ns[took / 1000 < PK_TIME_BUCKETS ? took / 1000 : PK_TIME_BUCKETS - 1], 1);
     count_callback(d, frames, status);
     return 0;

@@ -55,6 +55,7 @@ typedef struct {
     uint64_t xruns;            /* callbacks PortAudio flagged with an underflow or overflow */
     uint64_t late;             /* callbacks whose render took longer than their frames last */
     uint64_t max_ns;
+    uint64_t total_ns;         /* render time, summed */
     uint64_t time_ns[PK_TIME_BUCKETS];
 } pk_device;
 

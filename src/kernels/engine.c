@@ -103,6 +103,7 @@ static void meter_reset(pk_node *node)
     pk_meter *meter = (pk_meter *)node;
     memset(meter->peak, 0, sizeof meter->peak);
     memset(meter->squares, 0, sizeof meter->squares);
+    meter->counted = 0;
 }
 
 /* Post the interval ending at frame `frame`: all of its channels' events, or none. */
@@ -113,7 +114,7 @@ static void meter_post(pk_meter *meter, int64_t frame, pk_engine *e)
         e->lost_events += channels;
     } else {
         for (size_t c = 0; c < channels; c++) {
-            const float rms = (float)sqrt(meter->squares[c] / (double)meter->interval);
+            const float rms = (float)sqrt(meter->squares[c] / (double)meter->counted);
             const pk_engine_event event = {PK_EVENT_PEAK, (int32_t)c, frame, meter->bus, 0,
                                            meter->peak[c], rms};
             post(e, &event);
@@ -135,15 +136,17 @@ static void meter_process(pk_node *node, float *block, size_t frames, int64_t no
         if ((int64_t)n > meter->interval - into)
             n = (size_t)(meter->interval - into);
         for (size_t c = 0; c < channels; c++) {
-            float peak = meter->peak[c], squares = 0.0f;
+            float peak = meter->peak[c];
+            double squares = meter->squares[c]; /* frame by frame: however time is cut */
             for (size_t k = f; k < f + n; k++) {
                 const float x = block[k * channels + c];
                 peak = fabsf(x) > peak ? fabsf(x) : peak;
-                squares += x * x;
+                squares += (double)x * (double)x;
             }
             meter->peak[c] = peak;
-            meter->squares[c] += squares;
+            meter->squares[c] = squares;
         }
+        meter->counted += (int64_t)n;
         f += n;
         if (into + (int64_t)n == meter->interval)
             meter_post(meter, now + (int64_t)f, e);
@@ -173,6 +176,8 @@ void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, f
 
 /* ---- Commands and the timeline ---- */
 
+static void skip_ahead(pk_voice *v, int64_t frames);
+
 /* Sound frames per engine frame at frame t. */
 PK_INLINE uint64_t step_at(const pk_voice *v, int64_t t)
 {
@@ -181,40 +186,61 @@ PK_INLINE uint64_t step_at(const pk_voice *v, int64_t t)
     return v->step_from + (uint64_t)(int64_t)(v->step_slope * (double)(t - v->rate_start));
 }
 
-static void timeline_add(pk_engine *e, pk_command *c)
+/* The timeline is a binary heap of timed commands, earliest first; ties in the order the
+ * core took them. */
+PK_INLINE int earlier(const pk_command *a, const pk_command *b)
 {
-    c->next = NULL;
-    if (!e->timeline) {
-        e->timeline = e->timeline_last = c;
-    } else if (c->frame >= e->timeline_last->frame) { /* the usual case: sent in order */
-        e->timeline_last->next = c;
-        e->timeline_last = c;
-    } else {
-        pk_command **link = &e->timeline;
-        while ((*link)->frame <= c->frame)
-            link = &(*link)->next;
-        c->next = *link;
-        *link = c;
-    }
-    if (c->voice)
-        c->voice->pending++;
+    return a->frame < b->frame || (a->frame == b->frame && a->order < b->order);
 }
 
-/* Take a voice's commands out of the timeline (it has ended) and give them back. */
-static void timeline_drop(pk_engine *e, const pk_voice *v)
+static void timeline_push(pk_engine *e, pk_command *c)
 {
-    pk_command **link = &e->timeline, *last = NULL;
-    while (*link) {
-        pk_command *c = *link;
-        if (c->voice == v) {
-            *link = c->next;
-            give_back(e, PK_RETURN_COMMAND, c);
-        } else {
-            last = c;
-            link = &c->next;
-        }
+    size_t i = e->timeline_size++; /* Python holds no more commands than the heap has room */
+    while (i > 0 && earlier(c, e->timeline[(i - 1) / 2])) {
+        e->timeline[i] = e->timeline[(i - 1) / 2];
+        i = (i - 1) / 2;
     }
-    e->timeline_last = last;
+    e->timeline[i] = c;
+}
+
+static pk_command *timeline_pop(pk_engine *e)
+{
+    pk_command *first = e->timeline[0], *last = e->timeline[--e->timeline_size];
+    const size_t n = e->timeline_size;
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && earlier(e->timeline[child + 1], e->timeline[child]))
+            child++;
+        if (!earlier(e->timeline[child], last))
+            break;
+        e->timeline[i] = e->timeline[child];
+        i = child;
+    }
+    if (n > 0)
+        e->timeline[i] = last;
+    return first;
+}
+
+/* A voice that has ended leaves its timed commands in the timeline, dead: they no longer
+ * name it (Python may free it), and go back to Python when their frame comes. */
+static void kill_commands(pk_voice *v)
+{
+    for (pk_command *c = v->commands; c; c = c->voice_next) {
+        c->kind = PK_CMD_DEAD;
+        c->voice = NULL;
+    }
+    v->commands = NULL;
+}
+
+static void forget_command(pk_voice *v, const pk_command *c)
+{
+    pk_command **link = &v->commands;
+    while (*link != c)
+        link = &(*link)->voice_next;
+    *link = c->voice_next;
 }
 
 /* Take the commands that have arrived: voices and buses join the graph now, timed changes
@@ -224,23 +250,39 @@ static void take_commands(pk_engine *e)
 {
     pk_command *c;
     while (pk_ring_peek(&e->commands, &c)) {
-        if (c->voice && (c->voice->flags & PK_VOICE_DONE)) {
+        pk_voice *v = c->voice;
+        if (v && (v->flags & PK_VOICE_DONE)) {
             give_back(e, PK_RETURN_COMMAND, c); /* it ended meanwhile */
         } else if (c->kind == PK_CMD_PLAY) {
-            if (c->voice->start == PK_AT_ONCE)
-                c->voice->start = e->now;
-            c->voice->next = e->voices;
-            e->voices = c->voice;
+            if (v->start == PK_AT_ONCE)
+                v->start = e->now;
+            else if (e->now > v->start && !v->stream && (v->flags & PK_VOICE_VARYING))
+                skip_ahead(v, e->now - v->start); /* came late: on from where it would be */
+            v->next = e->voices;
+            e->voices = v;
             give_back(e, PK_RETURN_COMMAND, c);
         } else if (c->kind == PK_CMD_ADD_BUS) {
             c->bus->next = e->buses; /* ahead of the older bus it feeds */
             e->buses = c->bus;
             give_back(e, PK_RETURN_COMMAND, c);
         } else {
-            timeline_add(e, c);
+            c->order = e->taken++;
+            timeline_push(e, c);
+            if (v) {
+                c->voice_next = v->commands;
+                v->commands = c;
+            }
         }
         pk_ring_skip(&e->commands, 1);
     }
+}
+
+/* A stopping voice's fade at frame t: 1 before its release, then down to 0 at v->stop. */
+PK_INLINE float release_at(const pk_voice *v, int64_t t)
+{
+    if (v->release_frames == 0 || t < v->release_start)
+        return 1.0f;
+    return v->release_level - v->release_slope * (float)(t - v->release_start);
 }
 
 /* Carry out a timed command at the current frame (its own, or later if it came late). */
@@ -250,27 +292,35 @@ static void apply(pk_engine *e, pk_command *c)
     const size_t channels = (size_t)e->channels;
     pk_voice *v = c->voice;
     if (v)
-        v->pending--;
+        forget_command(v, c);
     if (c->kind == PK_CMD_STOP && t < v->stop) {
-        if (c->ramp > 0) {
-            static const float silence[PK_MAX_CHANNELS];
-            gains_move(&v->gains, silence, channels, t, c->ramp);
-        }
-        if (t + c->ramp < v->stop)
+        if (c->ramp == 0) {
+            v->stop = t;
+        } else if (t + c->ramp < v->stop) { /* (a release ending sooner goes on) */
+            v->release_level = release_at(v, t);
+            v->release_slope = v->release_level / (float)c->ramp;
+            v->release_start = t;
+            v->release_frames = c->ramp;
             v->stop = t + c->ramp;
-    } else if (c->kind == PK_CMD_SET_GAINS) {
-        gains_move(v ? &v->gains : &c->bus->fader.gains, c->gains, channels, t, c->ramp);
-    } else if (c->kind == PK_CMD_SET_RATE) {
-        if (!(v->flags & PK_VOICE_VARYING)) { /* from reading by frame to reading by position */
-            v->position = t > v->start ? (uint64_t)(t - v->start) << 32 : 0;
-            v->flags |= PK_VOICE_VARYING;
         }
-        v->step_from = step_at(v, t);
-        v->step = c->step;
-        v->rate_start = t;
-        v->rate_frames = c->ramp;
-        v->step_slope = c->ramp > 0 ? (double)(int64_t)(c->step - v->step_from) / (double)c->ramp
-                                    : 0.0;
+    } else if (c->kind == PK_CMD_SET) {
+        if (c->what & PK_SET_GAINS)
+            gains_move(v ? &v->gains : &c->bus->fader.gains, c->gains, channels, t, c->ramp);
+        if (c->what & PK_SET_RATE) {
+            if (!(v->flags & PK_VOICE_VARYING)) { /* from reading by frame to by position */
+                const int64_t into = t - v->start; /* (past its end, it ends at once) */
+                v->position = into > 0 ? (uint64_t)(into < v->frames ? into : v->frames) << 32
+                                       : 0;
+                v->flags |= PK_VOICE_VARYING;
+            }
+            v->step_from = step_at(v, t);
+            v->step = c->step;
+            v->rate_start = t;
+            v->rate_frames = c->ramp;
+            v->step_slope = c->ramp > 0 ? (double)(int64_t)(c->step - v->step_from) /
+                                              (double)c->ramp
+                                        : 0.0;
+        }
     }
     give_back(e, PK_RETURN_COMMAND, c);
 }
@@ -524,37 +574,47 @@ PK_INLINE int64_t read_varying(pk_engine *e, pk_voice *v, int64_t t, int64_t to,
 }
 
 /* Mix n frames (`used` channels, `stride` apart) into the bus's frames at dst, with the
- * voice's gains from engine frame t. */
+ * voice's gains from engine frame t: frames while the gains move, then steady ones, then
+ * those of a release. */
 PK_INLINE void mix_frames(const pk_voice *v, const float *src, size_t stride, size_t used,
                           float *dst, size_t channels, int64_t t, int64_t n)
 {
     const pk_gains *g = &v->gains;
-    int64_t k = g->start + g->frames - t; /* frames still moving */
-    k = k < 0 ? 0 : k < n ? k : n;
-    if (k > 0) {
+    const int64_t release = v->release_frames > 0 ? v->release_start - t : n;
+    const int64_t steady = release < n ? (release > 0 ? release : 0) : n; /* frames before it */
+    int64_t moving = g->start + g->frames - t;
+    moving = moving < 0 ? 0 : moving < steady ? moving : steady;
+    if (moving > 0) {
         const int32_t into = (int32_t)(t - g->start); /* ramps are shorter than 2^31 */
         for (size_t c = 0; c < channels; c++) {
             const float *in = src + source_channel(c, used, channels);
             const float from = g->from[c], slope = g->slope[c];
-            for (int32_t f = 0; f < (int32_t)k; f++) /* each gain as gain_at() has it */
+            for (int32_t f = 0; f < (int32_t)moving; f++) /* each gain as gain_at() has it */
                 dst[(size_t)f * channels + c] +=
                     in[(size_t)f * stride] * (from + slope * (float)(into + f));
         }
     }
-    src += (size_t)k * stride;
-    dst += (size_t)k * channels;
-    n -= k;
+    const float *in = src + (size_t)moving * stride;
+    float *out = dst + (size_t)moving * channels;
+    const int64_t frames = steady - moving;
     if (used == 1 && channels == 2) { /* the common case, in one pass */
         const float left = g->to[0], right = g->to[1];
-        for (int64_t f = 0; f < n; f++) {
-            dst[2 * f] += src[f * (int64_t)stride] * left;
-            dst[2 * f + 1] += src[f * (int64_t)stride] * right;
+        for (int64_t f = 0; f < frames; f++) {
+            out[2 * f] += in[f * (int64_t)stride] * left;
+            out[2 * f + 1] += in[f * (int64_t)stride] * right;
         }
     } else {
-        for (int64_t f = 0; f < n; f++)
+        for (int64_t f = 0; f < frames; f++)
             for (size_t c = 0; c < channels; c++)
-                dst[(size_t)f * channels + c] +=
-                    src[(size_t)f * stride + source_channel(c, used, channels)] * g->to[c];
+                out[(size_t)f * channels + c] +=
+                    in[(size_t)f * stride + source_channel(c, used, channels)] * g->to[c];
+    }
+    for (int64_t f = steady; f < n; f++) { /* releasing (rare: frame by frame) */
+        const float fade = release_at(v, t + f);
+        for (size_t c = 0; c < channels; c++)
+            dst[(size_t)f * channels + c] +=
+                src[(size_t)f * stride + source_channel(c, used, channels)] *
+                gain_at(g, c, t + f) * fade;
     }
 }
 
@@ -600,15 +660,12 @@ PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
             v->frames > 0) {
             post_voice(e, PK_EVENT_VOICE_START, v->start, v, 0);
             v->flags |= PK_VOICE_PLAYING;
-            if (e->now > v->start && !v->stream && (v->flags & PK_VOICE_VARYING))
-                skip_ahead(v, e->now - v->start); /* came late: on from where it would be */
         }
         const int64_t end = render_voice(e, v, v->bus->buffer, frames);
         if (end <= pass_end) { /* done: out of the list, back to Python */
             post_voice(e, PK_EVENT_VOICE_END, end > v->start ? end : v->start, v, 0);
             *link = v->next;
-            if (v->pending)
-                timeline_drop(e, v);
+            kill_commands(v);
             v->flags |= PK_VOICE_DONE;
             give_back(e, PK_RETURN_VOICE, v);
         } else {
@@ -636,18 +693,18 @@ PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
     take_commands(e);
     size_t done = 0;
     for (;;) {
-        while (e->timeline && e->timeline->frame <= e->now) {
-            pk_command *c = e->timeline;
-            e->timeline = c->next;
-            if (!e->timeline)
-                e->timeline_last = NULL;
-            apply(e, c);
+        while (e->timeline_size && e->timeline[0]->frame <= e->now) {
+            pk_command *c = timeline_pop(e);
+            if (c->kind == PK_CMD_DEAD)
+                give_back(e, PK_RETURN_COMMAND, c);
+            else
+                apply(e, c);
         }
         if (done == frames)
             break;
         size_t n = frames - done < PK_BLOCK ? frames - done : PK_BLOCK;
-        if (e->timeline && e->timeline->frame - e->now < (int64_t)n)
-            n = (size_t)(e->timeline->frame - e->now);
+        if (e->timeline_size && e->timeline[0]->frame - e->now < (int64_t)n)
+            n = (size_t)(e->timeline[0]->frame - e->now);
         render_pass(e, out + done * (size_t)e->channels, n);
         done += n;
     }

@@ -88,6 +88,7 @@ typedef struct {
     int32_t channels;
     int32_t bus;               /* the id the events carry */
     int64_t interval;          /* 0: no meter events */
+    int64_t counted;           /* frames in the interval so far (a new bus's first is short) */
     float peak[PK_MAX_CHANNELS];
     double squares[PK_MAX_CHANNELS];
 } pk_meter;
@@ -140,7 +141,12 @@ typedef struct pk_voice {
     int64_t loop_start;        /* loop_end > loop_start: the region that repeats */
     int64_t loop_end;
     uint64_t position;         /* 32.32: where the next frame reads, when varying */
-    int64_t pending;           /* timed commands naming it, waiting in the timeline */
+    /* Stopping with a release: from release_level at release_start down to 0 at `stop`. */
+    int64_t release_start;
+    int64_t release_frames;    /* 0: no release */
+    float release_level;
+    float release_slope;       /* per frame */
+    struct pk_command *commands; /* timed commands naming it, in the timeline */
     pk_gains gains;            /* per output channel, from gain and pan */
     struct pk_voice *next;     /* the core's list */
 } pk_voice;
@@ -148,21 +154,27 @@ typedef struct pk_voice {
 typedef enum {
     PK_CMD_PLAY = 1,           /* start `voice` (its own start frame says when) */
     PK_CMD_STOP = 2,           /* at `frame`: fade `voice` out over `ramp` frames, and end */
-    PK_CMD_SET_GAINS = 3,      /* at `frame`: move `voice`'s or `bus`'s gains to `gains` */
-    PK_CMD_SET_RATE = 4,       /* at `frame`: move `voice`'s step to `step` */
-    PK_CMD_ADD_BUS = 5         /* `bus` joins the graph */
+    PK_CMD_SET = 3,            /* at `frame`, over `ramp` frames: move what `what` says */
+    PK_CMD_ADD_BUS = 4,        /* `bus` joins the graph */
+    PK_CMD_DEAD = 5            /* a timed command whose voice ended first */
 } pk_command_kind;
+
+enum {
+    PK_SET_GAINS = 1,          /* `voice`'s (or, with no voice, `bus`'s) gains to `gains` */
+    PK_SET_RATE = 2            /* `voice`'s step to `step` */
+};
 
 typedef struct pk_command {
     int32_t kind;
-    int32_t reserved;
+    int32_t what;              /* PK_CMD_SET: PK_SET_* */
     int64_t frame;             /* when a timed command lands */
     int64_t ramp;              /* frames the change takes */
     pk_voice *voice;
     pk_bus *bus;
     uint64_t step;
     float gains[PK_MAX_CHANNELS];
-    struct pk_command *next;   /* the timeline */
+    uint64_t order;            /* the core's count when it took it: ties in the timeline */
+    struct pk_command *voice_next; /* the voice's other timed commands */
 } pk_command;
 
 /* What goes back to Python to free. */
@@ -197,8 +209,10 @@ struct pk_engine {
     pk_voice *voices;          /* the core's list */
     pk_bus *buses;             /* in processing order; the master, last */
     pk_bus *master;
-    pk_command *timeline;      /* timed commands by frame (ties: in the order sent) */
-    pk_command *timeline_last;
+    pk_command **timeline;     /* a heap of timed commands, earliest first: room for as
+                                * many as Python can have handed over */
+    uint64_t timeline_size;
+    uint64_t taken;            /* timed commands taken, ever */
     float *scratch;            /* PK_BLOCK * PK_MAX_CHANNELS floats, for one voice at a time */
     uint64_t lost_events;      /* events that found the event ring full */
 };

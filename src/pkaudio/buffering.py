@@ -335,6 +335,8 @@ def _read_ahead(buffer: StreamBuffer, source: Any, name: str, owned: bool, contr
             chunk, at_end = next_block()
             _write(buffer, chunk)
             ended = ended_or_looped(at_end)
+        if not ended:  # closed: what was buffered plays, then the stream ends
+            buffer.end()
     except Exception as e:  # the consumer plays what arrived, then reports the error
         control.error = f"{name}: {type(e).__name__}: {e}"
         buffer.end(error=True)
@@ -461,7 +463,8 @@ class DiskStream:
         return not self._finalizer.alive
 
     def close(self) -> None:
-        """Stop the reader thread and close the file (the consumer then reads silence)."""
+        """Stop the reader thread and close the file: the consumer plays what was buffered,
+        then the stream ends."""
         self._finalizer()
 
     def __enter__(self) -> DiskStream:

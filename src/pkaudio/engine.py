@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 import numpy as np
 
 from . import dsp
-from ._dsp.engine import AT_ONCE, EngineCore
+from ._dsp.engine import AT_ONCE, MAX_RATE, MIN_RATE, EngineCore
 from .buffering import DiskStream, Sound
 from .events import Event
 from .realtime import DeviceRun, Recorder
@@ -35,7 +35,6 @@ MAX_SOUND = (1 << 31) - 1
 MAX_RAMP = (1 << 31) - 1
 # A change's default ramp: short enough to feel immediate, long enough not to click.
 DEFAULT_RAMP = 0.005
-MIN_RATE, MAX_RATE = 1 / 256, 256
 # Seconds to wait for the audio thread to make room for a command.
 COMMAND_WAIT = 2.0
 # Seconds between looks for events from a thread that does not say when it posts them.
@@ -144,19 +143,19 @@ class Voice:
         """
         engine = self.engine
         ramp = engine._ramp(ramp, "Voice.set ramp")
-        new_gain = self.gain if gain is None else gain
-        new_pan = self.pan if pan is None else pan
-        gains = pan_gains(new_gain, new_pan, engine.channels, "Voice.set")
-        new_rate = self.rate if rate is None else checked_rate(rate, "Voice.set rate")
+        if rate is not None:
+            rate = checked_rate(rate, "Voice.set rate")
 
-        def send(core, frame):
-            if gain is not None or pan is not None:
-                core.set_gains(self.id, 0, frame, gains, ramp)
-            if rate is not None:
-                core.set_rate(self.id, frame, new_rate, ramp)
+        def send(core, frame):  # under the engine's lock: read, send and note as one
+            new_gain = self.gain if gain is None else gain
+            new_pan = self.pan if pan is None else pan
+            gains = pan_gains(new_gain, new_pan, engine.channels, "Voice.set")
+            core.set(self.id, 0, frame, ramp, gains if gain is not None or pan is not None
+                     else None, 0.0 if rate is None else rate)
+            self.gain, self.pan = float(new_gain), float(new_pan)
+            self.rate = self.rate if rate is None else rate
 
         engine._send(send, at, "Voice.set")
-        self.gain, self.pan, self.rate = float(new_gain), float(new_pan), new_rate
 
     def __repr__(self) -> str:
         return f"<Voice {self.id} from frame {self.start}>"
@@ -185,13 +184,16 @@ class Bus:
         rendered), over `ramp` frames (default: 5 ms)."""
         engine = self.engine
         ramp = engine._ramp(ramp, "Bus.set ramp")
-        new_gain = self.gain if gain is None else gain
-        new_pan = self.pan if pan is None else pan
-        muted = self.muted if mute is None else bool(mute)
-        gains = pan_gains(new_gain, new_pan, engine.channels, "Bus.set")
-        engine._send(lambda core, frame: core.set_gains(
-            0, self.id, frame, [0.0] * len(gains) if muted else gains, ramp), at, "Bus.set")
-        self.gain, self.pan, self.muted = float(new_gain), float(new_pan), muted
+
+        def send(core, frame):  # under the engine's lock: read, send and note as one
+            new_gain = self.gain if gain is None else gain
+            new_pan = self.pan if pan is None else pan
+            muted = self.muted if mute is None else bool(mute)
+            gains = pan_gains(new_gain, new_pan, engine.channels, "Bus.set")
+            core.set(0, self.id, frame, ramp, [0.0] * len(gains) if muted else gains)
+            self.gain, self.pan, self.muted = float(new_gain), float(new_pan), muted
+
+        engine._send(send, at, "Bus.set")
 
     def __repr__(self) -> str:
         return f"<Bus {self.name!r}>"
@@ -323,8 +325,12 @@ class Engine:
             bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
             self._make_room()
             stream._claim()
-            voice = self._core.play(window, start, gains, rate, bus=bus_id,
-                                    stream=stream._buffer, owner=stream)
+            try:
+                voice = self._core.play(window, start, gains, rate, bus=bus_id,
+                                        stream=stream._buffer, owner=stream)
+            except BaseException:
+                stream._claimed = False  # it never reached the core: free to play again
+                raise
             self._streams[voice] = stream
         return Voice(self, voice, None if start == AT_ONCE else start, float(gain), float(pan),
                      rate)
@@ -418,6 +424,11 @@ class Engine:
             elif kind == "voice_end":
                 self._streams.pop(source, None)
             found.append(Event(kind, frame, frames, message, voice=source))
+        for voice in [v for v in self._streams if not self._core.holds(v)]:
+            del self._streams[voice]  # ended, its end event perhaps lost
+        # The core posts a render's events voice by voice: in frame order, the same whatever
+        # the block sizes (ties keep the core's order).
+        found.sort(key=lambda event: event.frame)
         return found
 
     async def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
@@ -446,8 +457,8 @@ class Engine:
             and from the device of the last `start`: ``callbacks``, ``frames`` (rendered by
             it), ``xruns`` (callbacks PortAudio flagged with an underflow or overflow),
             ``late`` (callbacks whose render took longer than their frames last), the render
-            time's ``render_us_p50``, ``render_us_p99``, ``render_us_p999`` and
-            ``render_us_max``, and the last recording's ``recorded`` and ``record_dropped``
+            time's ``render_us_p50``, ``render_us_p99``, ``render_us_p999`` (to 1 us),
+            ``render_us_mean`` and ``render_us_max``, and the last recording's ``recorded`` and ``record_dropped``
             frames.
         """
         with self._lock:

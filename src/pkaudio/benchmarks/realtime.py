@@ -144,11 +144,11 @@ def delivered(stream, rate: int, block: int, load, seconds: float, device) -> tu
 
 
 def cpu_per_voice(rate: int, device, seconds: float) -> tuple[float, float]:
-    """Median render time of one 64-frame block per voice (us), and as a share of the
+    """Mean render time of one 64-frame block per voice (us), and as a share of the
     block's duration (%)."""
     stats, stop = engine_stream(rate, 64, False, device)
     time.sleep(seconds)
-    took = stats()["render_us_p50"]
+    took = stats()["render_us_mean"]
     stop()
     return took / VOICES, 100 * took / VOICES / (64 / rate * 1e6)
 
@@ -180,7 +180,7 @@ def run(quick: bool = False, device=None) -> str:
             "| load on the main thread | block | " + " | ".join(STREAMS) + " |\n"
             "| --- | ---: |" + " ---: |" * len(STREAMS) + "\n" + "\n".join(rows) + "\n\n"
             f"pkaudio's audio thread at 64-frame blocks: {per_voice:.3f} us per voice per "
-            f"block, {share:.3f}% of a core per voice (median render time of {VOICES} "
+            f"block, {share:.4f}% of a core per voice (mean render time of {VOICES} "
             f"voices).\n")
 
 
