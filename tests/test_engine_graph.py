@@ -441,3 +441,35 @@ def test_closing_a_stream_ends_its_voice(rng, tmp_path):
             break
     assert eng.playing == 0
     assert [e.kind for e in eng.events() if e.kind in ("voice_end", "underrun")] == ["voice_end"]
+
+
+@pytest.mark.parametrize("block", [1, 64, 75, 256])
+def test_the_input_plays_through_the_graph(rng, block):
+    x = rng.uniform(-0.5, 0.5, (3000, 2)).astype(np.float32)
+    eng = Engine(48000, 2, meter_interval=1000)
+    room = eng.bus("room", gain=0.5)
+    voice = eng.play(eng.input, at=100, bus=room)
+    voice.stop(at=2500)
+    out = np.concatenate([eng.render(min(block, 3000 - i), input=x[i:i + block])
+                          for i in range(0, 3000, block)])
+    np.testing.assert_array_equal(out[100:2500], x[100:2500] * np.float32(0.5))
+    assert not out[:100].any() and not out[2500:].any()
+    assert [e.frame for e in eng.events() if e.kind == "voice_end"] == [2500]
+
+
+def test_input_without_input_is_silence_and_mono_input_goes_to_every_channel():
+    eng = Engine(48000, 2)
+    eng.play(eng.input)
+    assert not eng.render(100).any()
+    out = eng.render(3, input=np.array([0.25, 0.5, -1.0]))  # int or float, (frames,)
+    np.testing.assert_array_equal(out, [[0.25, 0.25], [0.5, 0.5], [-1.0, -1.0]])
+    assert eng.playing == 1  # the input plays until stopped
+
+
+def test_input_errors():
+    eng = Engine(48000, 2)
+    with pytest.raises(ValueError, match="rate 1"):
+        eng.play(eng.input, rate=2.0)
+    with pytest.raises(ValueError, match=r"render input.*\(10, channels\)"):
+        eng.render(10, input=np.zeros((11, 2), np.float32))
+    assert eng.render(10).shape == (10, 2)

@@ -181,12 +181,15 @@ def test_recording_a_ten_second_duplex_run(jack_device, tmp_path):
 def test_recording_the_input(jack_device, tmp_path):
     eng = Engine(RATE, 2)
     with eng.start(jack_device, input_channels=1, input_device=jack_device):
+        monitor = eng.play(eng.input, gain=0.5)  # and through the graph, to the output
         recorder = eng.record(tmp_path / "in.flac", source="input")
         run_for(0.5)
         frames = recorder.stop()
+        starts = [e for e in eng.events(timeout=1) if e.kind == "voice_start"]
     recording, _ = sf.read(tmp_path / "in.flac", dtype="float32")
     assert len(recording) == frames == recorder.recorded > 0.4 * RATE
     assert recording.ndim == 1 and not recording.any()  # the dummy driver's input is silent
+    assert [e.voice for e in starts] == [monitor.id] and eng.playing == 1
 
 
 def test_python_mode_runs_the_users_code_on_the_audio_thread(jack_device):

@@ -17,6 +17,7 @@ cdef extern from "engine.h" nogil:
 
     enum:
         PK_VOICE_VARYING
+        PK_VOICE_INPUT
 
     ctypedef struct pk_voice:
         int64_t id
@@ -91,6 +92,10 @@ cdef extern from "engine.h" nogil:
         uint64_t timeline_size
         float *scratch
         uint64_t lost_events
+        const float *input
+        int64_t input_frame
+        int64_t input_frames
+        int32_t input_channels
 
     void pk_engine_render(pk_engine *e, float *out, size_t frames)
     int64_t pk_engine_now(const pk_engine *e)

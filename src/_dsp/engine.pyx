@@ -24,6 +24,7 @@ EVENT_KINDS = {PK_EVENT_VOICE_START: "voice_start", PK_EVENT_VOICE_END: "voice_e
 BLOCK = PK_BLOCK
 AT_ONCE = PK_AT_ONCE
 MIN_RATE, MAX_RATE = 1.0 / 256, 256.0
+INPUT = "input"  # play()'s owner for a voice of the engine's input
 MAX_CHANNELS = PK_MAX_CHANNELS
 
 
@@ -162,7 +163,8 @@ cdef class EngineCore:
         until the voice ends) into bus `bus` from engine frame `start`, at `rate` sound frames
         per engine frame, repeating frames loop_start .. loop_end if that is not empty; or,
         with `stream` (a StreamBuffer), playing the stream through `data` as its window.
-        `owner` is kept alive with the voice too. Return the voice's id."""
+        `owner` is kept alive with the voice too; with `owner` INPUT, the voice plays the
+        engine's input instead of `data`. Return the voice's id."""
         if (cnp.PyArray_TYPE(data) != cnp.NPY_FLOAT32 or data.ndim != 2 or
                 data.shape[1] < 1 or not cnp.PyArray_IS_C_CONTIGUOUS(data)):
             raise ValueError("Engine play: expected a C-contiguous float32 array shaped "
@@ -195,6 +197,8 @@ cdef class EngineCore:
         v.loop_start, v.loop_end = loop_start, loop_end
         if v.step != PK_ONE_FRAME or loop_end > loop_start or stream is not None:
             v.flags = PK_VOICE_VARYING
+        if owner is INPUT:  # plays the engine's input as it comes
+            v.flags, v.frames = PK_VOICE_INPUT, INT64_MAX
         cdef float g[PK_MAX_CHANNELS]
         for i in range(self.engine.channels):
             g[i] = gains[i]
@@ -251,8 +255,10 @@ cdef class EngineCore:
         out = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT32, 0)
         return self.render_into(out)
 
-    def render_into(self, cnp.ndarray out):
-        """Render the next frames into out, (frames, channels) float32, C-contiguous."""
+    def render_into(self, cnp.ndarray out, cnp.ndarray input=None):
+        """Render the next frames into out, (frames, channels) float32, C-contiguous; with
+        `input`, (frames, input channels) float32, C-contiguous, as the input voices' frames.
+        """
         if (cnp.PyArray_TYPE(out) != cnp.NPY_FLOAT32 or out.ndim != 2 or
                 out.shape[1] != self.engine.channels or not cnp.PyArray_IS_C_CONTIGUOUS(out)):
             raise ValueError(f"Engine render: expected a C-contiguous float32 array of shape "
@@ -260,8 +266,22 @@ cdef class EngineCore:
                              f"{(<object>out).shape}")
         cdef float *dst = <float *>cnp.PyArray_DATA(out)
         cdef size_t frames = out.shape[0]
-        with nogil:
-            pk_engine_render(&self.engine, dst, frames)
+        if input is not None:
+            if (cnp.PyArray_TYPE(input) != cnp.NPY_FLOAT32 or input.ndim != 2 or
+                    input.shape[0] != out.shape[0] or input.shape[1] < 1 or
+                    not cnp.PyArray_IS_C_CONTIGUOUS(input)):
+                raise ValueError(f"Engine render input: expected a C-contiguous float32 array "
+                                 f"of shape ({frames}, channels), got {input.dtype} "
+                                 f"{(<object>input).shape}")
+            self.engine.input = <const float *>cnp.PyArray_DATA(input)
+            self.engine.input_frame = self.engine.now
+            self.engine.input_frames = frames
+            self.engine.input_channels = input.shape[1]
+        try:
+            with nogil:
+                pk_engine_render(&self.engine, dst, frames)
+        finally:
+            self.engine.input = NULL
         self.reclaim()
         return out
 

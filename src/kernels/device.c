@@ -58,7 +58,13 @@ int pk_device_callback(const void *input, void *output, unsigned long frames,
     const uint64_t start = now_ns();
     float *out = (float *)output;
     const int64_t frame = d->engine->now;
-    pk_engine_render(d->engine, out, frames);
+    pk_engine *e = d->engine;
+    e->input = (const float *)input;
+    e->input_frame = frame;
+    e->input_frames = (int64_t)frames;
+    e->input_channels = d->input_channels;
+    pk_engine_render(e, out, frames);
+    e->input = NULL;
     pk_recording *r = (pk_recording *)(uintptr_t)pk_load_acquire(&d->recording);
     if (r && r->source == PK_RECORD_INPUT && input)
         record(r, (const float *)input, frames, frame);

@@ -627,6 +627,15 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
     const size_t channels = (size_t)e->channels;
     const size_t used = (size_t)v->channels < channels ? (size_t)v->channels : channels;
     int64_t to = v->stop < pass_end ? v->stop : pass_end;
+    if (v->flags & PK_VOICE_INPUT) { /* the input's frames as they come, silence without */
+        const int64_t first = e->input_frame, last = first + e->input_frames;
+        const int64_t a = from > first ? from : first, b = to < last ? to : last;
+        const size_t ins = (size_t)e->input_channels;
+        if (e->input && a < b)
+            mix_frames(v, e->input + (size_t)(a - first) * ins, ins, ins < channels ? ins : channels,
+                       mix + (size_t)(a - now) * channels, channels, a, b - a);
+        return to == v->stop ? v->stop : INT64_MAX;
+    }
     if (!(v->flags & PK_VOICE_VARYING)) { /* frame t plays frame t - start: no state */
         const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
         to = end < to ? end : to;

@@ -112,7 +112,8 @@ enum {
     PK_VOICE_VARYING = 2,      /* read by position (a rate, a loop, a stream), not frame */
     PK_VOICE_LOOPED = 4,       /* it has gone round its loop: reads before loop_start wrap */
     PK_VOICE_DONE = 8,         /* ended and returned: commands naming it are dropped */
-    PK_VOICE_FAILED = 16       /* its stream's error has been reported */
+    PK_VOICE_FAILED = 16,      /* its stream's error has been reported */
+    PK_VOICE_INPUT = 32        /* it plays the engine's input (e->input), as it comes */
 };
 
 typedef struct pk_voice {
@@ -214,6 +215,13 @@ struct pk_engine {
     uint64_t timeline_size;
     uint64_t taken;            /* timed commands taken, ever */
     float *scratch;            /* PK_BLOCK * PK_MAX_CHANNELS floats, for one voice at a time */
+    /* Input for PK_VOICE_INPUT voices, set by the caller of pk_engine_render around a call:
+     * frames input_frame .. input_frame + input_frames, input_channels each; or NULL. */
+    const float *input;
+    int64_t input_frame;
+    int64_t input_frames;
+    int32_t input_channels;
+    int32_t reserved2;
     uint64_t lost_events;      /* events that found the event ring full */
 };
 

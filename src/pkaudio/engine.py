@@ -19,11 +19,12 @@ import numpy as np
 
 from . import dsp
 from ._dsp.engine import AT_ONCE, MAX_RATE, MIN_RATE, EngineCore
+from ._dsp.engine import INPUT as CORE_INPUT
 from .buffering import DiskStream, Sound
 from .events import Event
 from .realtime import DeviceRun, Recorder
 
-__all__ = ["Bus", "Clock", "Engine", "Voice"]
+__all__ = ["Bus", "Clock", "Engine", "Input", "Voice"]
 
 # Frames of a DiskStream a voice holds to read between (its window).
 STREAM_WINDOW = 1024
@@ -107,6 +108,18 @@ def whole(value: int, what: str, most: int = MAX_FRAME, expected: str = "a numbe
         raise ValueError(f"{what}: expected {expected} (a whole number 0 .. {most}), got "
                          f"{value!r}")
     return int(value)
+
+
+class Input:
+    """The engine's input: a running device's (``Engine.start(input_channels=...)``), or what
+    `Engine.render` is given as ``input``. Play it as a voice, ``engine.play(engine.input)``,
+    to hear it, send it through a bus, meter it; silent when there is none."""
+
+    def __repr__(self) -> str:
+        return "<the engine's input>"
+
+
+INPUT = Input()
 
 
 class Voice:
@@ -215,6 +228,8 @@ class Engine:
         default, posts none.
     """
 
+    input = INPUT
+
     def __init__(self, samplerate: float = 48000, channels: int = 2, blocksize: int = 256, *,
                  meter_interval: int = 0):
         if not samplerate > 0:
@@ -269,7 +284,7 @@ class Engine:
                              f"{sorted(self._buses)}, got {bus!r}")
         return found
 
-    def play(self, sound: Sound | DiskStream | np.ndarray, *, at: int | None = None,
+    def play(self, sound: Sound | DiskStream | np.ndarray | Input, *, at: int | None = None,
              gain: float = 1.0, pan: float = 0.0, rate: float = 1.0,
              loop: bool | tuple[int, int] = False, bus: Bus | str | None = None) -> Voice:
         """Play a sound (or a ``(frames,)`` / ``(frames, channels)`` array at the engine's
@@ -283,12 +298,23 @@ class Engine:
         a looping voice plays until stopped. A mono sound goes to every channel; a sound of
         other channels maps channel c of the output to channel c modulo its channels.
 
-        A DiskStream plays once (open it with ``loop=True`` to repeat it); the voice ends
-        where the stream does. Its underruns and a read error are reported as this engine's
+        `Engine.input` plays the engine's input as it comes (until stopped). A DiskStream plays
+        once (open it with ``loop=True`` to repeat it); the voice ends where the stream does. Its underruns and a read error are reported as this engine's
         "underrun" and "error" events (and the stream's own).
         """
         gains = pan_gains(gain, pan, self.channels)
         rate = checked_rate(rate, "Engine.play rate")
+        if sound is INPUT:
+            if rate != 1 or loop is not False:
+                raise ValueError("Engine.play: the input plays as it comes, at rate 1, once")
+            with self._lock:
+                start = self._at(at, "Engine.play at")
+                bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
+                self._make_room()
+                voice = self._core.play(np.zeros((0, 1), np.float32), start, gains, bus=bus_id,
+                                        owner=CORE_INPUT)
+            return Voice(self, voice, None if start == AT_ONCE else start, float(gain),
+                         float(pan), rate)
         if isinstance(sound, DiskStream):
             return self._play_stream(sound, at, gains, rate, loop, bus, gain, pan)
         data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
@@ -372,13 +398,32 @@ class Engine:
             self._make_room()
             send(self._core, frame)
 
-    def render(self, frames: int) -> np.ndarray:
-        """Render the next `frames` frames, ``(frames, channels)`` float32 (GIL released)."""
+    def render(self, frames: int, *, input: np.ndarray | None = None) -> np.ndarray:
+        """Render the next `frames` frames, ``(frames, channels)`` float32 (GIL released).
+
+        Parameters
+        ----------
+        frames : int
+        input : array, optional
+            ``(frames,)`` or ``(frames, channels)``: the engine's input for these frames, as
+            voices of `Engine.input` play it (a device's input does the same on a device).
+        """
+        if input is not None:
+            input = np.asarray(input)
+            if input.ndim == 1:
+                input = input.reshape(-1, 1)
+            input = np.ascontiguousarray(input if input.dtype == np.float32 else
+                                         dsp.convert(np.ascontiguousarray(input), "float32"))
         with self._lock:
             if self._run is not None:
                 raise RuntimeError(f"Engine.render: the device {self._run.device!r} renders "
                                    "this engine; stop() it first")
-            block = self._core.render(frames)
+            if input is None:
+                block = self._core.render(frames)
+            else:
+                block = self._core.render_into(
+                    np.empty((whole(frames, "Engine.render frames"), self.channels), np.float32),
+                    input)
         with self._rendered:
             self._rendered.notify_all()
         return block
