@@ -298,25 +298,38 @@ class Engine:
         a looping voice plays until stopped. A mono sound goes to every channel; a sound of
         other channels maps channel c of the output to channel c modulo its channels.
 
-        `Engine.input` plays the engine's input as it comes (until stopped). A DiskStream plays
-        once (open it with ``loop=True`` to repeat it); the voice ends where the stream does. Its underruns and a read error are reported as this engine's
-        "underrun" and "error" events (and the stream's own).
+        `Engine.input` plays the engine's input as it comes (until stopped). A DiskStream
+        plays once (open it with ``loop=True`` to repeat it); the voice ends where the stream
+        does. Its underruns and a read error are reported as this engine's "underrun" and
+        "error" events (and the stream's own).
         """
         gains = pan_gains(gain, pan, self.channels)
         rate = checked_rate(rate, "Engine.play rate")
         if sound is INPUT:
             if rate != 1 or loop is not False:
                 raise ValueError("Engine.play: the input plays as it comes, at rate 1, once")
-            with self._lock:
-                start = self._at(at, "Engine.play at")
-                bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
-                self._make_room()
-                voice = self._core.play(np.zeros((0, 1), np.float32), start, gains, bus=bus_id,
-                                        owner=CORE_INPUT)
-            return Voice(self, voice, None if start == AT_ONCE else start, float(gain),
-                         float(pan), rate)
-        if isinstance(sound, DiskStream):
-            return self._play_stream(sound, at, gains, rate, loop, bus, gain, pan)
+            data, settings = np.zeros((0, 1), np.float32), {"owner": CORE_INPUT}
+        elif isinstance(sound, DiskStream):
+            data, settings = self._stream_window(sound, loop), {"stream": sound}
+        else:
+            data = self._sound_data(sound)
+            loop_start, loop_end = loop_region(loop, len(data))
+            settings = {"loop_start": loop_start, "loop_end": loop_end}
+        with self._lock:
+            start = self._at(at, "Engine.play at")
+            bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
+            self._make_room()
+            stream = settings.pop("stream", None)
+            if stream is None:
+                voice = self._core.play(data, start, gains, rate, bus=bus_id, **settings)
+            else:
+                voice = self._play_stream(stream, data, start, gains, rate, bus_id)
+        return Voice(self, voice, None if start == AT_ONCE else start, float(gain), float(pan),
+                     rate)
+
+    @staticmethod
+    def _sound_data(sound: Sound | np.ndarray) -> np.ndarray:
+        """A sound's frames as the core reads them: (frames, channels) float32, C order."""
         data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
         if data.ndim == 1:
             data = data.reshape(-1, 1)
@@ -326,40 +339,31 @@ class Engine:
         if len(data) > MAX_SOUND:
             raise ValueError(f"Engine.play: a sound of at most {MAX_SOUND} frames, got "
                              f"{len(data)}; play a DiskStream of it instead")
-        data = dsp.convert(np.ascontiguousarray(data), "float32") if data.dtype != np.float32 \
-            else np.ascontiguousarray(data)
-        loop_start, loop_end = loop_region(loop, len(data))
-        with self._lock:
-            start = self._at(at, "Engine.play at")
-            bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
-            self._make_room()
-            voice = self._core.play(data, start, gains, rate, loop_start, loop_end, bus_id)
-        return Voice(self, voice, None if start == AT_ONCE else start, float(gain), float(pan),
-                     rate)
+        data = np.ascontiguousarray(data)
+        return data if data.dtype == np.float32 else dsp.convert(data, "float32")
 
-    def _play_stream(self, stream: DiskStream, at, gains, rate, loop, bus, gain, pan) -> Voice:
-        """A voice that plays a DiskStream as its reader delivers it."""
+    def _stream_window(self, stream: DiskStream, loop) -> np.ndarray:
+        """The frames a voice holds of a DiskStream to read between."""
         if stream.samplerate != self.samplerate:
             raise ValueError(f"Engine.play: the stream delivers {stream.samplerate} Hz, the "
                              f"engine runs at {self.samplerate}; open it with "
                              f"DiskStream(..., samplerate={self.samplerate})")
         if loop is not False:
             raise ValueError("Engine.play: a DiskStream loops with DiskStream(..., loop=True)")
-        window = np.zeros((STREAM_WINDOW, stream.channels), np.float32)
-        with self._lock:
-            start = self._at(at, "Engine.play at")
-            bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
-            self._make_room()
-            stream._claim()
-            try:
-                voice = self._core.play(window, start, gains, rate, bus=bus_id,
-                                        stream=stream._buffer, owner=stream)
-            except BaseException:
-                stream._claimed = False  # it never reached the core: free to play again
-                raise
-            self._streams[voice] = stream
-        return Voice(self, voice, None if start == AT_ONCE else start, float(gain), float(pan),
-                     rate)
+        return np.zeros((STREAM_WINDOW, stream.channels), np.float32)
+
+    def _play_stream(self, stream: DiskStream, window, start, gains, rate, bus_id) -> int:
+        """Hand the core a voice that plays a DiskStream as its reader delivers it (under the
+        lock); the stream has one consumer, this voice."""
+        stream._claim()
+        try:
+            voice = self._core.play(window, start, gains, rate, bus=bus_id,
+                                    stream=stream._buffer, owner=stream)
+        except BaseException:
+            stream._claimed = False  # it never reached the core: free to play again
+            raise
+        self._streams[voice] = stream
+        return voice
 
     def _make_room(self) -> None:
         """Room for a command in the ring (called with the lock held)."""
