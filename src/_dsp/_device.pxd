@@ -1,7 +1,8 @@
 # Declarations of the device callback in src/kernels/device.h.
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
-from _engine cimport pk_engine
+from _engine cimport pk_engine, pk_node, pk_node_class
+from _resample cimport pk_resampler
 from _stream cimport pk_ring
 
 cdef extern from "device.h" nogil:
@@ -20,11 +21,16 @@ cdef extern from "device.h" nogil:
         uint64_t recorded
         int64_t first_frame
 
+    ctypedef struct pk_clock:
+        double bandwidth
+
     ctypedef struct pk_device:
         pk_engine *engine
         int32_t output_channels
         int32_t input_channels
         double samplerate
+        int32_t ideal_time
+        pk_clock clock
         uint64_t recording
         uint64_t callbacks
         uint64_t frames
@@ -34,6 +40,35 @@ cdef extern from "device.h" nogil:
         uint64_t total_ns
         uint64_t time_ns[PK_TIME_BUCKETS]
 
+    ctypedef struct pk_output:
+        pk_node node
+        int32_t channels
+        int32_t ideal_time
+        int32_t map[64]
+        pk_ring frames
+        float *tap_scratch
+        double rate
+        double device_rate
+        uint64_t offered
+        uint64_t overflows
+        pk_resampler *resampler
+        float *input
+        int64_t input_frames
+        float *ready
+        int64_t ready_capacity
+        double target
+        pk_clock clock
+        uint64_t played
+        uint64_t underruns
+        uint64_t callbacks
+        uint64_t total_ns
+        int64_t drift_ppb
+        int64_t latency_frames
+
+    const pk_node_class pk_tap_class
+
+    int pk_output_callback(const void *input, void *output, unsigned long frames,
+                           const void *time_info, unsigned long status, void *output_state)
     int pk_device_callback(const void *input, void *output, unsigned long frames,
                            const void *time_info, unsigned long status, void *device)
     int pk_silence_callback(const void *input, void *output, unsigned long frames,

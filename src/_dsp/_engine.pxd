@@ -12,6 +12,12 @@ cdef extern from "engine.h" nogil:
     ctypedef struct pk_gains:
         pass
 
+    ctypedef struct pk_node_class:
+        pass
+
+    ctypedef struct pk_node:
+        const pk_node_class *kind
+
     ctypedef struct pk_bus:
         int32_t id
 
@@ -42,6 +48,8 @@ cdef extern from "engine.h" nogil:
         PK_CMD_STOP
         PK_CMD_SET
         PK_CMD_ADD_BUS
+        PK_CMD_ADD_NODE
+        PK_CMD_REMOVE_NODE
 
     enum:
         PK_SET_GAINS
@@ -54,6 +62,7 @@ cdef extern from "engine.h" nogil:
         int64_t ramp
         pk_voice *voice
         pk_bus *bus
+        pk_node *node
         uint64_t step
         float gains[PK_MAX_CHANNELS]
 
@@ -96,6 +105,9 @@ cdef extern from "engine.h" nogil:
         int64_t input_frame
         int64_t input_frames
         int32_t input_channels
+        int64_t clock_ns
+        int64_t clock_frame
+        double samplerate
 
     void pk_engine_render(pk_engine *e, float *out, size_t frames)
     int64_t pk_engine_now(const pk_engine *e)

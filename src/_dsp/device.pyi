@@ -4,6 +4,9 @@ import numpy as np
 import numpy.typing as npt
 
 TIME_BUCKETS: int
+CLOCK_BANDWIDTH: float
+READ_FRAMES: int
+MOST_FRAMES: int
 SOURCES: dict[str, int]
 
 class Recording:
@@ -20,7 +23,12 @@ class Recording:
 
 class DeviceCallback:
     def __init__(
-        self, core: object | None, samplerate: float, input_channels: int = 0, channels: int = 0
+        self,
+        core: object | None,
+        samplerate: float,
+        input_channels: int = 0,
+        channels: int = 0,
+        ideal_time: bool = False,
     ) -> None: ...
     @property
     def callback_address(self) -> int: ...
@@ -29,4 +37,25 @@ class DeviceCallback:
     def record(self, recording: Recording | None) -> int: ...
     @property
     def callbacks(self) -> int: ...
+    def stats(self) -> dict[str, float]: ...
+
+def call(callback: int, user: int, out: npt.NDArray[np.float32], time: float) -> None: ...
+
+class DeviceOutput:
+    def __init__(
+        self,
+        channels: int,
+        map: list[int],
+        rate: float,
+        device_rate: float,
+        target: float,
+        resampler: object,
+        ideal_time: bool = False,
+    ) -> None: ...
+    @property
+    def node(self) -> int: ...
+    @property
+    def callback_address(self) -> int: ...
+    @property
+    def address(self) -> int: ...
     def stats(self) -> dict[str, float]: ...

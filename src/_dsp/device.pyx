@@ -2,7 +2,7 @@
 """The device callback's Python face: the state a PortAudio stream's C callback renders the
 engine with, its statistics, and recordings it fills."""
 cimport numpy as cnp
-from libc.stdint cimport uint64_t
+from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memset
 
 from _device cimport *
@@ -11,6 +11,12 @@ from _stream cimport pk_ring_read, pk_ring_readable
 cnp.import_array()
 
 TIME_BUCKETS = PK_TIME_BUCKETS
+# Hz: how fast a callback's filtered time follows the measured one.
+CLOCK_BANDWIDTH = 1.0
+# Frames a second device's callback reads from its ring at a time.
+READ_FRAMES = 64
+# The most frames a second device asks for in one callback.
+MOST_FRAMES = 16384
 SOURCES = {"input": PK_RECORD_INPUT, "output": PK_RECORD_OUTPUT}
 
 
@@ -73,10 +79,14 @@ cdef class DeviceCallback:
 
     cdef bint silent
 
-    def __init__(self, core, double samplerate, int input_channels=0, int channels=0):
+    def __init__(self, core, double samplerate, int input_channels=0, int channels=0,
+                 bint ideal_time=False):
         """With `core` None: the silence callback (a benchmark's control) for `channels`
-        channels."""
+        channels. `ideal_time`: the caller passes each block's exact time (a software
+        device)."""
         memset(&self.device, 0, sizeof(pk_device))
+        self.device.ideal_time = ideal_time
+        self.device.clock.bandwidth = CLOCK_BANDWIDTH
         self.silent = core is None
         if not self.silent:
             self.device.engine = <pk_engine *><size_t>core.address
@@ -136,4 +146,89 @@ cdef class DeviceCallback:
                 "render_us_p999": percentile(0.999),
                 "render_us_max": pk_device_counter(&self.device.max_ns) / 1000,
                 "render_us_mean": pk_device_counter(&self.device.total_ns) / 1000 /
+                max(callbacks, 1)}
+
+
+ctypedef int (*stream_callback)(const void *, void *, unsigned long, const void *,
+                                unsigned long, void *) noexcept nogil
+
+
+def call(size_t callback, size_t user, cnp.ndarray[cnp.float32_t, ndim=2, mode="c"] out,
+         double time):
+    """Call a PaStreamCallback (pk_device_callback, pk_output_callback) as a device would,
+    the GIL released: `out` is the block to fill, `time` its time in seconds
+    (CLOCK_MONOTONIC), passed as PaStreamCallbackTimeInfo.currentTime."""
+    cdef double time_info[3]
+    time_info[0] = time_info[2] = 0.0
+    time_info[1] = time
+    cdef unsigned long frames = out.shape[0]
+    cdef void *dst = cnp.PyArray_DATA(out)
+    with nogil:
+        (<stream_callback>callback)(NULL, dst, frames, time_info, 0, <void *>user)
+
+
+cdef class DeviceOutput:
+    """A second device's side of the engine: the tap node that copies a bus into a ring, and
+    the state its callback (pk_output_callback) reads the ring through a steered resampler
+    with."""
+    cdef pk_output output
+    cdef object resampler, stores
+
+    def __init__(self, int channels, map, double rate, double device_rate, double target,
+                 resampler, bint ideal_time=False):
+        memset(&self.output, 0, sizeof(pk_output))
+        if not 1 <= channels <= 64 or len(map) != channels:
+            raise ValueError(f"DeviceOutput: {channels} channels, {len(map)} mapped")
+        self.output.node.kind = &pk_tap_class
+        self.output.channels = channels
+        self.output.ideal_time = ideal_time
+        for c in range(channels):
+            self.output.map[c] = map[c]
+        self.output.rate, self.output.device_rate, self.output.target = rate, device_rate, target
+        self.output.clock.bandwidth = CLOCK_BANDWIDTH
+        capacity = 1 << max(12, int(target * 4 + MOST_FRAMES).bit_length())
+        item = channels * sizeof(float)
+        ring = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(capacity * item)], cnp.NPY_UINT8, 0)
+        self.output.frames.data = <char *>cnp.PyArray_DATA(ring)
+        self.output.frames.capacity = capacity
+        self.output.frames.item_size = item
+        scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(256 * channels)], cnp.NPY_FLOAT32, 0)
+        self.output.tap_scratch = <float *>cnp.PyArray_DATA(scratch)
+        read = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(READ_FRAMES * channels)],
+                                 cnp.NPY_FLOAT32, 0)
+        self.output.input = <float *>cnp.PyArray_DATA(read)
+        self.output.input_frames = READ_FRAMES
+        # A callback's frames, and what the last read of the ring can add past them.
+        self.output.ready_capacity = MOST_FRAMES + 4 * READ_FRAMES
+        ready = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(self.output.ready_capacity * channels)],
+                                  cnp.NPY_FLOAT32, 0)
+        self.output.ready = <float *>cnp.PyArray_DATA(ready)
+        self.output.resampler = <pk_resampler *><size_t>resampler.address
+        self.resampler, self.stores = resampler, (ring, scratch, read, ready)
+
+    @property
+    def node(self):
+        """The address of the tap node, for a bus's chain."""
+        return <size_t>&self.output.node
+
+    @property
+    def callback_address(self):
+        return <size_t>&pk_output_callback
+
+    @property
+    def address(self):
+        return <size_t>&self.output
+
+    def stats(self):
+        """frames, underruns, drift_ppm, latency_frames, target_frames, overflows, and the
+        callback's mean time in us."""
+        callbacks = pk_device_counter(&self.output.callbacks)
+        return {"frames": pk_device_counter(&self.output.played),
+                "underruns": pk_device_counter(&self.output.underruns),
+                "drift_ppm": <int64_t>pk_device_counter(<uint64_t *>&self.output.drift_ppb) / 1e3,
+                "latency_frames": <int64_t>pk_device_counter(
+                    <uint64_t *>&self.output.latency_frames),
+                "target_frames": self.output.target,
+                "overflows": pk_device_counter(&self.output.overflows),
+                "callback_us_mean": pk_device_counter(&self.output.total_ns) / 1000 /
                 max(callbacks, 1)}

@@ -8,7 +8,8 @@ from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint64_t
 from libc.string cimport memset
 
 from _engine cimport *
-from _stream cimport pk_event_kind, pk_ring, pk_ring_read, pk_ring_writable, pk_ring_write
+from _stream cimport (pk_event_kind, pk_ring, pk_ring_read, pk_ring_taken, pk_ring_writable,
+                      pk_ring_write)
 
 cnp.import_array()
 
@@ -64,6 +65,7 @@ cdef class EngineCore:
             raise ValueError(f"Engine channels: expected 1 .. {PK_MAX_CHANNELS}, got {channels}")
         memset(&self.engine, 0, sizeof(pk_engine))
         self.engine.channels = channels
+        self.engine.samplerate = samplerate
         self.samplerate, self.meter_interval = samplerate, meter_interval
         scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(PK_BLOCK * PK_MAX_CHANNELS)],
                                     cnp.NPY_FLOAT32, 0)
@@ -156,6 +158,24 @@ cdef class EngineCore:
             raise
         self.send(c)
         return c.bus.id
+
+    def node(self, int bus, size_t node, bint add):
+        """Add a node (the address of a prepared pk_node, kept alive by the caller) at the
+        end of bus `bus`'s chain, or remove it. Return the command count that, once taken,
+        means the core has done it."""
+        if not 0 <= bus < len(self.buses):
+            raise ValueError(f"Engine node: no bus {bus}")
+        cdef pk_command *c = self.new_command(PK_CMD_ADD_NODE if add else PK_CMD_REMOVE_NODE,
+                                              0, 0)
+        c.bus = <pk_bus *><size_t>self.buses[bus]
+        c.node = <pk_node *>node
+        self.send(c)
+        return self.engine.commands.written
+
+    @property
+    def commands_taken(self):
+        """Commands the core has taken (and carried out, but for timed ones), ever."""
+        return pk_ring_taken(&self.engine.commands)
 
     def play(self, cnp.ndarray data, int64_t start, gains, double rate=1.0,
              int64_t loop_start=0, int64_t loop_end=0, int bus=0, stream=None, owner=None):

@@ -226,6 +226,12 @@ cdef class Resampler:
         return self.state.channels
 
     @property
+    def address(self):
+        """The address of the pk_resampler, for the compiled core (which then owns it: use
+        this Resampler from Python no more)."""
+        return <size_t>&self.state
+
+    @property
     def delay(self):
         """Input frames an output waits for past its own time: half the filter's length, and
         with exact-ratio tables, 16 more (such outputs also come in pairs, the first waiting

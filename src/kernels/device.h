@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "resample.h"
 #include "stream.h"
 
 #ifdef __cplusplus
@@ -43,11 +44,25 @@ typedef struct {
     int64_t first_frame;       /* the engine frame of its first frame; -1 before it has one */
 } pk_recording;
 
+/* A callback's time, filtered by a delay-locked loop (Adriaensen, "Using a DLL to filter
+ * time"): the scheduling jitter of callbacks goes, the device's clock stays. */
+typedef struct {
+    double time;               /* seconds: the filtered time of the last callback */
+    double per_frame;          /* seconds a frame, as measured */
+    double bandwidth;          /* Hz */
+    int64_t started;
+} pk_clock;
+
 typedef struct {
     pk_engine *engine;
     int32_t output_channels;   /* the engine's channels */
     int32_t input_channels;
     double samplerate;
+    int32_t ideal_time;        /* time_info's second double (currentTime) is the block's exact
+                                * time (a software device's); else the callback measures it */
+    int32_t reserved;
+    pk_clock clock;
+    uint64_t last_frames;      /* the last callback's frames */
     uint64_t recording;        /* the address of a pk_recording, or 0: set by Python */
     /* Statistics: written by the callback only. */
     uint64_t callbacks;
@@ -58,6 +73,54 @@ typedef struct {
     uint64_t total_ns;         /* render time, summed */
     uint64_t time_ns[PK_TIME_BUCKETS];
 } pk_device;
+
+/* A second device's output, on its own clock. A tap node at the end of a bus's chain writes
+ * the bus's frames (its channels chosen by `map`) into a ring during the master's render,
+ * and notes when they were due; the device's callback (pk_output_callback) reads them back
+ * through a resampler whose step a PI control loop steers so that the ring holds `target`
+ * frames on average: the step's correction is the drift between the two clocks. */
+typedef struct {
+    pk_node node;              /* the tap */
+    int32_t channels;          /* the device's */
+    int32_t ideal_time;        /* as in pk_device */
+    int32_t map[PK_MAX_CHANNELS]; /* device channel c takes bus channel map[c] */
+    pk_ring frames;            /* float32 frames of `channels`: tap -> device */
+    float *tap_scratch;        /* PK_BLOCK frames of `channels` */
+    double rate;               /* the engine's frames a second */
+    double device_rate;        /* the device's, nominal */
+    /* Written by the tap: */
+    uint64_t offered;          /* frames the tap has had, ever */
+    uint64_t overflows;        /* of them, frames the ring had no room for */
+    int64_t origin_ns;         /* when frame 0 would have come, had all come evenly */
+    /* The device's side: */
+    pk_resampler *resampler;   /* float, POLY: the loop sets its step (den fixed) */
+    float *input;              /* room for `input_frames` frames from the ring */
+    int64_t input_frames;
+    float *ready;              /* resampled frames not yet played: room for ready_capacity */
+    int64_t ready_count;
+    int64_t ready_capacity;
+    double target;             /* frames to keep in the ring */
+    double filtered;           /* the ring's fill, smoothed */
+    double integral;           /* the step's correction that the drift needs */
+    double last_time;
+    int32_t started;           /* it waits for `target` frames before it starts playing */
+    int32_t reserved;
+    pk_clock clock;
+    /* Statistics, for Python (release stores): */
+    uint64_t played;
+    uint64_t underruns;        /* frames played as silence: the ring ran dry */
+    uint64_t callbacks;
+    uint64_t total_ns;         /* time in the callback, summed */
+    int64_t drift_ppb;         /* the estimate: how much faster the device's clock runs */
+    int64_t latency_frames;    /* the ring's smoothed fill */
+} pk_output;
+
+extern const pk_node_class pk_tap_class;
+
+/* PortAudio's PaStreamCallback for a second device: `frames` frames of `output` from the
+ * tap's ring, at the device's clock. Always returns 0 (paContinue). */
+int pk_output_callback(const void *input, void *output, unsigned long frames,
+                       const void *time_info, unsigned long status, void *output_state);
 
 /* PortAudio's PaStreamCallback: render `frames` frames of the engine into `output` (float32
  * interleaved, output_channels each), record, count. Always returns 0 (paContinue). */

@@ -265,6 +265,17 @@ static void take_commands(pk_engine *e)
             c->bus->next = e->buses; /* ahead of the older bus it feeds */
             e->buses = c->bus;
             give_back(e, PK_RETURN_COMMAND, c);
+        } else if (c->kind == PK_CMD_ADD_NODE || c->kind == PK_CMD_REMOVE_NODE) {
+            pk_node **link = &c->bus->nodes;
+            while (*link && *link != c->node)
+                link = &(*link)->next;
+            if (c->kind == PK_CMD_ADD_NODE && !*link) {
+                c->node->next = NULL;
+                *link = c->node;
+            } else if (c->kind == PK_CMD_REMOVE_NODE && *link) {
+                *link = c->node->next;
+            }
+            give_back(e, PK_RETURN_COMMAND, c);
         } else {
             c->order = e->taken++;
             timeline_push(e, c);

@@ -157,7 +157,9 @@ typedef enum {
     PK_CMD_STOP = 2,           /* at `frame`: fade `voice` out over `ramp` frames, and end */
     PK_CMD_SET = 3,            /* at `frame`, over `ramp` frames: move what `what` says */
     PK_CMD_ADD_BUS = 4,        /* `bus` joins the graph */
-    PK_CMD_DEAD = 5            /* a timed command whose voice ended first */
+    PK_CMD_DEAD = 5,           /* a timed command whose voice ended first */
+    PK_CMD_ADD_NODE = 6,       /* `node` goes at the end of `bus`'s chain */
+    PK_CMD_REMOVE_NODE = 7     /* `node` leaves `bus`'s chain */
 } pk_command_kind;
 
 enum {
@@ -172,6 +174,7 @@ typedef struct pk_command {
     int64_t ramp;              /* frames the change takes */
     pk_voice *voice;
     pk_bus *bus;
+    pk_node *node;
     uint64_t step;
     float gains[PK_MAX_CHANNELS];
     uint64_t order;            /* the core's count when it took it: ties in the timeline */
@@ -222,6 +225,12 @@ struct pk_engine {
     int64_t input_frames;
     int32_t input_channels;
     int32_t reserved2;
+    /* The clock of the device rendering it, set by its callback: engine frame clock_frame
+     * plays at clock_ns (CLOCK_MONOTONIC), frames going by at `samplerate` a second. 0 when
+     * no device runs it. */
+    int64_t clock_ns;
+    int64_t clock_frame;
+    double samplerate;
     uint64_t lost_events;      /* events that found the event ring full */
 };
 

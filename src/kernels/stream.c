@@ -27,6 +27,11 @@ uint64_t pk_ring_readable(const pk_ring *r)
     return pk_load_acquire(&r->written) - taken;
 }
 
+uint64_t pk_ring_taken(const pk_ring *r)
+{
+    return pk_load_acquire(&r->taken);
+}
+
 uint64_t pk_ring_writable(const pk_ring *r)
 {
     return r->capacity - pk_ring_readable(r);

@@ -40,6 +40,8 @@ size_t pk_ring_peek(pk_ring *r, void *item);
 void pk_ring_skip(pk_ring *r, size_t n);
 /* Items the consumer could read now / the producer could write now. */
 uint64_t pk_ring_readable(const pk_ring *r);
+/* Items the consumer has taken, ever (from any thread). */
+uint64_t pk_ring_taken(const pk_ring *r);
 uint64_t pk_ring_writable(const pk_ring *r);
 
 typedef enum { PK_EVENT_UNDERRUN = 1, PK_EVENT_END = 2, PK_EVENT_ERROR = 3 } pk_event_kind;

@@ -9,5 +9,7 @@ from .buffering import DiskStream, Sound, info
 from .devices import devices
 from .engine import Engine
 from .events import Event
+from .realtime import NullDevice, Output
 
-__all__ = ["DiskStream", "Engine", "Event", "Sound", "__version__", "devices", "dsp", "info"]
+__all__ = ["DiskStream", "Engine", "Event", "NullDevice", "Output", "Sound", "__version__",
+           "devices", "dsp", "info"]

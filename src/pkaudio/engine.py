@@ -22,7 +22,7 @@ from ._dsp.engine import AT_ONCE, MAX_RATE, MIN_RATE, EngineCore
 from ._dsp.engine import INPUT as CORE_INPUT
 from .buffering import DiskStream, Sound
 from .events import Event
-from .realtime import DeviceRun, Recorder
+from .realtime import DeviceRun, Output, Recorder, SecondOutput
 
 __all__ = ["Bus", "Clock", "Engine", "Input", "Voice"]
 
@@ -226,12 +226,18 @@ class Engine:
     meter_interval : int
         Frames between "peak" events (peak and RMS of each bus and the master); 0, the
         default, posts none.
+    outputs : list, optional
+        Devices for `start` to play on together (each as `start` takes a device, or an
+        `Output` saying which bus and channels it plays; default: the master, all channels).
+        The first clocks the render; each other one runs on its own clock, fed through a
+        resampler whose ratio follows the drift between the clocks, so that none of them
+        underruns however far apart the clocks are (``stats()["outputs"]``).
     """
 
     input = INPUT
 
     def __init__(self, samplerate: float = 48000, channels: int = 2, blocksize: int = 256, *,
-                 meter_interval: int = 0):
+                 meter_interval: int = 0, outputs: list | None = None):
         if not samplerate > 0:
             raise ValueError(f"Engine samplerate: expected a positive rate, got {samplerate!r}")
         if isinstance(blocksize, bool) or int(blocksize) != blocksize or blocksize < 1:
@@ -251,6 +257,7 @@ class Engine:
         self._run: DeviceRun | None = None  # the device rendering the engine, if one is
         self._last_run: DeviceRun | None = None
         self._stop_at_exit: weakref.finalize | None = None
+        self.outputs = [o if isinstance(o, Output) else Output(o) for o in outputs or []]
 
     @property
     def now(self) -> int:
@@ -517,6 +524,8 @@ class Engine:
             run = self._run or self._last_run
             if run is not None:
                 stats.update(run.stats())
+                if run.seconds:
+                    stats["outputs"] = [second.stats() for second in run.seconds]
                 if run.last_recorder is not None:
                     stats["recorded"] = run.last_recorder.recorded
                     stats["record_dropped"] = run.last_recorder.dropped
@@ -566,13 +575,27 @@ class Engine:
                 input_channels < 0:
             raise ValueError(f"Engine.start input_channels: expected a whole number >= 0, "
                              f"got {input_channels!r}")
+        if self.outputs:
+            if device is not None:
+                raise ValueError("Engine.start: this engine plays on its outputs; give no "
+                                 "device")
+            if self.outputs[0].bus != "master" or self.outputs[0].channels is not None:
+                raise ValueError("Engine.start: the first output plays the master, as it is")
+            device = self.outputs[0].device
         with self._lock:
             if self._run is not None:
                 raise RuntimeError(f"Engine.start: already running on {self._run.device!r}")
+            buses = [self._bus(o.bus, "Engine output bus").id for o in self.outputs[1:]]
             run = DeviceRun(self._core, self.samplerate, self.channels, device=device,
                             blocksize=int(blocksize), latency=latency,
                             input_device=input_device, input_channels=int(input_channels),
                             process=process, lock=self._lock)
+            for output, bus in zip(self.outputs[1:], buses):
+                second = SecondOutput(output, self.samplerate, self.channels, int(blocksize),
+                                      latency)
+                self._make_room()
+                self._core.node(bus, second.state.node, True)  # the tap, at the next block
+                run.seconds.append(second)
             self._run = run
         try:
             run.start()
@@ -593,6 +616,12 @@ class Engine:
             self._stop_at_exit.detach()
             self._last_run = run
             run.stop()
+            with self._lock:  # the taps leave their buses before their memory can go
+                for second in run.seconds:
+                    self._make_room()
+                    self._core.node(self._bus(second.bus, "output").id, second.state.node,
+                                    False)
+                self._core.render(0)
 
     def __enter__(self) -> Engine:
         if self._run is None:

@@ -14,15 +14,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .devices import sounddevice
-from ._dsp.device import DeviceCallback, Recording
+from ._dsp.device import MOST_FRAMES, DeviceCallback, DeviceOutput, Recording, call
+from ._dsp.resample import Resampler
 from .buffering import _open
 
-__all__ = ["DeviceRun", "Recorder"]
+__all__ = ["DeviceRun", "NullDevice", "Output", "Recorder", "SecondOutput"]
 
 # Seconds of audio a recording's ring holds while its thread writes to disk.
 RECORD_SECONDS = 4.0
@@ -67,6 +69,20 @@ class DeviceRun:
                  blocksize: int, latency: str | float = "low", input_device=None,
                  input_channels: int = 0,
                  process: Callable[[np.ndarray], Any] | None = None, lock=None):
+        self.python = process is not None
+        self.blocksize, self.samplerate = blocksize, samplerate
+        self.recorders: list[Recorder] = []
+        self.last_recorder: Recorder | None = None
+        self.seconds: list[SecondOutput] = []  # more devices, each on its own clock
+        self._python_stats = {"callbacks": 0, "frames": 0, "xruns": 0, "late": 0}
+        if isinstance(device, NullDevice):
+            if input_channels or process is not None:
+                raise ValueError("Engine.start: a NullDevice has no input, nor a Python mode")
+            device.check(samplerate, channels, "Engine.start")
+            self.callback = DeviceCallback(core, float(samplerate), ideal_time=True)
+            self.stream = device.stream(self.callback.callback_address, self.callback.address)
+            self.device, self.input_channels = device.name, 0
+            return
         sd = sounddevice()
         output_name = _device_name(sd, device, "output")
         kind, settings = "output", {"device": device, "channels": channels}
@@ -85,9 +101,6 @@ class DeviceRun:
                              f"{input_channels} input channels at {samplerate:g} Hz ({error})"
                              ) from None
         self.callback = DeviceCallback(core, float(samplerate), input_channels)
-        self.python = process is not None
-        self.blocksize, self.samplerate = blocksize, samplerate
-        self._python_stats = {"callbacks": 0, "frames": 0, "xruns": 0, "late": 0}
         if self.python:
             callback = self._python_callback(core, process, lock, kind)
             self.stream = sd._StreamBase(kind, samplerate, blocksize, dtype="float32",
@@ -100,8 +113,6 @@ class DeviceRun:
                 callback=ffi.cast("PaStreamCallback *", self.callback.callback_address),
                 userdata=ffi.cast("void *", self.callback.address), **settings)
         self.device, self.input_channels = output_name, input_channels
-        self.recorders: list[Recorder] = []
-        self.last_recorder: Recorder | None = None
 
     def _python_callback(self, core, process, lock, kind):
         """The GIL-taking mode: sounddevice's Python callback renders the core, then runs
@@ -123,14 +134,21 @@ class DeviceRun:
         return callback if kind == "output" else (lambda indata, *rest: callback(*rest))
 
     def start(self) -> None:
+        """Start the other devices (each waits for its latency's worth of frames), then the
+        one that clocks the render."""
+        for second in self.seconds:
+            second.stream.start()
         self.stream.start()
 
     def stop(self) -> None:
-        """Stop the stream (PortAudio waits for the callback to return), then the
-        recorders, which write out what is left in their rings."""
+        """Stop the stream (PortAudio waits for the callback to return), the other
+        devices', then the recorders, which write out what is left in their rings."""
         try:
             self.stream.stop()
         finally:
+            for second in self.seconds:
+                second.stream.stop()
+                second.stream.close()
             for recorder in list(self.recorders):
                 recorder.stop()
             self.stream.close()
@@ -154,6 +172,192 @@ class DeviceRun:
         self.recorders.append(recorder)
         self.last_recorder = recorder
         return recorder
+
+
+class NullDevice:
+    """A software output device, clocked by a timer thread: for rendering in real time
+    without a sound card, and for testing what two clocks do.
+
+    It plays `blocksize` frames at a time at ``samplerate * (1 + rate_error_ppm / 1e6)``
+    frames a second of the system's clock. Its thread wakes for each block (later by up to
+    `jitter` seconds, at random, to play a device whose callbacks come unevenly; a late block
+    is caught up at once), so the frames it takes keep its own rate, as a sound card's
+    crystal keeps its own.
+
+    Parameters
+    ----------
+    samplerate : float
+        Its nominal rate.
+    channels : int
+    rate_error_ppm : float
+        How much faster (or, negative, slower) its clock runs than nominal.
+    capture : bool
+        Keep what it played, for `captured`.
+    blocksize : int
+    jitter : float
+        Seconds its wake-ups may come late.
+    name : str
+    """
+
+    def __init__(self, samplerate: float, channels: int, *, rate_error_ppm: float = 0.0,
+                 capture: bool = False, blocksize: int = 256, jitter: float = 0.0,
+                 name: str = "NullDevice"):
+        if not samplerate > 0:
+            raise ValueError(f"NullDevice samplerate: expected a positive rate, got "
+                             f"{samplerate!r}")
+        if isinstance(channels, bool) or int(channels) != channels or not 1 <= channels <= 64:
+            raise ValueError(f"NullDevice channels: expected 1 .. 64, got {channels!r}")
+        if not -1e5 < rate_error_ppm < 1e5:
+            raise ValueError(f"NullDevice rate_error_ppm: expected within +-100000, got "
+                             f"{rate_error_ppm!r}")
+        if isinstance(blocksize, bool) or int(blocksize) != blocksize or \
+                not 1 <= blocksize <= MOST_FRAMES:
+            raise ValueError(f"NullDevice blocksize: expected 1 .. {MOST_FRAMES}, got "
+                             f"{blocksize!r}")
+        if not 0 <= jitter < 1:
+            raise ValueError(f"NullDevice jitter: expected 0 .. 1 seconds, got {jitter!r}")
+        self.samplerate, self.channels = float(samplerate), int(channels)
+        self.rate_error_ppm, self.capture = float(rate_error_ppm), bool(capture)
+        self.blocksize, self.jitter, self.name = int(blocksize), float(jitter), name
+        self._blocks: list[np.ndarray] = []
+        self._lock = threading.Lock()
+
+    def check(self, samplerate: float, channels: int, what: str) -> None:
+        """Raise unless it can play the engine's rate and channels as it is."""
+        if samplerate != self.samplerate or channels != self.channels:
+            raise ValueError(f"{what}: {self.name} runs {self.channels} channels at "
+                             f"{self.samplerate:g} Hz, the engine {channels} at "
+                             f"{samplerate:g} Hz")
+
+    def captured(self) -> np.ndarray:
+        """What it has played so far (with ``capture=True``): ``(frames, channels)``."""
+        with self._lock:
+            blocks = list(self._blocks)
+        return (np.concatenate(blocks) if blocks else
+                np.zeros((0, self.channels), np.float32))
+
+    def stream(self, callback: int, user: int) -> _TimerStream:
+        """A stream that calls `callback` (a PaStreamCallback) with `user` on its clock."""
+        return _TimerStream(self, callback, user)
+
+    def __repr__(self) -> str:
+        return (f"NullDevice({self.samplerate:g}, {self.channels}, "
+                f"rate_error_ppm={self.rate_error_ppm:g})")
+
+
+class _TimerStream:
+    """A NullDevice's stream: its thread calls the callback block by block, with each
+    block's exact time on the device's clock."""
+
+    def __init__(self, device: NullDevice, callback: int, user: int):
+        self.device, self._callback, self._user = device, callback, user
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name=f"pkaudio {self.device.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        device = self.device
+        period = device.blocksize / (device.samplerate * (1 + device.rate_error_ppm / 1e6))
+        block = np.zeros((device.blocksize, device.channels), np.float32)
+        late = np.random.default_rng()
+        start, n = time.monotonic(), 0
+        while not self._stopping.is_set():
+            due = start + n * period
+            wait = due - time.monotonic()
+            if wait > 0:
+                wait += late.uniform(0, device.jitter) if device.jitter else 0.0
+                if self._stopping.wait(wait):
+                    break
+            call(self._callback, self._user, block, due)
+            if device.capture:
+                with device._lock:
+                    device._blocks.append(block.copy())
+            n += 1
+
+    @property
+    def active(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def close(self) -> None:
+        self.stop()
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output device of an engine with several (``Engine(outputs=[...])``), and what it
+    plays.
+
+    Parameters
+    ----------
+    device : int, str, NullDevice or None
+        As `Engine.start` takes it.
+    bus : str
+        The bus it plays (default: the master).
+    channels : list of int, optional
+        For each of the device's channels, the bus channel it plays (default: the bus's
+        channels in order, round again if the device has more).
+    latency : int, optional
+        For a device after the first: the frames to keep buffered between the two clocks
+        (default: about four blocks).
+    """
+
+    device: Any = None
+    bus: str = "master"
+    channels: tuple[int, ...] | None = None
+    latency: int | None = None
+
+
+class SecondOutput:
+    """A device after the first: on its own clock, fed from the render through a ring and a
+    resampler whose ratio a control loop steers (see `pk_output_callback`)."""
+
+    def __init__(self, output: Output, rate: float, engine_channels: int, blocksize: int,
+                 latency: str | float):
+        device = output.device
+        if isinstance(device, NullDevice):
+            device_rate, channels, block = device.samplerate, device.channels, device.blocksize
+            self.name = device.name
+        else:
+            sd = sounddevice()
+            self.name = _device_name(sd, device, "output")
+            info = sd.query_devices(device, "output")
+            device_rate, block = float(info["default_samplerate"]), blocksize
+            channels = len(output.channels) if output.channels else engine_channels
+        mapping = list(output.channels) if output.channels else \
+            [c % engine_channels for c in range(channels)]
+        if len(mapping) != channels or not all(0 <= c < engine_channels for c in mapping):
+            raise ValueError(f"Engine output {self.name!r} channels: expected {channels} "
+                             f"bus channels, each 0 .. {engine_channels - 1}, got "
+                             f"{output.channels!r}")
+        target = output.latency if output.latency is not None else \
+            2 * (blocksize + block) + 512 + 2 * int(getattr(device, "jitter", 0.0) * rate)
+        self.resampler = Resampler(rate, device_rate, channels, quality="medium")
+        self.resampler.ratio = device_rate / rate  # the steerable kind, whatever the rates
+        self.state = DeviceOutput(channels, mapping, float(rate), float(device_rate),
+                                  float(target), self.resampler,
+                                  ideal_time=isinstance(device, NullDevice))
+        if isinstance(device, NullDevice):
+            self.stream = device.stream(self.state.callback_address, self.state.address)
+        else:
+            ffi = sd._ffi
+            self.stream = sd._StreamBase(
+                "output", device_rate, blocksize, device, channels, "float32", latency=latency,
+                callback=ffi.cast("PaStreamCallback *", self.state.callback_address),
+                userdata=ffi.cast("void *", self.state.address))
+        self.bus = output.bus
+
+    def stats(self) -> dict[str, Any]:
+        return {"device": self.name, **self.state.stats()}
 
 
 class Recorder:
