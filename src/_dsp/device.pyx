@@ -12,7 +12,7 @@ cnp.import_array()
 
 TIME_BUCKETS = PK_TIME_BUCKETS
 # Hz: how fast a callback's filtered time follows the measured one.
-CLOCK_BANDWIDTH = 1.0
+CLOCK_BANDWIDTH = 0.1
 # Frames a second device's callback reads from its ring at a time.
 READ_FRAMES = 64
 # The most frames a second device asks for in one callback.

@@ -183,12 +183,30 @@ const pk_node_class pk_tap_class = {"tap", tap_prepare, tap_process, tap_reset};
 #define LOCK_SECONDS 3.0
 #define TRACK_OMEGA 0.3
 #define SLOWING_SECONDS 3.0
-/* Seconds over which the ring's fill is smoothed before the loop sees it. */
-#define FILL_SMOOTHING 0.05
+/* Seconds without a frame from the master that count as a stall. */
+#define STALL_SECONDS 0.02
+/* Frames off the target that count as a glitch rather than drift. */
+#define GLITCH_FRAMES 512.0
+/* The most drift the loop will believe in: 0.5% (crystals are within 0.01%). */
+#define MOST_DRIFT 0.005
+
+/* The ring's fill is smoothed before the loop sees it, over FILL_SMOOTHING / omega seconds
+ * (a pole well above the loop's frequency, so it costs little phase). */
+#define FILL_SMOOTHING 0.15
 
 /* Steer the resampler's step from the ring's fill at `time` seconds (dt since the last). */
 static void steer(pk_output *o, double time)
 {
+    /* While the master makes nothing (it stalled, or stopped), its timestamps say nothing
+     * about its clock: hold the step, and start the measurement over when it is back. */
+    const uint64_t offered = pk_load_acquire(&o->offered);
+    if (offered != o->last_offered) {
+        o->last_offered = offered;
+        o->offered_time = time;
+    } else if (time - o->offered_time > STALL_SECONDS) {
+        o->last_time = 0.0;
+        return;
+    }
     const int64_t origin = (int64_t)pk_load_acquire((const uint64_t *)&o->origin_ns);
     /* Frames the master has made by now (as if evenly), less the input time the resampler
      * has reached (what it has read, less what it holds past its next output), plus the
@@ -211,12 +229,17 @@ static void steer(pk_output *o, double time)
     const double omega = seconds < LOCK_SECONDS ? LOCK_OMEGA
                          : TRACK_OMEGA + (LOCK_OMEGA - TRACK_OMEGA) *
                                              exp(-(seconds - LOCK_SECONDS) / SLOWING_SECONDS);
-    o->filtered += (fill - o->filtered) * (1.0 - exp(-dt / FILL_SMOOTHING));
+    o->filtered += (fill - o->filtered) * (1.0 - exp(-dt * omega / FILL_SMOOTHING));
     const double error = o->filtered - o->target;
     /* A second-order loop, damping 0.7: the ring's fill obeys fill' = -rate * (drift +
      * correction), with correction = kp * error + ki * integral of error. */
     const double ki = omega * omega / o->rate, kp = 2.0 * 0.7 * omega / o->rate;
-    o->integral += ki * error * dt;
+    /* An error far beyond what drift makes in a moment is a glitch (a stall, a burst): the
+     * proportional term meets it, the drift estimate keeps out of it. */
+    if (error < GLITCH_FRAMES && error > -GLITCH_FRAMES)
+        o->integral += ki * error * dt;
+    o->integral = o->integral > MOST_DRIFT ? MOST_DRIFT
+                  : o->integral < -MOST_DRIFT ? -MOST_DRIFT : o->integral;
     double correction = kp * error + o->integral;
     correction = correction > 0.02 ? 0.02 : correction < -0.02 ? -0.02 : correction;
     const double nominal = o->rate / o->device_rate;

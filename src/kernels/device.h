@@ -103,6 +103,8 @@ typedef struct {
     double filtered;           /* the ring's fill, smoothed */
     double integral;           /* the step's correction that the drift needs */
     double last_time;
+    uint64_t last_offered;     /* the tap's count at the last callback, and when it last moved */
+    double offered_time;
     int32_t started;           /* it waits for `target` frames before it starts playing */
     int32_t reserved;
     pk_clock clock;

@@ -308,7 +308,7 @@ class Output:
         channels in order, round again if the device has more).
     latency : int, optional
         For a device after the first: the frames to keep buffered between the two clocks
-        (default: about four blocks).
+        (default: two blocks of each device, and 20 ms).
     """
 
     device: Any = None
@@ -339,8 +339,9 @@ class SecondOutput:
             raise ValueError(f"Engine output {self.name!r} channels: expected {channels} "
                              f"bus channels, each 0 .. {engine_channels - 1}, got "
                              f"{output.channels!r}")
+        # Two blocks of each side, 20 ms for the master's hiccups, and the device's jitter.
         target = output.latency if output.latency is not None else \
-            2 * (blocksize + block) + 512 + 2 * int(getattr(device, "jitter", 0.0) * rate)
+            2 * (blocksize + block) + int((0.02 + 2 * getattr(device, "jitter", 0.0)) * rate)
         self.resampler = Resampler(rate, device_rate, channels, quality="medium")
         self.resampler.ratio = device_rate / rate  # the steerable kind, whatever the rates
         self.state = DeviceOutput(channels, mapping, float(rate), float(device_rate),

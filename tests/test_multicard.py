@@ -1,0 +1,126 @@
+"""Several output devices in one engine, each on its own clock: the drift between the clocks
+is found and followed, the second device never runs dry, its latency holds, and what it
+plays stays clean. Two independent clocks: the JACK dummy device (the system's clock) and a
+NullDevice whose clock runs fast or slow, or two NullDevices."""
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import tone_snr
+
+import pkaudio
+from pkaudio.engine import Engine
+
+RATE = 48000
+LOCKED = 5.0  # seconds by which the drift estimate must have converged
+
+
+def tone(frequency, seconds=1.0):
+    t = np.arange(int(RATE * seconds)) / RATE
+    return (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+
+
+def follow(eng, seconds, every=0.25):
+    """The second output's stats every `every` seconds for `seconds`: (time, stats)."""
+    start, seen = time.monotonic(), []
+    while time.monotonic() - start < seconds:
+        time.sleep(every)
+        seen.append((time.monotonic() - start, eng.stats()["outputs"][0]))
+    return seen
+
+
+def check_locked(seen, ppm, block, played):
+    """Converged to ppm +- 30 by LOCKED, no underrun after, latency within a block of the
+    target, and the tone clean."""
+    after = [stats for t, stats in seen if t >= LOCKED]
+    assert after, "the run was too short"
+    for stats in after:
+        assert abs(stats["drift_ppm"] - ppm) <= 30, stats
+        assert abs(stats["latency_frames"] - stats["target_frames"]) <= block, stats
+        assert stats["underruns"] == after[0]["underruns"], stats
+    windows = [tone_snr(played[i:i + 4800].astype(np.float64), 1000 / RATE)
+               for i in range(int(LOCKED * RATE), len(played) - 4800, 24000)]
+    assert min(windows) >= 80, windows
+
+
+@pytest.mark.parametrize("ppm", [200])
+def test_a_null_device_beside_the_jack_device(jack_device, ppm):
+    second = pkaudio.NullDevice(RATE, 2, rate_error_ppm=ppm, capture=True)
+    eng = Engine(RATE, 2, outputs=[jack_device, second])
+    eng.play(tone(1000), loop=True)
+    with eng.start(blocksize=128):
+        seen = follow(eng, 20.0)
+    check_locked(seen, ppm, second.blocksize, second.captured()[:, 0])
+    assert eng.stats()["xruns"] <= 0.01 * eng.stats()["callbacks"]
+
+
+@pytest.mark.parametrize("ppm,jitter", [(1000, 0.0), (-1000, 0.005)])
+def test_two_null_devices_far_apart_and_jittery(ppm, jitter):
+    second = pkaudio.NullDevice(RATE, 1, rate_error_ppm=ppm, capture=True, jitter=jitter)
+    eng = Engine(RATE, 1, outputs=[pkaudio.NullDevice(RATE, 1), second])
+    eng.play(tone(1000), loop=True)
+    with eng.start():
+        seen = follow(eng, 20.0)
+    check_locked(seen, ppm, second.blocksize, second.captured()[:, 0])
+
+
+def test_routing_a_bus_to_the_second_device():
+    first = pkaudio.NullDevice(RATE, 2, capture=True)
+    second = pkaudio.NullDevice(RATE, 1, capture=True)
+    eng = Engine(RATE, 2, outputs=[first, pkaudio.Output(second, bus="side",
+                                                         channels=(1,))])
+    side = eng.bus("side", pan=1.0)  # all to the right
+    eng.play(tone(1000), loop=True, bus=side)
+    eng.play(tone(3000), loop=True)
+    with eng.start():
+        time.sleep(3.0)
+    main, played = first.captured(), second.captured()[:, 0]
+    assert tone_snr(played[2 * RATE:2 * RATE + 4800].astype(np.float64), 1000 / RATE) >= 80
+    rms = np.sqrt((main[RATE:].astype(np.float64) ** 2).mean(axis=0))
+    np.testing.assert_allclose(rms, [0.5 / np.sqrt(2), np.sqrt(0.25 + 0.125)], rtol=1e-3)
+    # (left: the 3 kHz voice alone; right: both, the 1 kHz one at sqrt(2) * 0.5)
+    outputs = eng.stats()["outputs"]
+    assert [o["device"] for o in outputs] == ["NullDevice"] and outputs[0]["frames"] > RATE
+
+
+def test_starting_and_stopping_again_leaves_nothing_behind():
+    threads = threading.active_count()
+    second = pkaudio.NullDevice(RATE, 2, rate_error_ppm=-300)
+    eng = Engine(RATE, 2, outputs=[pkaudio.NullDevice(RATE, 2), second])
+    eng.play(tone(500), loop=True)
+    for _ in range(5):
+        eng.start()
+        time.sleep(0.1)
+        eng.stop()
+    assert threading.active_count() == threads
+    assert eng.render(64).any()  # offline again, the taps gone from the master
+
+
+@pytest.mark.parametrize("settings,match", [
+    ({"samplerate": 0}, "samplerate"),
+    ({"channels": 0}, "channels"),
+    ({"rate_error_ppm": 1e6}, "rate_error_ppm"),
+    ({"blocksize": 0}, "blocksize"),
+    ({"jitter": -1}, "jitter"),
+])
+def test_null_device_errors(settings, match):
+    with pytest.raises(ValueError, match=match):
+        pkaudio.NullDevice(**{"samplerate": RATE, "channels": 2, **settings})
+
+
+def test_output_errors():
+    null = pkaudio.NullDevice(RATE, 2)
+    eng = Engine(RATE, 2, outputs=[null, pkaudio.Output(pkaudio.NullDevice(RATE, 2),
+                                                        channels=(0, 5))])
+    with pytest.raises(ValueError, match="channels"):
+        eng.start()
+    eng = Engine(RATE, 2, outputs=[null, pkaudio.Output(pkaudio.NullDevice(RATE, 2),
+                                                        bus="nope")])
+    with pytest.raises(ValueError, match="nope"):
+        eng.start()
+    with pytest.raises(ValueError, match="give no device"):
+        Engine(RATE, 2, outputs=[null]).start(null)
+    with pytest.raises(ValueError, match="44100"):
+        Engine(44100, 2, outputs=[null]).start()
+    assert not eng.running
