@@ -6,9 +6,10 @@ bench/results/<suite>.md (the figures the README quotes).
 
 SUITE is kernels (the DSP kernels against numpy), resample (against soxr and libsamplerate;
 also draws bench/results/resample.png), streams (disk streams one core sustains, and file
-loading), engine (voices against pyo, and voices per core in real time) or realtime (real
-time delivered on a device while Python is busy: on a JACK dummy server that this script
-starts with scripts/audio-testbed, unless JACK_DEFAULT_SERVER names a running one). The two variables,
+loading), engine (voices against pyo, and voices per core in real time), realtime (real
+time delivered on a device while Python is busy) or multicard (a second device on its own
+clock beside the first); the last two on a JACK dummy server that this script starts with
+scripts/audio-testbed, unless JACK_DEFAULT_SERVER names a running one. The two variables,
 set on some machines for old OpenBLAS builds, slow numpy's BLAS down and would flatter pkaudio
 against np.dot. The cases live in pkaudio.benchmarks, so ``pkaudio bench SUITE`` runs the same
 ones on any installed copy.
@@ -46,6 +47,6 @@ if __name__ == "__main__":
     suite, options = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("kernels", [])
     results = Path(__file__).parent / "results"
     plot = ["--plot", str(results / "resample.png")] if suite == "resample" else []
-    with jack_server() if suite == "realtime" else contextlib.nullcontext():
+    with jack_server() if suite in ("realtime", "multicard") else contextlib.nullcontext():
         sys.exit(main(["bench", suite, "--output", str(results / f"{suite}.md"), *plot,
                        *options]))

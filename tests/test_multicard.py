@@ -74,9 +74,10 @@ def test_routing_a_bus_to_the_second_device():
     eng.play(tone(1000), loop=True, bus=side)
     eng.play(tone(3000), loop=True)
     with eng.start():
-        time.sleep(3.0)
+        time.sleep(LOCKED + 1)
     main, played = first.captured(), second.captured()[:, 0]
-    assert tone_snr(played[2 * RATE:2 * RATE + 4800].astype(np.float64), 1000 / RATE) >= 80
+    locked = int(LOCKED * RATE)
+    assert tone_snr(played[locked:locked + 4800].astype(np.float64), 1000 / RATE) >= 80
     rms = np.sqrt((main[RATE:].astype(np.float64) ** 2).mean(axis=0))
     np.testing.assert_allclose(rms, [0.5 / np.sqrt(2), np.sqrt(0.25 + 0.125)], rtol=1e-3)
     # (left: the 3 kHz voice alone; right: both, the 1 kHz one at sqrt(2) * 0.5)

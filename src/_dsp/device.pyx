@@ -14,7 +14,7 @@ TIME_BUCKETS = PK_TIME_BUCKETS
 # Hz: how fast a callback's filtered time follows the measured one.
 CLOCK_BANDWIDTH = 0.1
 # Frames a second device's callback reads from its ring at a time.
-READ_FRAMES = 64
+READ_FRAMES = 128
 # The most frames a second device asks for in one callback.
 MOST_FRAMES = 16384
 SOURCES = {"input": PK_RECORD_INPUT, "output": PK_RECORD_OUTPUT}

@@ -16,16 +16,19 @@ def main(argv: list[str] | None = None) -> int:
                       help="where to write it (default: %(default)s)")
     bench = commands.add_parser("bench", help="benchmark pkaudio against its peers")
     bench.add_argument("suite", nargs="?",
-                       choices=["kernels", "resample", "streams", "engine", "realtime"],
+                       choices=["kernels", "resample", "streams", "engine", "realtime",
+                                "multicard"],
                        default="kernels",
                        help="kernels: the DSP kernels against numpy (default); resample: the "
                             "resampler against soxr and samplerate; streams: disk streams one "
                             "core sustains, and file loading; engine: voices against pyo, and "
                             "voices per core in real time (these three need "
                             "pip install 'pkaudio[bench]'); realtime: real time delivered on "
-                            "a device while Python is busy")
+                            "a device while Python is busy; multicard: a second device on its "
+                            "own clock")
     bench.add_argument("--device", default=None,
-                       help="realtime suite: the output device (default: the default one)")
+                       help="realtime and multicard suites: the output device (default: the "
+                            "default one)")
     bench.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     bench.add_argument("--output", type=Path, default=Path("pkaudio-bench.md"),
                        help="where to write the report (default: %(default)s)")
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         suite = import_module(f".benchmarks.{args.suite}", __package__)
         options = ({"plot_path": args.plot} if args.suite == "resample" else
-                   {"device": args.device} if args.suite == "realtime" else {})
+                   {"device": args.device} if args.suite in ("realtime", "multicard") else {})
         try:
             report = suite.run(quick=args.quick, **options)
         except ImportError as e:
