@@ -26,17 +26,19 @@ TESTBED = Path(__file__).resolve().parent.parent / "scripts" / "audio-testbed"
 
 
 @contextlib.contextmanager
-def jack_server():
-    """The realtime suite's device: a JACK dummy server (scripts/audio-testbed), unless the
-    environment names one already."""
+def jack_server(period: int):
+    """The device of the realtime and multicard suites: a JACK dummy server
+    (scripts/audio-testbed) of `period` frames, unless the environment names one already.
+    Yields the device to measure."""
     if os.environ.get("JACK_DEFAULT_SERVER"):
-        yield
+        yield []
         return
     name = f"pkaudio-bench-{os.getpid()}"
-    subprocess.run([str(TESTBED), "start", name], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(TESTBED), "start", name], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "PKAUDIO_JACK_PERIOD": str(period)})
     os.environ.update(JACK_NO_START_SERVER="1", JACK_DEFAULT_SERVER=name)
     try:
-        yield
+        yield ["--device", "system"]
     finally:
         if "sounddevice" in sys.modules:  # PortAudio lets go of the server before it stops
             sys.modules["sounddevice"]._terminate()
@@ -47,6 +49,10 @@ if __name__ == "__main__":
     suite, options = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("kernels", [])
     results = Path(__file__).parent / "results"
     plot = ["--plot", str(results / "resample.png")] if suite == "resample" else []
-    with jack_server() if suite in ("realtime", "multicard") else contextlib.nullcontext():
+    # The realtime suite's smallest block is the server's period: every block size it
+    # measures is then a deadline the callback really has.
+    server = jack_server(64 if suite == "realtime" else 128) \
+        if suite in ("realtime", "multicard") else contextlib.nullcontext([])
+    with server as device:
         sys.exit(main(["bench", suite, "--output", str(results / f"{suite}.md"), *plot,
-                       *options]))
+                       *device, *options]))

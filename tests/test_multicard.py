@@ -125,3 +125,31 @@ def test_output_errors():
     with pytest.raises(ValueError, match="44100"):
         Engine(44100, 2, outputs=[null]).start()
     assert not eng.running
+
+
+def test_an_input_on_its_own_clock_plays_through_the_graph():
+    """A NullDevice recording a 1 kHz tone 300 ppm slow, jittery, played by a voice at the
+    engine's clock: the drift found, no underrun, the tone clean."""
+    mic = pkaudio.NullDevice(RATE, 1, rate_error_ppm=-300, source=tone(1000), jitter=0.003)
+    main = pkaudio.NullDevice(RATE, 2, capture=True)
+    eng = Engine(RATE, 2, outputs=[main], inputs=[mic])
+    voice = eng.play(eng.inputs[0], pan=-1.0)
+    start, seen = time.monotonic(), []
+    with eng.start():
+        while time.monotonic() - start < LOCKED + 3:
+            time.sleep(0.25)
+            seen.append((time.monotonic() - start, eng.stats()["inputs"][0]))
+    check_locked(seen, -300, mic.blocksize, main.captured()[:, 0] / np.sqrt(2))
+    assert not main.captured()[:, 1].any()  # panned hard left
+    assert eng.playing == 1 and voice.id
+
+
+def test_inputs_before_a_start_and_after_a_stop_are_silent():
+    mic = pkaudio.NullDevice(RATE, 2, source=np.ones((100, 2), np.float32))
+    eng = Engine(RATE, 2, inputs=[mic])
+    eng.play(eng.inputs[0])
+    assert not eng.render(512).any()  # no clock runs the engine: nothing is pulled
+    with pytest.raises(ValueError, match="source="):
+        Engine(RATE, 2, inputs=[pkaudio.NullDevice(RATE, 2)])
+    with pytest.raises(ValueError, match="another engine"):
+        Engine(RATE, 2).play(eng.inputs[0])

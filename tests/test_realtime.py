@@ -205,3 +205,58 @@ def test_python_mode_runs_the_users_code_on_the_audio_thread(jack_device):
         stats = eng.stats()
     assert seen and not any(seen)
     assert delivered({}, stats, seconds) > 0.5 and stats["callbacks"] == len(seen)
+
+
+def test_a_recorder_stopped_from_two_threads_at_once(jack_device, tmp_path):
+    eng = looping_engine(2)
+    with eng.start(jack_device):
+        recorder = eng.record(tmp_path / "x.wav")
+        run_for(0.2)
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(recorder.stop()))
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(set(results)) == 1 and results[0] == sf.info(tmp_path / "x.wav").frames > 0
+
+
+def test_stop_while_another_thread_starts_leaves_no_stream_running(jack_device):
+    eng = looping_engine(2)
+    stopper = threading.Thread(target=lambda: [eng.stop() for _ in range(200)])
+    stopper.start()
+    for _ in range(5):
+        eng.start(jack_device)
+        eng.stop()
+    stopper.join()
+    now = eng.now
+    time.sleep(0.1)
+    assert not eng.running and eng.now == now  # nothing renders it any more
+    eng.render(64)
+
+
+def test_python_mode_errors_are_raised_by_stop(jack_device):
+    eng = looping_engine(2)
+
+    def process(block):
+        raise ZeroDivisionError("in process")
+
+    eng.start(jack_device, process=process)
+    run_for(0.1)
+    with pytest.raises(ZeroDivisionError, match="in process"):
+        eng.stop()
+    assert not eng.running
+    with pytest.raises(TypeError, match="process"):
+        eng.start(jack_device, process=42)
+
+
+@pytest.mark.parametrize("settings,match", [
+    ({"latency": "medium"}, "latency"),
+    ({"latency": -1}, "latency"),
+    ({"blocksize": 10**9}, "blocksize"),
+    ({"input_device": 0}, "input_channels"),
+])
+def test_start_settings_are_checked(jack_device, settings, match):
+    with pytest.raises(ValueError, match=match):
+        Engine(RATE, 2).start(jack_device, **settings)

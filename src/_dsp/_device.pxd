@@ -23,6 +23,7 @@ cdef extern from "device.h" nogil:
 
     ctypedef struct pk_clock:
         double bandwidth
+        int64_t started
 
     ctypedef struct pk_device:
         pk_engine *engine
@@ -40,35 +41,49 @@ cdef extern from "device.h" nogil:
         uint64_t total_ns
         uint64_t time_ns[PK_TIME_BUCKETS]
 
-    ctypedef struct pk_output:
-        pk_node node
+    ctypedef struct pk_link:
         int32_t channels
-        int32_t ideal_time
-        int32_t map[64]
+        int32_t started
         pk_ring frames
-        float *tap_scratch
         double rate
-        double device_rate
+        double pull_rate
         uint64_t offered
         uint64_t overflows
         pk_resampler *resampler
         float *input
         int64_t input_frames
         float *ready
+        int64_t ready_count
         int64_t ready_capacity
         double target
-        pk_clock clock
-        uint64_t played
+        double last_time
+        uint64_t pulled
         uint64_t underruns
-        uint64_t callbacks
+        uint64_t pulls
         uint64_t total_ns
         int64_t drift_ppb
         int64_t latency_frames
+
+    ctypedef struct pk_output:
+        pk_node node
+        int32_t ideal_time
+        int32_t map[64]
+        float *tap_scratch
+        pk_clock clock
+        pk_link link
+
+    ctypedef struct pk_input:
+        int32_t ideal_time
+        pk_clock clock
+        pk_link link
 
     const pk_node_class pk_tap_class
 
     int pk_output_callback(const void *input, void *output, unsigned long frames,
                            const void *time_info, unsigned long status, void *output_state)
+    uint64_t pk_link_counter(const uint64_t *counter)
+    int pk_input_callback(const void *input, void *output, unsigned long frames,
+                          const void *time_info, unsigned long status, void *input_state)
     int pk_device_callback(const void *input, void *output, unsigned long frames,
                            const void *time_info, unsigned long status, void *device)
     int pk_silence_callback(const void *input, void *output, unsigned long frames,

@@ -35,6 +35,7 @@ cdef extern from "engine.h" nogil:
         int32_t channels
         int32_t flags
         pk_stream *stream
+        void *link
         int64_t window_frames
         int64_t start
         int64_t stop

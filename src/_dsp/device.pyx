@@ -154,57 +154,83 @@ ctypedef int (*stream_callback)(const void *, void *, unsigned long, const void 
 
 
 def call(size_t callback, size_t user, cnp.ndarray[cnp.float32_t, ndim=2, mode="c"] out,
-         double time):
-    """Call a PaStreamCallback (pk_device_callback, pk_output_callback) as a device would,
-    the GIL released: `out` is the block to fill, `time` its time in seconds
-    (CLOCK_MONOTONIC), passed as PaStreamCallbackTimeInfo.currentTime."""
+         double time, cnp.ndarray[cnp.float32_t, ndim=2, mode="c"] input=None):
+    """Call a PaStreamCallback (pk_device_callback, pk_output_callback, pk_input_callback)
+    as a device would, the GIL released: `out` is the block to fill, `input` (as many
+    frames) what the device recorded, `time` the block's time in seconds (CLOCK_MONOTONIC),
+    passed as PaStreamCallbackTimeInfo.currentTime."""
     cdef double time_info[3]
     time_info[0] = time_info[2] = 0.0
     time_info[1] = time
     cdef unsigned long frames = out.shape[0]
+    if input is not None and input.shape[0] != out.shape[0]:
+        raise ValueError("call: input and out must have as many frames")
     cdef void *dst = cnp.PyArray_DATA(out)
+    cdef const void *src = NULL if input is None else cnp.PyArray_DATA(input)
     with nogil:
-        (<stream_callback>callback)(NULL, dst, frames, time_info, 0, <void *>user)
+        (<stream_callback>callback)(src, dst, frames, time_info, 0, <void *>user)
+
+
+cdef object link_init(pk_link *link, int channels, double rate, double pull_rate,
+                      double target, resampler):
+    """Set a link up (its resampler: a Resampler from rate to pull_rate, steerable, which
+    the link then owns); return the arrays its memory lives in."""
+    if not 1 <= channels <= 64:
+        raise ValueError(f"link channels: expected 1 .. 64, got {channels}")
+    link.channels = channels
+    link.rate, link.pull_rate, link.target = rate, pull_rate, target
+    capacity = 1 << max(12, int(target * 4 + MOST_FRAMES).bit_length())
+    item = channels * sizeof(float)
+    ring = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(capacity * item)], cnp.NPY_UINT8, 0)
+    link.frames.data = <char *>cnp.PyArray_DATA(ring)
+    link.frames.capacity = capacity
+    link.frames.item_size = item
+    read = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(READ_FRAMES * channels)], cnp.NPY_FLOAT32, 0)
+    link.input = <float *>cnp.PyArray_DATA(read)
+    link.input_frames = READ_FRAMES
+    # A pull's frames, and what the last read of the ring can add past them.
+    link.ready_capacity = MOST_FRAMES + 4 * READ_FRAMES
+    ready = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(link.ready_capacity * channels)],
+                              cnp.NPY_FLOAT32, 0)
+    link.ready = <float *>cnp.PyArray_DATA(ready)
+    link.resampler = <pk_resampler *><size_t>resampler.address
+    return (ring, read, ready, resampler)
+
+
+cdef dict link_stats(pk_link *link):
+    """frames, underruns, drift_ppm, latency_frames, target_frames, overflows, and a pull's
+    mean time in us."""
+    pulls = pk_link_counter(&link.pulls)
+    return {"frames": pk_link_counter(&link.pulled),
+            "underruns": pk_link_counter(&link.underruns),
+            "drift_ppm": <int64_t>pk_link_counter(<uint64_t *>&link.drift_ppb) / 1e3,
+            "latency_frames": <int64_t>pk_link_counter(<uint64_t *>&link.latency_frames),
+            "target_frames": link.target,
+            "overflows": pk_link_counter(&link.overflows),
+            "callback_us_mean": pk_link_counter(&link.total_ns) / 1000 / max(pulls, 1)}
 
 
 cdef class DeviceOutput:
-    """A second device's side of the engine: the tap node that copies a bus into a ring, and
-    the state its callback (pk_output_callback) reads the ring through a steered resampler
-    with."""
+    """A second device's output: the tap node that pushes a bus into a link during the
+    master's render, and the state its callback (pk_output_callback) pulls the link with."""
     cdef pk_output output
-    cdef object resampler, stores
+    cdef object stores
 
     def __init__(self, int channels, map, double rate, double device_rate, double target,
                  resampler, bint ideal_time=False):
         memset(&self.output, 0, sizeof(pk_output))
-        if not 1 <= channels <= 64 or len(map) != channels:
+        if len(map) != channels:
             raise ValueError(f"DeviceOutput: {channels} channels, {len(map)} mapped")
+        self.stores = link_init(&self.output.link, channels, rate, device_rate, target,
+                                resampler)
         self.output.node.kind = &pk_tap_class
-        self.output.channels = channels
         self.output.ideal_time = ideal_time
         for c in range(channels):
             self.output.map[c] = map[c]
-        self.output.rate, self.output.device_rate, self.output.target = rate, device_rate, target
         self.output.clock.bandwidth = CLOCK_BANDWIDTH
-        capacity = 1 << max(12, int(target * 4 + MOST_FRAMES).bit_length())
-        item = channels * sizeof(float)
-        ring = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(capacity * item)], cnp.NPY_UINT8, 0)
-        self.output.frames.data = <char *>cnp.PyArray_DATA(ring)
-        self.output.frames.capacity = capacity
-        self.output.frames.item_size = item
         scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(256 * channels)], cnp.NPY_FLOAT32, 0)
         self.output.tap_scratch = <float *>cnp.PyArray_DATA(scratch)
-        read = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(READ_FRAMES * channels)],
-                                 cnp.NPY_FLOAT32, 0)
-        self.output.input = <float *>cnp.PyArray_DATA(read)
-        self.output.input_frames = READ_FRAMES
-        # A callback's frames, and what the last read of the ring can add past them.
-        self.output.ready_capacity = MOST_FRAMES + 4 * READ_FRAMES
-        ready = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(self.output.ready_capacity * channels)],
-                                  cnp.NPY_FLOAT32, 0)
-        self.output.ready = <float *>cnp.PyArray_DATA(ready)
-        self.output.resampler = <pk_resampler *><size_t>resampler.address
-        self.resampler, self.stores = resampler, (ring, scratch, read, ready)
+        self.stores += (scratch,)
 
     @property
     def node(self):
@@ -220,15 +246,48 @@ cdef class DeviceOutput:
         return <size_t>&self.output
 
     def stats(self):
-        """frames, underruns, drift_ppm, latency_frames, target_frames, overflows, and the
-        callback's mean time in us."""
-        callbacks = pk_device_counter(&self.output.callbacks)
-        return {"frames": pk_device_counter(&self.output.played),
-                "underruns": pk_device_counter(&self.output.underruns),
-                "drift_ppm": <int64_t>pk_device_counter(<uint64_t *>&self.output.drift_ppb) / 1e3,
-                "latency_frames": <int64_t>pk_device_counter(
-                    <uint64_t *>&self.output.latency_frames),
-                "target_frames": self.output.target,
-                "overflows": pk_device_counter(&self.output.overflows),
-                "callback_us_mean": pk_device_counter(&self.output.total_ns) / 1000 /
-                max(callbacks, 1)}
+        return link_stats(&self.output.link)
+
+
+cdef class DeviceInput:
+    """A second device's input: the state its callback (pk_input_callback) pushes into a
+    link with, and that the engine's voices of it pull at the engine's clock."""
+    cdef pk_input input
+    cdef object stores
+
+    def __init__(self, int channels, double device_rate, double rate, double target,
+                 resampler, bint ideal_time=False):
+        memset(&self.input, 0, sizeof(pk_input))
+        self.stores = link_init(&self.input.link, channels, device_rate, rate, target,
+                                resampler)
+        self.input.ideal_time = ideal_time
+        self.input.clock.bandwidth = CLOCK_BANDWIDTH
+
+    @property
+    def channels(self):
+        return self.input.link.channels
+
+    @property
+    def link(self):
+        """The address of the link, for a voice to pull."""
+        return <size_t>&self.input.link
+
+    @property
+    def callback_address(self):
+        return <size_t>&pk_input_callback
+
+    @property
+    def address(self):
+        return <size_t>&self.input
+
+    def stats(self):
+        return link_stats(&self.input.link)
+
+    def reset(self):
+        """Empty the link for a new run (neither side may be running): what was left is
+        dropped, and the puller waits for its latency again. The drift estimate stays."""
+        self.input.link.frames.taken = self.input.link.frames.written
+        self.input.link.ready_count = 0
+        self.input.link.started = 0
+        self.input.link.last_time = 0.0
+        self.input.clock.started = 0

@@ -28,6 +28,7 @@ class EngineCore:
         bus: int = 0,
         stream: object | None = None,
         owner: object | None = None,
+        link: int = 0,
     ) -> int: ...
     def stop(self, voice: int, frame: int, release: int = 0) -> None: ...
     def set(

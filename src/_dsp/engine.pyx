@@ -178,13 +178,15 @@ cdef class EngineCore:
         return pk_ring_taken(&self.engine.commands)
 
     def play(self, cnp.ndarray data, int64_t start, gains, double rate=1.0,
-             int64_t loop_start=0, int64_t loop_end=0, int bus=0, stream=None, owner=None):
+             int64_t loop_start=0, int64_t loop_end=0, int bus=0, stream=None, owner=None,
+             size_t link=0):
         """Queue a voice playing `data` ((frames, channels) float32, C-contiguous, kept alive
         until the voice ends) into bus `bus` from engine frame `start`, at `rate` sound frames
         per engine frame, repeating frames loop_start .. loop_end if that is not empty; or,
         with `stream` (a StreamBuffer), playing the stream through `data` as its window.
         `owner` is kept alive with the voice too; with `owner` INPUT, the voice plays the
-        engine's input instead of `data`. Return the voice's id."""
+        engine's input instead of `data`, and with `link` (the address of a pk_link that
+        `owner` keeps), what a second device's input pushes into it. Return the voice's id."""
         if (cnp.PyArray_TYPE(data) != cnp.NPY_FLOAT32 or data.ndim != 2 or
                 data.shape[1] < 1 or not cnp.PyArray_IS_C_CONTIGUOUS(data)):
             raise ValueError("Engine play: expected a C-contiguous float32 array shaped "
@@ -219,6 +221,8 @@ cdef class EngineCore:
             v.flags = PK_VOICE_VARYING
         if owner is INPUT:  # plays the engine's input as it comes
             v.flags, v.frames = PK_VOICE_INPUT, INT64_MAX
+        elif link:  # plays a second device's input, pulled through its link
+            v.link, v.flags, v.frames = <void *>link, 0, INT64_MAX
         cdef float g[PK_MAX_CHANNELS]
         for i in range(self.engine.channels):
             g[i] = gains[i]

@@ -27,4 +27,11 @@ static __forceinline void pk_store_release(uint64_t *p, uint64_t v)
 #define pk_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #endif
 
+/* Add to a counter only this thread writes, for others to read: a plain read, then a release
+ * store. */
+static inline void pk_count(uint64_t *counter, uint64_t n)
+{
+    pk_store_release(counter, *counter + n);
+}
+
 #endif

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "engine.h"
-#include "resample.h"
+#include "link.h"
 #include "stream.h"
 
 #ifdef __cplusplus
@@ -74,55 +74,35 @@ typedef struct {
     uint64_t time_ns[PK_TIME_BUCKETS];
 } pk_device;
 
-/* A second device's output, on its own clock. A tap node at the end of a bus's chain writes
- * the bus's frames (its channels chosen by `map`) into a ring during the master's render,
- * and notes when they were due; the device's callback (pk_output_callback) reads them back
- * through a resampler whose step a PI control loop steers so that the ring holds `target`
- * frames on average: the step's correction is the drift between the two clocks. */
+/* A second device's output, on its own clock: a tap node at the end of a bus's chain pushes
+ * the bus's frames (its channels chosen by `map`) into a link during the master's render;
+ * the device's callback, pk_output_callback, pulls them at the device's clock. */
 typedef struct {
     pk_node node;              /* the tap */
-    int32_t channels;          /* the device's */
     int32_t ideal_time;        /* as in pk_device */
     int32_t map[PK_MAX_CHANNELS]; /* device channel c takes bus channel map[c] */
-    pk_ring frames;            /* float32 frames of `channels`: tap -> device */
-    float *tap_scratch;        /* PK_BLOCK frames of `channels` */
-    double rate;               /* the engine's frames a second */
-    double device_rate;        /* the device's, nominal */
-    /* Written by the tap: */
-    uint64_t offered;          /* frames the tap has had, ever */
-    uint64_t overflows;        /* of them, frames the ring had no room for */
-    int64_t origin_ns;         /* when frame 0 would have come, had all come evenly */
-    /* The device's side: */
-    pk_resampler *resampler;   /* float, POLY: the loop sets its step (den fixed) */
-    float *input;              /* room for `input_frames` frames from the ring */
-    int64_t input_frames;
-    float *ready;              /* resampled frames not yet played: room for ready_capacity */
-    int64_t ready_count;
-    int64_t ready_capacity;
-    double target;             /* frames to keep in the ring */
-    double filtered;           /* the ring's fill, smoothed */
-    double integral;           /* the step's correction that the drift needs */
-    double last_time;
-    uint64_t last_offered;     /* the tap's count at the last callback, and when it last moved */
-    double offered_time;
-    int32_t started;           /* it waits for `target` frames before it starts playing */
+    float *tap_scratch;        /* PK_BLOCK frames of the link's channels */
+    pk_clock clock;
+    pk_link link;              /* rate: the engine's; pull_rate: the device's */
+} pk_output;
+
+/* A second device's input: its callback, pk_input_callback, pushes what it records into a
+ * link at its clock; the engine's voices of it pull at the engine's. */
+typedef struct {
+    int32_t ideal_time;
     int32_t reserved;
     pk_clock clock;
-    /* Statistics, for Python (release stores): */
-    uint64_t played;
-    uint64_t underruns;        /* frames played as silence: the ring ran dry */
-    uint64_t callbacks;
-    uint64_t total_ns;         /* time in the callback, summed */
-    int64_t drift_ppb;         /* the estimate: how much faster the device's clock runs */
-    int64_t latency_frames;    /* the ring's smoothed fill */
-} pk_output;
+    pk_link link;              /* rate: the device's; pull_rate: the engine's */
+} pk_input;
 
 extern const pk_node_class pk_tap_class;
 
-/* PortAudio's PaStreamCallback for a second device: `frames` frames of `output` from the
- * tap's ring, at the device's clock. Always returns 0 (paContinue). */
+/* PortAudio's PaStreamCallbacks of a second device: pull `frames` frames into `output` from
+ * the tap's link, or push `frames` frames of `input` into the input's link. Both return 0. */
 int pk_output_callback(const void *input, void *output, unsigned long frames,
                        const void *time_info, unsigned long status, void *output_state);
+int pk_input_callback(const void *input, void *output, unsigned long frames,
+                      const void *time_info, unsigned long status, void *input_state);
 
 /* PortAudio's PaStreamCallback: render `frames` frames of the engine into `output` (float32
  * interleaved, output_channels each), record, count. Always returns 0 (paContinue). */

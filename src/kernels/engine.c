@@ -4,6 +4,7 @@
 
 #include "atomics.h"
 #include "engine.h"
+#include "link.h"
 #include "simd.h"
 
 static void post(pk_engine *e, const pk_engine_event *event)
@@ -638,6 +639,17 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
     const size_t channels = (size_t)e->channels;
     const size_t used = (size_t)v->channels < channels ? (size_t)v->channels : channels;
     int64_t to = v->stop < pass_end ? v->stop : pass_end;
+    if (v->link) { /* a second device's input, pulled at this engine's clock */
+        const size_t ins = (size_t)v->link->channels;
+        if (e->clock_ns != 0 && from < to) {
+            pk_link_pull(v->link, e->scratch, (size_t)(to - from),
+                         (double)e->clock_ns * 1e-9 +
+                             (double)(from - e->clock_frame) / e->samplerate);
+            mix_frames(v, e->scratch, ins, ins < channels ? ins : channels,
+                       mix + (size_t)(from - now) * channels, channels, from, to - from);
+        }
+        return to == v->stop ? v->stop : INT64_MAX;
+    }
     if (v->flags & PK_VOICE_INPUT) { /* the input's frames as they come, silence without */
         const int64_t first = e->input_frame, last = first + e->input_frames;
         const int64_t a = from > first ? from : first, b = to < last ? to : last;

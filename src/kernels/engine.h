@@ -128,6 +128,8 @@ typedef struct pk_voice {
     int32_t flags;             /* PK_VOICE_* */
     /* A disk stream to play, or NULL; `data` is then a window of window_frames frames. */
     pk_stream *stream;
+    /* A second device's input to play as it comes (at the engine's clock), or NULL. */
+    struct pk_link_s *link;
     int64_t window_frames;
     int64_t start;             /* engine frame of the sound's first frame; PK_AT_ONCE: the
                                 * frame the core takes it at */

@@ -18,11 +18,12 @@ from collections.abc import AsyncIterator, Callable
 import numpy as np
 
 from . import dsp
+from ._dsp.device import MOST_FRAMES
 from ._dsp.engine import AT_ONCE, MAX_RATE, MIN_RATE, EngineCore
 from ._dsp.engine import INPUT as CORE_INPUT
 from .buffering import DiskStream, Sound
 from .events import Event
-from .realtime import DeviceRun, Output, Recorder, SecondOutput
+from .realtime import DeviceRun, NullDevice, Output, Recorder, SecondInput, SecondOutput
 
 __all__ = ["Bus", "Clock", "Engine", "Input", "Voice"]
 
@@ -40,6 +41,16 @@ DEFAULT_RAMP = 0.005
 COMMAND_WAIT = 2.0
 # Seconds between looks for events from a thread that does not say when it posts them.
 EVENT_POLL = 0.005
+
+
+def _stop_dropped(run: DeviceRun) -> None:
+    """An engine dropped while it ran: stop its device. The collector may run this on any
+    thread, even the audio thread or a recorder's, which cannot stop themselves: then a
+    thread of its own does it."""
+    if threading.current_thread() is threading.main_thread():
+        run.stop()
+    else:
+        threading.Thread(target=run.stop, name="pkaudio stop", daemon=True).start()
 
 
 class Clock:
@@ -120,6 +131,28 @@ class Input:
 
 
 INPUT = Input()
+
+
+class DeviceSource:
+    """An input device of an engine, on its own clock (``Engine(inputs=[...])``): play it
+    with ``engine.play(engine.inputs[i])``."""
+
+    def __init__(self, engine: Engine, device):
+        if isinstance(device, NullDevice) and device.source is None:
+            raise ValueError(f"Engine input {device.name}: a NullDevice input needs a "
+                             "source= to record")
+        self.engine, self.device = engine, device
+        self._second: SecondInput | None = None
+
+    def second(self) -> SecondInput:
+        """Its link to the engine's clock, made on first use."""
+        if self._second is None:
+            self._second = SecondInput(self.device, self.engine.samplerate,
+                                       self.engine.blocksize)
+        return self._second
+
+    def __repr__(self) -> str:
+        return f"<input {self.device!r}>"
 
 
 class Voice:
@@ -232,12 +265,16 @@ class Engine:
         The first clocks the render; each other one runs on its own clock, fed through a
         resampler whose ratio follows the drift between the clocks, so that none of them
         underruns however far apart the clocks are (``stats()["outputs"]``).
+    inputs : list, optional
+        Input devices on clocks of their own, brought to the engine's the same way: play
+        one with ``engine.play(engine.inputs[i])`` (``stats()["inputs"]``).
     """
 
     input = INPUT
 
     def __init__(self, samplerate: float = 48000, channels: int = 2, blocksize: int = 256, *,
-                 meter_interval: int = 0, outputs: list | None = None):
+                 meter_interval: int = 0, outputs: list | None = None,
+                 inputs: list | None = None):
         if not samplerate > 0:
             raise ValueError(f"Engine samplerate: expected a positive rate, got {samplerate!r}")
         if isinstance(blocksize, bool) or int(blocksize) != blocksize or blocksize < 1:
@@ -248,6 +285,7 @@ class Engine:
         self.meter_interval = meter_interval
         self._core = EngineCore(channels, float(samplerate), meter_interval)
         self._lock = threading.Lock()  # commands from several threads, one at a time
+        self._device_lock = threading.Lock()  # one start() or stop() at a time
         self._rendered = threading.Condition()  # wakes threads waiting for events
         self._default_ramp = round(DEFAULT_RAMP * samplerate)
         self.master = Bus(self, 0, "master", 1.0, 0.0)
@@ -258,6 +296,7 @@ class Engine:
         self._last_run: DeviceRun | None = None
         self._stop_at_exit: weakref.finalize | None = None
         self.outputs = [o if isinstance(o, Output) else Output(o) for o in outputs or []]
+        self.inputs = [DeviceSource(self, device) for device in inputs or []]
 
     @property
     def now(self) -> int:
@@ -291,8 +330,8 @@ class Engine:
                              f"{sorted(self._buses)}, got {bus!r}")
         return found
 
-    def play(self, sound: Sound | DiskStream | np.ndarray | Input, *, at: int | None = None,
-             gain: float = 1.0, pan: float = 0.0, rate: float = 1.0,
+    def play(self, sound: Sound | DiskStream | np.ndarray | Input | DeviceSource, *,
+             at: int | None = None, gain: float = 1.0, pan: float = 0.0, rate: float = 1.0,
              loop: bool | tuple[int, int] = False, bus: Bus | str | None = None) -> Voice:
         """Play a sound (or a ``(frames,)`` / ``(frames, channels)`` array at the engine's
         rate, or a DiskStream delivering it) from engine frame `at` (default: the next frame
@@ -305,17 +344,23 @@ class Engine:
         a looping voice plays until stopped. A mono sound goes to every channel; a sound of
         other channels maps channel c of the output to channel c modulo its channels.
 
-        `Engine.input` plays the engine's input as it comes (until stopped). A DiskStream
+        `Engine.input` plays the engine's input as it comes (until stopped), and each of
+        `Engine.inputs` another device's. A DiskStream
         plays once (open it with ``loop=True`` to repeat it); the voice ends where the stream
         does. Its underruns and a read error are reported as this engine's "underrun" and
         "error" events (and the stream's own).
         """
         gains = pan_gains(gain, pan, self.channels)
         rate = checked_rate(rate, "Engine.play rate")
-        if sound is INPUT:
+        if sound is INPUT or isinstance(sound, DeviceSource):
             if rate != 1 or loop is not False:
                 raise ValueError("Engine.play: the input plays as it comes, at rate 1, once")
             data, settings = np.zeros((0, 1), np.float32), {"owner": CORE_INPUT}
+            if isinstance(sound, DeviceSource):
+                if sound.engine is not self:
+                    raise ValueError("Engine.play: an input of another engine")
+                state = sound.second().state
+                settings = {"owner": state, "link": state.link}
         elif isinstance(sound, DiskStream):
             data, settings = self._stream_window(sound, loop), {"stream": sound}
         else:
@@ -391,6 +436,9 @@ class Engine:
                 time.sleep(0.001)
             finally:
                 self._lock.acquire()
+            if self._run is None:  # stopped meanwhile: offline again
+                self._core.render(0)
+                return
 
     def _at(self, at: int | None, what: str) -> int:
         if at is None:
@@ -514,8 +562,8 @@ class Engine:
             it), ``xruns`` (callbacks PortAudio flagged with an underflow or overflow),
             ``late`` (callbacks whose render took longer than their frames last), the render
             time's ``render_us_p50``, ``render_us_p99``, ``render_us_p999`` (to 1 us),
-            ``render_us_mean`` and ``render_us_max``, and the last recording's ``recorded`` and ``record_dropped``
-            frames.
+            ``render_us_mean`` and ``render_us_max``, and the last recording's
+            ``recorded`` and ``record_dropped`` frames.
         """
         with self._lock:
             self._core.reclaim()
@@ -529,6 +577,8 @@ class Engine:
                 if run.last_recorder is not None:
                     stats["recorded"] = run.last_recorder.recorded
                     stats["record_dropped"] = run.last_recorder.dropped
+            if self.inputs:
+                stats["inputs"] = [source.second().stats() for source in self.inputs]
             return stats
 
     @property
@@ -582,42 +632,66 @@ class Engine:
             if self.outputs[0].bus != "master" or self.outputs[0].channels is not None:
                 raise ValueError("Engine.start: the first output plays the master, as it is")
             device = self.outputs[0].device
-        with self._lock:
-            if self._run is not None:
-                raise RuntimeError(f"Engine.start: already running on {self._run.device!r}")
-            buses = [self._bus(o.bus, "Engine output bus").id for o in self.outputs[1:]]
-            run = DeviceRun(self._core, self.samplerate, self.channels, device=device,
-                            blocksize=int(blocksize), latency=latency,
-                            input_device=input_device, input_channels=int(input_channels),
-                            process=process, lock=self._lock)
-            for output, bus in zip(self.outputs[1:], buses):
-                second = SecondOutput(output, self.samplerate, self.channels, int(blocksize),
-                                      latency)
-                self._make_room()
-                self._core.node(bus, second.state.node, True)  # the tap, at the next block
-                run.seconds.append(second)
-            self._run = run
-        try:
-            run.start()
-        except BaseException:
+        if blocksize > MOST_FRAMES:
+            raise ValueError(f"Engine.start blocksize: expected at most {MOST_FRAMES}, got "
+                             f"{blocksize}")
+        if not (latency in ("low", "high") or (isinstance(latency, (int, float)) and
+                                               not isinstance(latency, bool) and
+                                               0 <= latency < 10)):
+            raise ValueError(f"Engine.start latency: expected 'low', 'high' or seconds "
+                             f"(0 .. 10), got {latency!r}")
+        if input_device is not None and not input_channels:
+            raise ValueError("Engine.start: an input_device, but no input_channels to open")
+        with self._device_lock:  # one start or stop at a time, whatever the threads
             with self._lock:
-                self._run = None
-            run.stop()
-            raise
-        self._stop_at_exit = weakref.finalize(self, run.stop)
+                if self._run is not None:
+                    raise RuntimeError(f"Engine.start: already running on "
+                                       f"{self._run.device!r}")
+                buses = [self._bus(o.bus, "Engine output bus").id for o in self.outputs[1:]]
+                run = DeviceRun(self._core, self.samplerate, self.channels, device=device,
+                                blocksize=int(blocksize), latency=latency,
+                                input_device=input_device,
+                                input_channels=int(input_channels), process=process,
+                                lock=self._lock)
+                run.inputs = [source.second().open(latency) for source in self.inputs]
+                for output, bus in zip(self.outputs[1:], buses):
+                    second = SecondOutput(output, self.samplerate, self.channels,
+                                          int(blocksize), latency)
+                    self._make_room()
+                    self._core.node(bus, second.state.node, True)  # the tap, next block
+                    run.seconds.append(second)
+                self._stop_at_exit = weakref.finalize(self, _stop_dropped, run)
+                self._run = run
+            try:
+                run.start()
+            except BaseException:
+                self._stop(run)
+                raise
         return self
 
     def stop(self) -> None:
         """Stop rendering on the device (what is recording is written out); voices stay
-        where they are, and `start` or `render` go on from there."""
-        with self._lock:
-            run, self._run = self._run, None
-        if run is not None:
-            self._stop_at_exit.detach()
-            self._last_run = run
+        where they are, and `start` or `render` go on from there. Raises what went wrong
+        while it ran, if anything did: a recorder's error, or the Python mode's `process`'s.
+        """
+        run = self._run
+        if run is not None and run.python and run.audio_thread == threading.get_ident():
+            raise RuntimeError("Engine.stop: not from the audio thread (the Python mode's "
+                               "process); from another thread")
+        with self._device_lock:
+            if self._run is not None:
+                self._stop(self._run)
+
+    def _stop(self, run: DeviceRun) -> None:
+        """Stop `run` (with the device lock held). The engine counts as running until its
+        streams have stopped, so that nothing else renders it meanwhile."""
+        self._stop_at_exit.detach()
+        try:
             run.stop()
-            with self._lock:  # the taps leave their buses before their memory can go
-                for second in run.seconds:
+        finally:
+            with self._lock:
+                self._run, self._last_run = None, run
+                for second in run.seconds:  # the taps leave before their memory can go
                     self._make_room()
                     self._core.node(self._bus(second.bus, "output").id, second.state.node,
                                     False)

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 
 from .devices import sounddevice
-from ._dsp.device import MOST_FRAMES, DeviceCallback, DeviceOutput, Recording, call
+from ._dsp.device import (MOST_FRAMES, DeviceCallback, DeviceInput, DeviceOutput, Recording,
+                          call)
 from ._dsp.resample import Resampler
 from .buffering import _open
 
-__all__ = ["DeviceRun", "NullDevice", "Output", "Recorder", "SecondOutput"]
+__all__ = ["DeviceRun", "NullDevice", "Output", "Recorder", "SecondInput", "SecondOutput"]
 
 # Seconds of audio a recording's ring holds while its thread writes to disk.
 RECORD_SECONDS = 4.0
@@ -74,7 +75,12 @@ class DeviceRun:
         self.recorders: list[Recorder] = []
         self.last_recorder: Recorder | None = None
         self.seconds: list[SecondOutput] = []  # more devices, each on its own clock
+        self.inputs: list = []  # the streams of SecondInputs
         self._python_stats = {"callbacks": 0, "frames": 0, "xruns": 0, "late": 0}
+        self.process_error: BaseException | None = None
+        self.audio_thread: int | None = None  # the Python mode's callback thread
+        if process is not None and not callable(process):
+            raise TypeError(f"Engine.start process: expected a function, got {process!r}")
         if isinstance(device, NullDevice):
             if input_channels or process is not None:
                 raise ValueError("Engine.start: a NullDevice has no input, nor a Python mode")
@@ -119,39 +125,60 @@ class DeviceRun:
         `process` on the block."""
         counts, budget = self._python_stats, self.blocksize / self.samplerate
 
-        def callback(*args):
-            outdata, frames, status = args[-4], args[-3], args[-1]
+        def callback(indata, outdata, frames, time_info, status):
             start = time.perf_counter()
-            with lock:
-                core.render_into(outdata)
-            process(outdata)
+            self.audio_thread = threading.get_ident()
+            if self.process_error is not None:  # it failed: silence from then on
+                outdata.fill(0)
+                return
+            try:
+                with lock:
+                    core.render_into(outdata, indata)
+                process(outdata)
+            except Exception as error:  # kept for stop() to raise; the stream goes on
+                self.process_error = error
+                outdata.fill(0)
             counts["callbacks"] += 1
             counts["frames"] += frames
             counts["xruns"] += bool(status.output_underflow or status.output_overflow or
                                     status.input_underflow or status.input_overflow)
             counts["late"] += time.perf_counter() - start > budget
 
-        return callback if kind == "output" else (lambda indata, *rest: callback(*rest))
+        return (lambda *args: callback(None, *args)) if kind == "output" else \
+            (lambda indata, *rest: callback(np.ascontiguousarray(indata), *rest))
 
     def start(self) -> None:
         """Start the other devices (each waits for its latency's worth of frames), then the
         one that clocks the render."""
+        for stream in self.inputs:
+            stream.start()
         for second in self.seconds:
             second.stream.start()
         self.stream.start()
 
     def stop(self) -> None:
         """Stop the stream (PortAudio waits for the callback to return), the other
-        devices', then the recorders, which write out what is left in their rings."""
-        try:
-            self.stream.stop()
-        finally:
-            for second in self.seconds:
-                second.stream.stop()
-                second.stream.close()
-            for recorder in list(self.recorders):
+        devices', then the recorders, which write out what is left in their rings; every
+        stream is closed whatever fails. Raises the first error (a recorder's, or the
+        Python mode's `process`)."""
+        errors = []
+        for stream in [self.stream] + [second.stream for second in self.seconds] + \
+                self.inputs:
+            try:
+                stream.stop()
+            except Exception as error:
+                errors.append(error)
+            finally:
+                stream.close()
+        for recorder in list(self.recorders):
+            try:
                 recorder.stop()
-            self.stream.close()
+            except Exception as error:
+                errors.append(error)
+        if self.process_error is not None:
+            errors.append(self.process_error)
+        if errors:
+            raise errors[0]
 
     @property
     def active(self) -> bool:
@@ -196,12 +223,15 @@ class NullDevice:
     blocksize : int
     jitter : float
         Seconds its wake-ups may come late.
+    source : array, optional
+        ``(frames, channels)``: what it records, round and round, as an input device
+        (``Engine(inputs=[...])``).
     name : str
     """
 
     def __init__(self, samplerate: float, channels: int, *, rate_error_ppm: float = 0.0,
                  capture: bool = False, blocksize: int = 256, jitter: float = 0.0,
-                 name: str = "NullDevice"):
+                 source: np.ndarray | None = None, name: str = "NullDevice"):
         if not samplerate > 0:
             raise ValueError(f"NullDevice samplerate: expected a positive rate, got "
                              f"{samplerate!r}")
@@ -216,6 +246,12 @@ class NullDevice:
                              f"{blocksize!r}")
         if not 0 <= jitter < 1:
             raise ValueError(f"NullDevice jitter: expected 0 .. 1 seconds, got {jitter!r}")
+        if source is not None:
+            source = np.asarray(source, np.float32).reshape(len(source), -1)
+            if source.shape[1] != channels or len(source) == 0:
+                raise ValueError(f"NullDevice source: expected (frames > 0, {channels}) "
+                                 f"frames, got shape {source.shape}")
+        self.source = None if source is None else np.ascontiguousarray(source)
         self.samplerate, self.channels = float(samplerate), int(channels)
         self.rate_error_ppm, self.capture = float(rate_error_ppm), bool(capture)
         self.blocksize, self.jitter, self.name = int(blocksize), float(jitter), name
@@ -264,6 +300,7 @@ class _TimerStream:
         device = self.device
         period = device.blocksize / (device.samplerate * (1 + device.rate_error_ppm / 1e6))
         block = np.zeros((device.blocksize, device.channels), np.float32)
+        recorded = None if device.source is None else np.zeros_like(block)
         late = np.random.default_rng()
         start, n = time.monotonic(), 0
         while not self._stopping.is_set():
@@ -273,7 +310,10 @@ class _TimerStream:
                 wait += late.uniform(0, device.jitter) if device.jitter else 0.0
                 if self._stopping.wait(wait):
                     break
-            call(self._callback, self._user, block, due)
+            if recorded is not None:  # the source, round and round
+                at = np.arange(n * device.blocksize, (n + 1) * device.blocksize)
+                recorded[:] = device.source[at % len(device.source)]
+            call(self._callback, self._user, block, due, recorded)
             if device.capture:
                 with device._lock:
                     device._blocks.append(block.copy())
@@ -361,6 +401,50 @@ class SecondOutput:
         return {"device": self.name, **self.state.stats()}
 
 
+class SecondInput:
+    """A device's input on its own clock (``Engine(inputs=[...])``): its callback pushes
+    what it records into a link, which the engine's voices of it pull at the engine's clock
+    through a steered resampler. It lasts as long as its engine (voices hold its link);
+    each `Engine.start` opens its device again."""
+
+    def __init__(self, device, rate: float, blocksize: int):
+        if isinstance(device, NullDevice):
+            device_rate, channels, block = device.samplerate, device.channels, device.blocksize
+            self.name = device.name
+        else:
+            sd = sounddevice()
+            self.name = _device_name(sd, device, "input")
+            info = sd.query_devices(device, "input")
+            device_rate, block = float(info["default_samplerate"]), blocksize
+            channels = min(int(info["max_input_channels"]), 64)
+        target = 2 * (blocksize + block) + int((0.02 + 2 * getattr(device, "jitter", 0.0)) *
+                                               device_rate)
+        self.device, self.device_rate, self.blocksize = device, device_rate, block
+        resampler = Resampler(device_rate, rate, channels, quality="medium")
+        resampler.ratio = rate / device_rate  # the steerable kind, whatever the rates
+        self.state = DeviceInput(channels, device_rate, float(rate), float(target), resampler,
+                                 ideal_time=isinstance(device, NullDevice))
+
+    def open(self, latency: str | float):
+        """A stream of the device that pushes into the link."""
+        self.state.reset()
+        if isinstance(self.device, NullDevice):
+            return self.device.stream(self.state.callback_address, self.state.address)
+        sd = sounddevice()
+        ffi = sd._ffi
+        return sd._StreamBase(
+            "input", self.device_rate, self.blocksize, self.device, self.state.channels,
+            "float32", latency=latency,
+            callback=ffi.cast("PaStreamCallback *", self.state.callback_address),
+            userdata=ffi.cast("void *", self.state.address))
+
+    def stats(self) -> dict[str, Any]:
+        stats = {"device": self.name, **self.state.stats()}
+        # The link measures the engine's clock against the device's: say it the other way.
+        stats["drift_ppm"] = -stats["drift_ppm"]
+        return stats
+
+
 class Recorder:
     """Writes what the device callback records into a sound file, from its own thread; made
     by `Engine.record`.
@@ -390,6 +474,7 @@ class Recorder:
         self._recording = Recording(source, channels, capacity)
         self._buffer = np.empty((capacity // 4, channels), np.float32)
         self._stopping = threading.Event()
+        self._stop_lock = threading.Lock()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._write, name=f"pkaudio recorder {path}",
                                         daemon=True)
@@ -429,9 +514,16 @@ class Recorder:
 
     def stop(self) -> int:
         """Stop recording, write out what is left, close the file; return the frames
-        written. Raises what went wrong writing, if anything did."""
+        written. Raises what went wrong writing, if anything did (once). Any thread may call
+        it, more than once."""
+        with self._stop_lock:
+            return self._stop()
+
+    def _stop(self) -> int:
         if self._thread is None:
             return self.frames
+        if self._thread is threading.current_thread():
+            raise RuntimeError("Recorder.stop: not from the recorder's own thread")
         callback = self._run.callback
         released = callback.record(None)
         deadline = time.monotonic() + RELEASE_TIMEOUT
@@ -448,8 +540,9 @@ class Recorder:
         finally:
             self._file.close()
             self._run.recorders.remove(self)
-        if self._error is not None:
-            raise self._error
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
         return self.frames
 
     def __repr__(self) -> str:

@@ -174,7 +174,8 @@ def run(quick: bool = False, device=None) -> str:
     name = sd.query_devices(device, "output")["name"]
     return (f"# pkaudio {__version__} real-time benchmark\n\n"
             f"{platform.processor() or platform.machine()}, Python "
-            f"{platform.python_version()}; device {name!r} at {rate} Hz; each cell: the "
+            f"{platform.python_version()}; device {name!r} at {rate} Hz (bench/run.py: a "
+            f"JACK dummy server of 64-frame periods); each cell: the "
             f"median over {repeats} runs of {seconds:g} s of the real time delivered, and "
             f"(xruns).\n\n"
             "| load on the main thread | block | " + " | ".join(STREAMS) + " |\n"

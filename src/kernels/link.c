@@ -1,0 +1,129 @@
+/* The link between two clocks (declared and documented in link.h). */
+#include <math.h>
+#include <string.h>
+
+#include "atomics.h"
+#include "clock.h"
+#include "link.h"
+
+void pk_link_push(pk_link *l, const float *frames, size_t n, double due)
+{
+    const size_t written = pk_ring_write(&l->frames, frames, n);
+    if (written < n)
+        pk_count(&l->overflows, n - written);
+    const uint64_t offered = l->offered + n;
+    pk_store_release(&l->offered, offered);
+    if (due >= 0) {
+        const double origin = due - (double)offered / l->rate;
+        pk_store_release((uint64_t *)&l->origin_ns, (uint64_t)(int64_t)(origin * 1e9));
+    }
+}
+
+/* The drift loop: rad/s while it locks, for LOCK_SECONDS; then it slows to TRACK_OMEGA. */
+#define LOCK_OMEGA 3.0
+#define LOCK_SECONDS 3.0
+#define TRACK_OMEGA 0.3
+#define SLOWING_SECONDS 3.0
+/* Seconds without a frame from the master that count as a stall. */
+#define STALL_SECONDS 0.02
+/* Frames off the target that count as a glitch rather than drift. */
+#define GLITCH_FRAMES 512.0
+/* The most drift the loop will believe in: 0.5% (crystals are within 0.01%). */
+#define MOST_DRIFT 0.005
+
+/* The ring's fill is smoothed before the loop sees it, over FILL_SMOOTHING / omega seconds
+ * (a pole well above the loop's frequency, so it costs little phase). */
+#define FILL_SMOOTHING 0.15
+
+/* Steer the resampler's step from the ring's fill at `time` seconds (dt since the last). */
+static void steer(pk_link *o, double time)
+{
+    /* While the master makes nothing (it stalled, or stopped), its timestamps say nothing
+     * about its clock: hold the step, and start the measurement over when it is back. */
+    const uint64_t offered = pk_load_acquire(&o->offered);
+    if (offered != o->last_offered) {
+        o->last_offered = offered;
+        o->offered_time = time;
+    } else if (time - o->offered_time > STALL_SECONDS) {
+        o->last_time = 0.0;
+        return;
+    }
+    const int64_t origin = (int64_t)pk_load_acquire((const uint64_t *)&o->origin_ns);
+    /* Frames the master has made by now (as if evenly), less the input time the resampler
+     * has reached (what it has read, less what it holds past its next output), plus the
+     * resampled frames waiting here, counted as the input frames they stand for. */
+    const pk_resampler *r = o->resampler;
+    const double step = (double)r->step_int + (double)r->step_frac / (double)r->den;
+    const double reached = (double)o->frames.taken - (double)(r->length - r->pos) +
+                           (double)r->frac / (double)r->den;
+    const double fill = (time - (double)origin * 1e-9) * o->rate - reached +
+                        (double)o->ready_count * step;
+    const double dt = o->last_time > 0 ? time - o->last_time : 0.0;
+    o->last_time = time;
+    if (dt <= 0.0 || dt > 0.5) { /* the first call, or after a stall */
+        o->filtered = fill;
+        return;
+    }
+    /* The loop locks fast, then slows down ten times over a few seconds, so that from then
+     * on the step moves smoothly. */
+    const double seconds = (double)o->pulled / o->pull_rate;
+    const double omega = seconds < LOCK_SECONDS ? LOCK_OMEGA
+                         : TRACK_OMEGA + (LOCK_OMEGA - TRACK_OMEGA) *
+                                             exp(-(seconds - LOCK_SECONDS) / SLOWING_SECONDS);
+    o->filtered += (fill - o->filtered) * (1.0 - exp(-dt * omega / FILL_SMOOTHING));
+    const double error = o->filtered - o->target;
+    /* A second-order loop, damping 0.7: the ring's fill obeys fill' = -rate * (drift +
+     * correction), with correction = kp * error + ki * integral of error. */
+    const double ki = omega * omega / o->rate, kp = 2.0 * 0.7 * omega / o->rate;
+    /* An error far beyond what drift makes in a moment is a glitch (a stall, a burst): the
+     * proportional term meets it, the drift estimate keeps out of it. */
+    if (error < GLITCH_FRAMES && error > -GLITCH_FRAMES)
+        o->integral += ki * error * dt;
+    o->integral = o->integral > MOST_DRIFT ? MOST_DRIFT
+                  : o->integral < -MOST_DRIFT ? -MOST_DRIFT : o->integral;
+    double correction = kp * error + o->integral;
+    correction = correction > 0.02 ? 0.02 : correction < -0.02 ? -0.02 : correction;
+    const double nominal = o->rate / o->pull_rate;
+    const uint64_t den = o->resampler->den;
+    const uint64_t total = (uint64_t)(nominal * (1.0 + correction) * (double)den + 0.5);
+    o->resampler->step_int = (int64_t)(total / den);
+    o->resampler->step_frac = total % den;
+    pk_store_release((uint64_t *)&o->drift_ppb, (uint64_t)(int64_t)(-o->integral * 1e9));
+    pk_store_release((uint64_t *)&o->latency_frames, (uint64_t)(int64_t)o->filtered);
+}
+
+void pk_link_pull(pk_link *o, float *out, size_t frames, double time)
+{
+    const uint64_t start = pk_now_ns();
+    const size_t channels = (size_t)o->channels;
+    if (!o->started) /* wait until the ring holds the latency to keep */
+        o->started = (double)pk_ring_readable(&o->frames) >= o->target;
+    size_t done = 0;
+    if (o->started) {
+        steer(o, time);
+        while (o->ready_count < (int64_t)frames) {
+            const int64_t n = (int64_t)pk_ring_read(&o->frames, o->input,
+                                                     (size_t)o->input_frames);
+            if (n == 0)
+                break; /* dry: the rest is silent */
+            o->ready_count += pk_rs_process_f(o->resampler, o->input, n,
+                                              o->ready + o->ready_count * (int64_t)channels, 0);
+        }
+        done = o->ready_count < (int64_t)frames ? (size_t)o->ready_count : frames;
+        memcpy(out, o->ready, done * channels * sizeof(float));
+        o->ready_count -= (int64_t)done;
+        memmove(o->ready, o->ready + done * channels,
+                (size_t)o->ready_count * channels * sizeof(float));
+    }
+    memset(out + done * channels, 0, (frames - done) * channels * sizeof(float));
+    if (o->started && done < frames)
+        pk_count(&o->underruns, frames - done);
+    pk_count(&o->pulled, frames);
+    pk_count(&o->total_ns, pk_now_ns() - start);
+    pk_count(&o->pulls, 1);
+}
+
+uint64_t pk_link_counter(const uint64_t *counter)
+{
+    return pk_load_acquire(counter);
+}
