@@ -101,26 +101,3 @@ def jack_device():
                 os.environ[key] = value
         subprocess.run([str(TESTBED), "stop", name], check=True, timeout=30)
         sd._initialize()
-
-
-def tone_snr(x, frequency):
-    """SNR in dB of a sine of about `frequency` (cycles a sample) in x: the best-fitting sine
-    (its frequency found within 0.3%) against everything else."""
-    n = np.arange(len(x))
-
-    def fit(f):
-        basis = np.stack([np.sin(2 * np.pi * f * n), np.cos(2 * np.pi * f * n),
-                          np.ones(len(x))], 1)
-        coef = np.linalg.lstsq(basis, x, rcond=None)[0]
-        return x - basis @ coef, coef
-
-    low, high = frequency * (1 - 3e-3), frequency * (1 + 3e-3)
-    golden = (np.sqrt(5) - 1) / 2
-    for _ in range(60):  # golden-section search for the frequency
-        a, b = high - golden * (high - low), low + golden * (high - low)
-        if (fit(a)[0] ** 2).sum() < (fit(b)[0] ** 2).sum():
-            high = b
-        else:
-            low = a
-    residual, coef = fit((low + high) / 2)
-    return 10 * np.log10((coef[0] ** 2 + coef[1] ** 2) / 2 / np.mean(residual ** 2))

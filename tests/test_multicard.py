@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 import pytest
-from conftest import tone_snr
 
 import pkaudio
+from pkaudio.benchmarks.multicard import tone_snr
 from pkaudio.engine import Engine
 
 RATE = 48000

@@ -357,6 +357,24 @@ class Output:
     latency: int | None = None
 
 
+def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, int]:
+    """A second device's name, rate, channels and block size (for PortAudio: its default
+    rate, as many channels as it has, the engine's block size)."""
+    if isinstance(device, NullDevice):
+        return device.name, device.samplerate, device.channels, device.blocksize
+    sd = sounddevice()
+    name = _device_name(sd, device, kind)
+    info = sd.query_devices(device, kind)
+    return (name, float(info["default_samplerate"]),
+            min(int(info[f"max_{kind}_channels"]), 64), blocksize)
+
+
+def _latency(device, blocksize: int, block: int, rate: float) -> int:
+    """Frames a link keeps by default: two blocks of each side, 20 ms for the other side's
+    hiccups, and twice the device's jitter."""
+    return 2 * (blocksize + block) + int((0.02 + 2 * getattr(device, "jitter", 0.0)) * rate)
+
+
 class SecondOutput:
     """A device after the first: on its own clock, fed from the render through a ring and a
     resampler whose ratio a control loop steers (see `pk_output_callback`)."""
@@ -364,14 +382,8 @@ class SecondOutput:
     def __init__(self, output: Output, rate: float, engine_channels: int, blocksize: int,
                  latency: str | float):
         device = output.device
-        if isinstance(device, NullDevice):
-            device_rate, channels, block = device.samplerate, device.channels, device.blocksize
-            self.name = device.name
-        else:
-            sd = sounddevice()
-            self.name = _device_name(sd, device, "output")
-            info = sd.query_devices(device, "output")
-            device_rate, block = float(info["default_samplerate"]), blocksize
+        self.name, device_rate, channels, block = _second_device(device, "output", blocksize)
+        if not isinstance(device, NullDevice):
             channels = len(output.channels) if output.channels else engine_channels
         mapping = list(output.channels) if output.channels else \
             [c % engine_channels for c in range(channels)]
@@ -379,9 +391,8 @@ class SecondOutput:
             raise ValueError(f"Engine output {self.name!r} channels: expected {channels} "
                              f"bus channels, each 0 .. {engine_channels - 1}, got "
                              f"{output.channels!r}")
-        # Two blocks of each side, 20 ms for the master's hiccups, and the device's jitter.
         target = output.latency if output.latency is not None else \
-            2 * (blocksize + block) + int((0.02 + 2 * getattr(device, "jitter", 0.0)) * rate)
+            _latency(device, blocksize, block, rate)
         self.resampler = Resampler(rate, device_rate, channels, quality="medium")
         self.resampler.ratio = device_rate / rate  # the steerable kind, whatever the rates
         self.state = DeviceOutput(channels, mapping, float(rate), float(device_rate),
@@ -408,17 +419,8 @@ class SecondInput:
     each `Engine.start` opens its device again."""
 
     def __init__(self, device, rate: float, blocksize: int):
-        if isinstance(device, NullDevice):
-            device_rate, channels, block = device.samplerate, device.channels, device.blocksize
-            self.name = device.name
-        else:
-            sd = sounddevice()
-            self.name = _device_name(sd, device, "input")
-            info = sd.query_devices(device, "input")
-            device_rate, block = float(info["default_samplerate"]), blocksize
-            channels = min(int(info["max_input_channels"]), 64)
-        target = 2 * (blocksize + block) + int((0.02 + 2 * getattr(device, "jitter", 0.0)) *
-                                               device_rate)
+        self.name, device_rate, channels, block = _second_device(device, "input", blocksize)
+        target = _latency(device, blocksize, block, device_rate)
         self.device, self.device_rate, self.blocksize = device, device_rate, block
         resampler = Resampler(device_rate, rate, channels, quality="medium")
         resampler.ratio = rate / device_rate  # the steerable kind, whatever the rates
