@@ -7,12 +7,16 @@
 #include "device.h"
 
 
+/* Seconds a clock's loop runs wide (at CLOCK_SETTLING_BANDWIDTH Hz) after it starts. */
+#define CLOCK_SETTLING 2.0
+#define CLOCK_SETTLING_BANDWIDTH 2.0
+
 /* The filtered time of a callback whose block was measured (or is known) to start at
  * `measured` seconds, `frames` after the last one's. */
 static double clock_update(pk_clock *k, double measured, int64_t frames, double rate)
 {
     if (!k->started || frames <= 0) {
-        k->time = measured;
+        k->time = k->first = measured;
         k->per_frame = 1.0 / rate;
         k->started = 1;
         return measured;
@@ -20,10 +24,13 @@ static double clock_update(pk_clock *k, double measured, int64_t frames, double 
     const double predicted = k->time + k->per_frame * (double)frames;
     const double error = measured - predicted;
     if (error > 0.05 || error < -0.05) { /* a stall, or the stream restarted: start over */
-        k->time = measured;
+        k->time = k->first = measured;
         return measured;
     }
-    const double omega = 2.0 * 3.141592653589793 * k->bandwidth * k->per_frame * (double)frames;
+    /* Wide at first, so that the first callback's lateness is soon forgotten; then narrow. */
+    const double bandwidth = measured - k->first < CLOCK_SETTLING ? CLOCK_SETTLING_BANDWIDTH
+                                                                 : k->bandwidth;
+    const double omega = 2.0 * 3.141592653589793 * bandwidth * k->per_frame * (double)frames;
     k->time = predicted + 1.4142135623730951 * omega * error;
     k->per_frame += omega * omega * error / (double)frames;
     return k->time;

@@ -49,7 +49,8 @@ typedef struct {
 typedef struct {
     double time;               /* seconds: the filtered time of the last callback */
     double per_frame;          /* seconds a frame, as measured */
-    double bandwidth;          /* Hz */
+    double bandwidth;          /* Hz, once settled */
+    double first;              /* seconds: when it started */
     int64_t started;
 } pk_clock;
 
