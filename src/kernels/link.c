@@ -24,6 +24,8 @@ void pk_link_push(pk_link *l, const float *frames, size_t n, double due)
 #define LOCK_SECONDS 3.0
 #define TRACK_OMEGA 0.3
 #define SLOWING_SECONDS 3.0
+/* Seconds the loop only watches after it starts (the pusher's clock loop settles). */
+#define SETTLE_SECONDS 1.0
 /* Seconds without a frame from the master that count as a stall. */
 #define STALL_SECONDS 0.02
 /* Frames off the target that count as a glitch rather than drift. */
@@ -56,17 +58,29 @@ static void steer(pk_link *o, double time)
     const double step = (double)r->step_int + (double)r->step_frac / (double)r->den;
     const double reached = (double)o->frames.taken - (double)(r->length - r->pos) +
                            (double)r->frac / (double)r->den;
-    const double fill = (time - (double)origin * 1e-9) * o->rate - reached +
-                        (double)o->ready_count * step;
+    double fill = (time - (double)origin * 1e-9) * o->rate - reached +
+                  (double)o->ready_count * step;
     const double dt = o->last_time > 0 ? time - o->last_time : 0.0;
     o->last_time = time;
-    if (dt <= 0.0 || dt > 0.5) { /* the first call, or after a stall */
-        o->filtered = fill;
+    if (o->hold_until == 0.0) { /* the first call: let the pusher's clock settle first */
+        o->hold_until = time + SETTLE_SECONDS;
+        o->least_target = o->target;
+    }
+    if (dt <= 0.0 || dt > 0.5 || time < o->hold_until) { /* the first calls, or a stall */
+        /* The timestamps place the pusher's frames only up to a constant (its clock's
+         * phase): take it from what the ring holds now. And keep what it holds (if more
+         * than asked for), so that the loop starts at no error, with nothing to correct
+         * but the drift. */
+        const double held = (double)pk_ring_readable(&o->frames) + (double)o->ready_count * step;
+        o->offset = fill - held;
+        o->filtered = held;
+        o->target = held > o->least_target ? held : o->least_target;
         return;
     }
+    fill -= o->offset;
     /* The loop locks fast, then slows down ten times over a few seconds, so that from then
      * on the step moves smoothly. */
-    const double seconds = (double)o->pulled / o->pull_rate;
+    const double seconds = time - o->hold_until;
     const double omega = seconds < LOCK_SECONDS ? LOCK_OMEGA
                          : TRACK_OMEGA + (LOCK_OMEGA - TRACK_OMEGA) *
                                              exp(-(seconds - LOCK_SECONDS) / SLOWING_SECONDS);
@@ -75,6 +89,11 @@ static void steer(pk_link *o, double time)
     /* A second-order loop, damping 0.7: the ring's fill obeys fill' = -rate * (drift +
      * correction), with correction = kp * error + ki * integral of error. */
     const double ki = omega * omega / o->rate, kp = 2.0 * 0.7 * omega / o->rate;
+    /* As the loop slows, what kp no longer gives passes to the integral: the correction
+     * does not jump (bumpless). */
+    if (o->kp > 0.0)
+        o->integral += (o->kp - kp) * error;
+    o->kp = kp;
     /* An error far beyond what drift makes in a moment is a glitch (a stall, a burst): the
      * proportional term meets it, the drift estimate keeps out of it. */
     if (error < GLITCH_FRAMES && error > -GLITCH_FRAMES)

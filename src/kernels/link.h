@@ -34,9 +34,13 @@ typedef struct pk_link_s {
     float *ready;              /* resampled frames not yet pulled: room for ready_capacity */
     int64_t ready_count;
     int64_t ready_capacity;
-    double target;             /* frames to keep in the ring */
+    double target;             /* frames to keep in the ring (at least least_target) */
+    double least_target;       /* the target asked for */
     double filtered;           /* the ring's fill, smoothed */
     double integral;           /* the step's correction that the drift needs */
+    double kp;                 /* the proportional gain last used */
+    double offset;             /* the timestamps' fill less the ring's, when the loop started */
+    double hold_until;         /* the loop steers from then on (0: not yet started) */
     double last_time;
     uint64_t last_offered;     /* the pusher's count at the last pull, and when it last moved */
     double offered_time;
