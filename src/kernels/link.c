@@ -68,10 +68,12 @@ static void steer(pk_link *o, double time)
     }
     if (dt <= 0.0 || dt > 0.5 || time < o->hold_until) { /* the first calls, or a stall */
         /* The timestamps place the pusher's frames only up to a constant (its clock's
-         * phase): take it from what the ring holds now. And keep what it holds (if more
-         * than asked for), so that the loop starts at no error, with nothing to correct
-         * but the drift. */
-        const double held = (double)pk_ring_readable(&o->frames) + (double)o->ready_count * step;
+         * phase): take it from what the ring holds, as of `time` (a late puller finds what
+         * has come since). And keep what it holds, if more than asked for, so that the loop
+         * starts at no error, with nothing to correct but the drift. */
+        const double late = (double)pk_now_ns() * 1e-9 - time;
+        const double held = (double)pk_ring_readable(&o->frames) +
+                            (double)o->ready_count * step - (late > 0 ? late * o->rate : 0.0);
         o->offset = fill - held;
         o->filtered = held;
         o->target = held > o->least_target ? held : o->least_target;
