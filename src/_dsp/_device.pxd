@@ -24,6 +24,9 @@ cdef extern from "device.h" nogil:
     ctypedef struct pk_clock:
         double bandwidth
         int64_t started
+        uint64_t jumps
+
+    double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate)
 
     ctypedef struct pk_device:
         pk_engine *engine

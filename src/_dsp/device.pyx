@@ -70,6 +70,40 @@ cdef class Recording:
         return pk_device_counter(&self.recording.dropped)
 
 
+cdef class DeviceClock:
+    """The clock a device's callbacks keep (a delay-locked loop): it filters the time each
+    callback is measured at into the device's own steady time, leaves out callbacks that came
+    late for a moment, and jumps when the device's time does (it lost frames).
+
+    Parameters
+    ----------
+    rate : float
+        The device's nominal frames a second.
+    bandwidth : float
+        Hz, once settled.
+    """
+    cdef pk_clock clock
+    cdef double rate
+
+    def __init__(self, double rate, double bandwidth=CLOCK_BANDWIDTH):
+        if not rate > 0 or not bandwidth > 0:
+            raise ValueError(f"DeviceClock: expected a positive rate and bandwidth, got "
+                             f"{rate!r} and {bandwidth!r}")
+        memset(&self.clock, 0, sizeof(pk_clock))
+        self.clock.bandwidth = bandwidth
+        self.rate = rate
+
+    def update(self, double measured, int64_t frames):
+        """The filtered time (seconds) of a callback measured at `measured` seconds,
+        `frames` after the last one's."""
+        return pk_clock_update(&self.clock, measured, frames, self.rate)
+
+    @property
+    def jumps(self):
+        """Times the device's time jumped."""
+        return self.clock.jumps
+
+
 cdef class DeviceCallback:
     """What a PortAudio stream's C callback works with: the engine core (by address; the
     caller keeps it alive), and the statistics the callback keeps."""
@@ -142,6 +176,7 @@ cdef class DeviceCallback:
                 "frames": pk_device_counter(&self.device.frames),
                 "xruns": pk_device_counter(&self.device.xruns),
                 "late": pk_device_counter(&self.device.late),
+                "clock_jumps": pk_device_counter(&self.device.clock.jumps),
                 "render_us_p50": percentile(0.5), "render_us_p99": percentile(0.99),
                 "render_us_p999": percentile(0.999),
                 "render_us_max": pk_device_counter(&self.device.max_ns) / 1000,
@@ -197,9 +232,9 @@ cdef object link_init(pk_link *link, int channels, double rate, double pull_rate
     return (ring, read, ready, resampler)
 
 
-cdef dict link_stats(pk_link *link):
-    """frames, underruns, drift_ppm, latency_frames, target_frames, overflows, and a pull's
-    mean time in us."""
+cdef dict link_stats(pk_link *link, pk_clock *clock):
+    """frames, underruns, drift_ppm, latency_frames, target_frames, overflows, a pull's
+    mean time in us, and the times the device's time jumped."""
     pulls = pk_link_counter(&link.pulls)
     return {"frames": pk_link_counter(&link.pulled),
             "underruns": pk_link_counter(&link.underruns),
@@ -207,7 +242,8 @@ cdef dict link_stats(pk_link *link):
             "latency_frames": <int64_t>pk_link_counter(<uint64_t *>&link.latency_frames),
             "target_frames": link.target,
             "overflows": pk_link_counter(&link.overflows),
-            "callback_us_mean": pk_link_counter(&link.total_ns) / 1000 / max(pulls, 1)}
+            "callback_us_mean": pk_link_counter(&link.total_ns) / 1000 / max(pulls, 1),
+            "clock_jumps": pk_link_counter(&clock.jumps)}
 
 
 cdef class DeviceOutput:
@@ -246,7 +282,7 @@ cdef class DeviceOutput:
         return <size_t>&self.output
 
     def stats(self):
-        return link_stats(&self.output.link)
+        return link_stats(&self.output.link, &self.output.clock)
 
 
 cdef class DeviceInput:
@@ -281,7 +317,7 @@ cdef class DeviceInput:
         return <size_t>&self.input
 
     def stats(self):
-        return link_stats(&self.input.link)
+        return link_stats(&self.input.link, &self.input.clock)
 
     def reset(self):
         """Empty the link for a new run (neither side may be running): what was left is

@@ -7,29 +7,69 @@
 #include "device.h"
 
 
-/* Seconds a clock's loop runs wide (at CLOCK_SETTLING_BANDWIDTH Hz) after it starts. */
-#define CLOCK_SETTLING 2.0
-#define CLOCK_SETTLING_BANDWIDTH 2.0
+/* A clock's loop runs wide at first, at CLOCK_WIDE_BANDWIDTH Hz for CLOCK_WIDE_SECONDS, so
+ * that the first callbacks' lateness is soon forgotten; then it narrows as 1 / time (as a
+ * fit to all its callbacks so far would), down to its own bandwidth: its estimate of the
+ * device's rate grows steadily better, and does not wander when it narrows. */
+#define CLOCK_WIDE_BANDWIDTH 2.0
+#define CLOCK_WIDE_SECONDS 0.25
+/* Callbacks too far off to count: more than JITTER_TIMES their usual error, and than
+ * LEAST_OUTLIER seconds. */
+#define JITTER_TIMES 4.0
+#define LEAST_OUTLIER 100e-6
 
-/* The filtered time of a callback whose block was measured (or is known) to start at
- * `measured` seconds, `frames` after the last one's. */
-static double clock_update(pk_clock *k, double measured, int64_t frames, double rate)
+/* The median of n values (n small), sorting them in place. */
+static double median(double *values, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
+            const double swap = values[j];
+            values[j] = values[j - 1];
+            values[j - 1] = swap;
+        }
+    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate)
 {
     if (!k->started || frames <= 0) {
         k->time = k->first = measured;
         k->per_frame = 1.0 / rate;
         k->started = 1;
+        k->outliers = 0;
+        k->jitter = 0.0;
         return measured;
     }
     const double predicted = k->time + k->per_frame * (double)frames;
     const double error = measured - predicted;
-    if (error > 0.05 || error < -0.05) { /* a stall, or the stream restarted: start over */
-        k->time = k->first = measured;
-        return measured;
+    const double most = JITTER_TIMES * k->jitter > LEAST_OUTLIER ? JITTER_TIMES * k->jitter
+                                                                 : LEAST_OUTLIER;
+    /* (Outliers count towards the usual error too, as at most twice the limit: so that it
+     * grows to what a device's callbacks really do.) */
+    k->jitter += ((fabs(error) < 2.0 * most ? fabs(error) : 2.0 * most) - k->jitter) * 0.02;
+    if (error > most || error < -most) {
+        /* A callback late for a moment (the system was busy), and those that catch up after
+         * it, would bend the clock for many seconds: they count for nothing. But when
+         * callback after callback is off by the same, the device's time jumped (it lost
+         * frames): so does the clock, by their median. */
+        if (k->outliers > 0 && fabs(error - k->outlier_errors[0]) > most)
+            k->outliers = 0; /* not the same: catching up after a late one */
+        k->outlier_errors[k->outliers++] = error;
+        if (k->outliers < CLOCK_JUMP_CALLBACKS) {
+            k->time = predicted;
+            return k->time;
+        }
+        k->time = predicted + median(k->outlier_errors, CLOCK_JUMP_CALLBACKS);
+        k->outliers = 0;
+        pk_count(&k->jumps, 1);
+        return k->time;
     }
-    /* Wide at first, so that the first callback's lateness is soon forgotten; then narrow. */
-    const double bandwidth = measured - k->first < CLOCK_SETTLING ? CLOCK_SETTLING_BANDWIDTH
-                                                                 : k->bandwidth;
+    k->outliers = 0;
+    const double elapsed = measured - k->first;
+    const double narrowing = elapsed < CLOCK_WIDE_SECONDS
+                                 ? CLOCK_WIDE_BANDWIDTH
+                                 : CLOCK_WIDE_BANDWIDTH * CLOCK_WIDE_SECONDS / elapsed;
+    const double bandwidth = narrowing > k->bandwidth ? narrowing : k->bandwidth;
     const double omega = 2.0 * 3.141592653589793 * bandwidth * k->per_frame * (double)frames;
     k->time = predicted + 1.4142135623730951 * omega * error;
     k->per_frame += omega * omega * error / (double)frames;
@@ -43,7 +83,7 @@ static double block_time(pk_clock *k, int ideal, const void *time_info, int64_t 
 {
     if (ideal && time_info)
         return ((const double *)time_info)[1]; /* PaStreamCallbackTimeInfo.currentTime */
-    return clock_update(k, (double)pk_now_ns() * 1e-9, frames, rate);
+    return pk_clock_update(k, (double)pk_now_ns() * 1e-9, frames, rate);
 }
 
 /* Write what the recording takes into its ring; what does not fit is counted, not waited for. */

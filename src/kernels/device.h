@@ -44,6 +44,10 @@ typedef struct {
     int64_t first_frame;       /* the engine frame of its first frame; -1 before it has one */
 } pk_recording;
 
+/* Callbacks in a row, all off by the same too much, that tell a clock its device's time
+ * jumped. */
+#define CLOCK_JUMP_CALLBACKS 8
+
 /* A callback's time, filtered by a delay-locked loop (Adriaensen, "Using a DLL to filter
  * time"): the scheduling jitter of callbacks goes, the device's clock stays. */
 typedef struct {
@@ -52,7 +56,15 @@ typedef struct {
     double bandwidth;          /* Hz, once settled */
     double first;              /* seconds: when it started */
     int64_t started;
+    double jitter;             /* seconds: callbacks' usual error (a moving mean) */
+    int64_t outliers;          /* callbacks in a row too far off to count, all off by the same */
+    double outlier_errors[CLOCK_JUMP_CALLBACKS]; /* seconds: their errors */
+    uint64_t jumps;            /* times the device's time jumped (it lost frames) */
 } pk_clock;
+
+/* The filtered time (seconds) of a callback measured at `measured` seconds, `frames` after
+ * the last one's, of a device running at `rate` frames a second nominally. */
+double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate);
 
 typedef struct {
     pk_engine *engine;

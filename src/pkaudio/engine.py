@@ -560,10 +560,15 @@ class Engine:
             ``lost_events`` (dropped because nobody read them: the event ring was full);
             and from the device of the last `start`: ``callbacks``, ``frames`` (rendered by
             it), ``xruns`` (callbacks PortAudio flagged with an underflow or overflow),
-            ``late`` (callbacks whose render took longer than their frames last), the render
-            time's ``render_us_p50``, ``render_us_p99``, ``render_us_p999`` (to 1 us),
+            ``late`` (callbacks whose render took longer than their frames last),
+            ``clock_jumps`` (times its time jumped: it lost frames), the render time's
+            ``render_us_p50``, ``render_us_p99``, ``render_us_p999`` (to 1 us),
             ``render_us_mean`` and ``render_us_max``, and the last recording's
-            ``recorded`` and ``record_dropped`` frames.
+            ``recorded`` and ``record_dropped`` frames. ``outputs`` and ``inputs``: for
+            each further device, ``frames``, ``underruns`` (frames it got as silence),
+            ``drift_ppm`` (how much faster its clock runs than the engine's),
+            ``latency_frames`` (its ring's fill) and ``target_frames``, ``overflows``,
+            ``callback_us_mean`` and ``clock_jumps``.
         """
         with self._lock:
             self._core.reclaim()
