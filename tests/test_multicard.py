@@ -68,6 +68,42 @@ def test_two_null_devices_far_apart_and_jittery(ppm, jitter):
     check_locked(seen, ppm, second.blocksize, second.captured()[:, 0])
 
 
+def test_blocks_lost_on_either_side_leave_the_drift_estimate_alone():
+    """An xrun on either device makes its time jump by the blocks it lost, and the ring's
+    fill as much: a debt, made up slowly (the pitch glides, the tone stays clean), not
+    drift."""
+    master = pkaudio.NullDevice(RATE, 1)
+    second = pkaudio.NullDevice(RATE, 1, rate_error_ppm=500, capture=True)
+    eng = Engine(RATE, 1, outputs=[master, second])
+    eng.play(tone(1000), loop=True)
+
+    def off():  # how far the ring's fill is from its target
+        stats = eng.stats()["outputs"][0]
+        return stats["latency_frames"] - stats["target_frames"]
+
+    with eng.start():
+        seen = follow(eng, 7.0)
+        master.lose(1)  # the ring gets 256 frames fewer than the master's clock says
+        time.sleep(0.5)
+        lost = off()
+        seen += follow(eng, 4.5)
+        made_up = off() - lost
+        second.lose(2)  # the second device takes 512 frames fewer: the ring holds more
+        time.sleep(0.5)
+        gained = off() - lost - made_up
+        seen += follow(eng, 4.5)
+    assert abs(lost + 256) <= 16 and abs(gained - 512) <= 16, (lost, gained)
+    assert made_up > 5, made_up  # (a pace rising at 30 ppm/s makes up 12 frames in 4 s)
+    after = [stats for t, stats in seen if t >= LOCKED]
+    drift = [stats["drift_ppm"] for stats in after]
+    assert abs(np.median(drift) - 500) <= 30 and np.abs(np.array(drift) - 500).max() <= 60, drift
+    assert after[-1]["underruns"] == after[0]["underruns"], after[-1]
+    played = second.captured()[:, 0].astype(np.float64)
+    windows = [tone_snr(played[i:i + 4800], 1000 / RATE)
+               for i in range(int(LOCKED * RATE), len(played) - 4800, 24000)]
+    assert min(windows) >= 80, windows
+
+
 def test_routing_a_bus_to_the_second_device():
     first = pkaudio.NullDevice(RATE, 2, capture=True)
     second = pkaudio.NullDevice(RATE, 1, capture=True)
@@ -111,6 +147,12 @@ def test_starting_and_stopping_again_leaves_nothing_behind():
 def test_null_device_errors(settings, match):
     with pytest.raises(ValueError, match=match):
         pkaudio.NullDevice(**{"samplerate": RATE, "channels": 2, **settings})
+
+
+@pytest.mark.parametrize("blocks", [0, -1, 1.5, True])
+def test_losing_no_blocks_is_an_error(blocks):
+    with pytest.raises(ValueError, match="NullDevice.lose"):
+        pkaudio.NullDevice(RATE, 2).lose(blocks)
 
 
 def test_output_errors():

@@ -85,6 +85,7 @@ cdef extern from "device.h" nogil:
     int pk_output_callback(const void *input, void *output, unsigned long frames,
                            const void *time_info, unsigned long status, void *output_state)
     uint64_t pk_link_counter(const uint64_t *counter)
+    void pk_link_reset(pk_link *link)
     int pk_input_callback(const void *input, void *output, unsigned long frames,
                           const void *time_info, unsigned long status, void *input_state)
     int pk_device_callback(const void *input, void *output, unsigned long frames,

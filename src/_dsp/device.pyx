@@ -322,8 +322,5 @@ cdef class DeviceInput:
     def reset(self):
         """Empty the link for a new run (neither side may be running): what was left is
         dropped, and the puller waits for its latency again. The drift estimate stays."""
-        self.input.link.frames.taken = self.input.link.frames.written
-        self.input.link.ready_count = 0
-        self.input.link.started = 0
-        self.input.link.last_time = 0.0
+        pk_link_reset(&self.input.link)
         self.input.clock.started = 0

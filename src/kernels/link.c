@@ -21,15 +21,20 @@ void pk_link_push(pk_link *l, const float *frames, size_t n, double due)
 
 /* The drift loop: rad/s while it locks, for LOCK_SECONDS; then it slows to TRACK_OMEGA. */
 #define LOCK_OMEGA 3.0
-#define LOCK_SECONDS 3.0
+#define LOCK_SECONDS 1.5
 #define TRACK_OMEGA 0.3
-#define SLOWING_SECONDS 3.0
+#define SLOWING_SECONDS 1.0
 /* Seconds the loop only watches after it starts (the pusher's clock loop settles). */
 #define SETTLE_SECONDS 1.0
 /* Seconds without a frame from the master that count as a stall. */
 #define STALL_SECONDS 0.02
-/* Frames off the target that count as a glitch rather than drift. */
-#define GLITCH_FRAMES 512.0
+/* Frames the fill may move from one pull to the next beyond what the step makes it: more is a
+ * glitch (frames lost, or a clock that jumped), not drift. */
+#define GLITCH_FRAMES 4.0
+/* How fast the pace at which the loop makes up what a glitch cost may change, a second: the
+ * pitch glides, unheard (a 1 kHz tone gliding at 30 ppm/s is 83 dB from a steady one over
+ * 0.1 s), and the debt is paid by a rise and fall of the pace: 256 frames in 27 s. */
+#define PACE_SLOPE 30e-6
 /* The most drift the loop will believe in: 0.5% (crystals are within 0.01%). */
 #define MOST_DRIFT 0.005
 
@@ -37,17 +42,26 @@ void pk_link_push(pk_link *l, const float *frames, size_t n, double due)
  * (a pole well above the loop's frequency, so it costs little phase). */
 #define FILL_SMOOTHING 0.15
 
-/* Steer the resampler's step from the ring's fill at `time` seconds (dt since the last). */
+/* Set the resampler's step to the nominal ratio, corrected by `correction`. */
+static void set_step(pk_link *o, double correction)
+{
+    const double nominal = o->rate / o->pull_rate;
+    const uint64_t den = o->resampler->den;
+    const uint64_t total = (uint64_t)(nominal * (1.0 + correction) * (double)den + 0.5);
+    o->resampler->step_int = (int64_t)(total / den);
+    o->resampler->step_frac = total % den;
+}
+
+/* Steer the resampler's step from the ring's fill at `time` seconds. */
 static void steer(pk_link *o, double time)
 {
     /* While the master makes nothing (it stalled, or stopped), its timestamps say nothing
-     * about its clock: hold the step, and start the measurement over when it is back. */
+     * about its clock: hold the step until it is back. */
     const uint64_t offered = pk_load_acquire(&o->offered);
     if (offered != o->last_offered) {
         o->last_offered = offered;
         o->offered_time = time;
     } else if (time - o->offered_time > STALL_SECONDS) {
-        o->last_time = 0.0;
         return;
     }
     const int64_t origin = (int64_t)pk_load_acquire((const uint64_t *)&o->origin_ns);
@@ -58,15 +72,21 @@ static void steer(pk_link *o, double time)
     const double step = (double)r->step_int + (double)r->step_frac / (double)r->den;
     const double reached = (double)o->frames.taken - (double)(r->length - r->pos) +
                            (double)r->frac / (double)r->den;
-    double fill = (time - (double)origin * 1e-9) * o->rate - reached +
-                  (double)o->ready_count * step;
-    const double dt = o->last_time > 0 ? time - o->last_time : 0.0;
-    o->last_time = time;
+    const double fill = (time - (double)origin * 1e-9) * o->rate - reached +
+                        (double)o->ready_count * step;
     if (o->hold_until == 0.0) { /* the first call: let the pusher's clock settle first */
         o->hold_until = time + SETTLE_SECONDS;
         o->least_target = o->target;
+        o->last_time = time;
+        o->last_fill = fill;
     }
-    if (dt <= 0.0 || dt > 0.5 || time < o->hold_until) { /* the first calls, or a stall */
+    /* Since the last pull, the fill moved by what the correction beyond the drift made it,
+     * or else a glitch moved it: that is a debt to make up, not an error to learn from. */
+    const double dt = time - o->last_time;
+    const double moved = fill - o->last_fill + o->rate * (o->correction - o->integral) * dt;
+    o->last_time = time;
+    o->last_fill = fill;
+    if (time < o->hold_until) {
         /* The timestamps place the pusher's frames only up to a constant (its clock's
          * phase): take it from what the ring holds, as of `time` (a late puller finds what
          * has come since). And keep what it holds, if more than asked for, so that the loop
@@ -79,14 +99,28 @@ static void steer(pk_link *o, double time)
         o->target = held > o->least_target ? held : o->least_target;
         return;
     }
-    fill -= o->offset;
+    if (moved > GLITCH_FRAMES || moved < -GLITCH_FRAMES)
+        o->debt -= moved;
+    if (dt <= 0.0 || dt > 0.5) /* the first call after a stall */
+        return;
+    /* The debt is made up at a pace that rises and falls at PACE_SLOPE (to zero as the last
+     * of it is paid): the step goes that much off the drift, and the loop, told so, sees no
+     * error in the fill coming back. */
+    const double braking = sqrt(2.0 * PACE_SLOPE * fabs(o->debt) / o->rate);
+    const double goal = o->debt > 0 ? braking : -braking;
+    const double most_change = PACE_SLOPE * dt;
+    o->pace += goal - o->pace > most_change    ? most_change
+               : goal - o->pace < -most_change ? -most_change
+                                               : goal - o->pace;
+    o->debt -= o->pace * o->rate * dt;
     /* The loop locks fast, then slows down ten times over a few seconds, so that from then
      * on the step moves smoothly. */
     const double seconds = time - o->hold_until;
     const double omega = seconds < LOCK_SECONDS ? LOCK_OMEGA
                          : TRACK_OMEGA + (LOCK_OMEGA - TRACK_OMEGA) *
                                              exp(-(seconds - LOCK_SECONDS) / SLOWING_SECONDS);
-    o->filtered += (fill - o->filtered) * (1.0 - exp(-dt * omega / FILL_SMOOTHING));
+    o->filtered += (fill - o->offset + o->debt - o->filtered) *
+                   (1.0 - exp(-dt * omega / FILL_SMOOTHING));
     const double error = o->filtered - o->target;
     /* A second-order loop, damping 0.7: the ring's fill obeys fill' = -rate * (drift +
      * correction), with correction = kp * error + ki * integral of error. */
@@ -96,21 +130,14 @@ static void steer(pk_link *o, double time)
     if (o->kp > 0.0)
         o->integral += (o->kp - kp) * error;
     o->kp = kp;
-    /* An error far beyond what drift makes in a moment is a glitch (a stall, a burst): the
-     * proportional term meets it, the drift estimate keeps out of it. */
-    if (error < GLITCH_FRAMES && error > -GLITCH_FRAMES)
-        o->integral += ki * error * dt;
+    o->integral += ki * error * dt;
     o->integral = o->integral > MOST_DRIFT ? MOST_DRIFT
                   : o->integral < -MOST_DRIFT ? -MOST_DRIFT : o->integral;
-    double correction = kp * error + o->integral;
-    correction = correction > 0.02 ? 0.02 : correction < -0.02 ? -0.02 : correction;
-    const double nominal = o->rate / o->pull_rate;
-    const uint64_t den = o->resampler->den;
-    const uint64_t total = (uint64_t)(nominal * (1.0 + correction) * (double)den + 0.5);
-    o->resampler->step_int = (int64_t)(total / den);
-    o->resampler->step_frac = total % den;
+    const double correction = kp * error + o->integral - o->pace;
+    o->correction = correction > 0.02 ? 0.02 : correction < -0.02 ? -0.02 : correction;
+    set_step(o, o->correction);
     pk_store_release((uint64_t *)&o->drift_ppb, (uint64_t)(int64_t)(-o->integral * 1e9));
-    pk_store_release((uint64_t *)&o->latency_frames, (uint64_t)(int64_t)o->filtered);
+    pk_store_release((uint64_t *)&o->latency_frames, (uint64_t)(int64_t)(o->filtered - o->debt));
 }
 
 void pk_link_pull(pk_link *o, float *out, size_t frames, double time)
@@ -142,6 +169,19 @@ void pk_link_pull(pk_link *o, float *out, size_t frames, double time)
     pk_count(&o->pulled, frames);
     pk_count(&o->total_ns, pk_now_ns() - start);
     pk_count(&o->pulls, 1);
+}
+
+void pk_link_reset(pk_link *l)
+{
+    l->frames.taken = l->frames.written;
+    l->ready_count = 0;
+    l->started = 0;
+    l->last_time = 0.0;
+    if (l->hold_until != 0.0)
+        l->target = l->least_target;
+    l->hold_until = 0.0;
+    l->debt = 0.0;
+    l->pace = 0.0;
 }
 
 uint64_t pk_link_counter(const uint64_t *counter)

@@ -41,6 +41,10 @@ typedef struct pk_link_s {
     double kp;                 /* the proportional gain last used */
     double offset;             /* the timestamps' fill less the ring's, when the loop started */
     double hold_until;         /* the loop steers from then on (0: not yet started) */
+    double debt;               /* frames a glitch took from the ring (< 0: gave), to make up */
+    double pace;               /* the step's correction, beside the drift, that makes it up */
+    double correction;         /* the step's correction last set */
+    double last_fill;          /* the timestamps' fill at the last steer */
     double last_time;
     uint64_t last_offered;     /* the pusher's count at the last pull, and when it last moved */
     double offered_time;
@@ -60,6 +64,10 @@ void pk_link_push(pk_link *l, const float *frames, size_t n, double due);
 /* Pull `frames` frames into out, the first of them playing at `time` seconds; silence for
  * what is not there (counted). */
 void pk_link_pull(pk_link *l, float *out, size_t frames, double time);
+
+/* Empty the link for a new run, neither side running: what was left is dropped, the
+ * puller waits for its latency again and calibrates afresh; the drift estimate stays. */
+void pk_link_reset(pk_link *l);
 
 /* Read one of the counters from another thread (an acquire load). */
 uint64_t pk_link_counter(const uint64_t *counter);

@@ -257,6 +257,7 @@ class NullDevice:
         self.blocksize, self.jitter, self.name = int(blocksize), float(jitter), name
         self._blocks: list[np.ndarray] = []
         self._lock = threading.Lock()
+        self._losing = 0
 
     def check(self, samplerate: float, channels: int, what: str) -> None:
         """Raise unless it can play the engine's rate and channels as it is."""
@@ -271,6 +272,15 @@ class NullDevice:
             blocks = list(self._blocks)
         return (np.concatenate(blocks) if blocks else
                 np.zeros((0, self.channels), np.float32))
+
+    def lose(self, blocks: int = 1) -> None:
+        """Lose the next `blocks` blocks while it runs, as a sound card does whose callback
+        came too late: its time goes on, its callbacks skip them (an xrun)."""
+        if isinstance(blocks, bool) or int(blocks) != blocks or blocks < 1:
+            raise ValueError(f"NullDevice.lose: expected a number of blocks >= 1, got "
+                             f"{blocks!r}")
+        with self._lock:
+            self._losing += int(blocks)
 
     def stream(self, callback: int, user: int) -> _TimerStream:
         """A stream that calls `callback` (a PaStreamCallback) with `user` on its clock."""
@@ -304,6 +314,8 @@ class _TimerStream:
         late = np.random.default_rng()
         start, n = time.monotonic(), 0
         while not self._stopping.is_set():
+            with device._lock:
+                n, device._losing = n + device._losing, 0
             due = start + n * period
             wait = due - time.monotonic()
             if wait > 0:
