@@ -2,7 +2,7 @@
 
 The master is the device given (`bench/run.py multicard` starts a JACK dummy server for it);
 the second is a NullDevice whose clock runs `ppm` fast or slow, its wake-ups late by up to
-`jitter`. The engine plays a 1 kHz tone to both. Measured over the run: when the drift
+`jitter`, in one case losing a block (an xrun) every 15 s. The engine plays a 1 kHz tone to both. Measured over the run: when the drift
 estimate settled within 30 ppm of the truth for good, underruns after lock-in (5 s), how far
 the ring's latency strayed from its target, the tone's SNR on the second device (sine fits
 over 0.1 s windows, one a second), and what the second device costs: its callback's mean
@@ -67,17 +67,20 @@ def resampler_us(frames: int) -> float:
     return min(times) / 2000 * 1e6
 
 
-def run_case(master, ppm: float, jitter: float, seconds: float) -> dict:
+def run_case(master, ppm: float, jitter: float, seconds: float, lose_every: float = 0.0) -> dict:
     second = NullDevice(RATE, 1, rate_error_ppm=ppm, capture=True, jitter=jitter)
     engine = Engine(RATE, 1, outputs=[master, second])
     engine.play(tone(), loop=True)
     seen = []
     engine.start(blocksize=128)
     try:
-        start = time.monotonic()
+        start = lost = time.monotonic()
         while time.monotonic() - start < seconds:
             time.sleep(0.5)
             seen.append((time.monotonic() - start, engine.stats()["outputs"][0]))
+            if lose_every and time.monotonic() - lost >= lose_every:
+                second.lose(1)
+                lost = time.monotonic()
     finally:
         engine.stop()
     settled = next((t for i, (t, _) in enumerate(seen)
@@ -91,6 +94,7 @@ def run_case(master, ppm: float, jitter: float, seconds: float) -> dict:
     worst = int(np.argmin(snrs))
     stats = engine.stats()
     return {"ppm": ppm, "jitter": jitter, "seconds": seconds, "settled": settled,
+            "lose_every": lose_every, "master_jumps": stats.get("clock_jumps", 0),
             "farthest": max(abs(s["drift_ppm"] - ppm) for s in after),
             "worst_at": LOCKED + worst, "master_xruns": stats.get("xruns", 0),
             "master_late": stats.get("late", 0),
@@ -105,25 +109,30 @@ def run_case(master, ppm: float, jitter: float, seconds: float) -> dict:
 def run(quick: bool = False, device=None) -> str:
     """Run the two-clock benchmark with `device` (default: the default output; a NullDevice
     where there is no PortAudio) as the master, and return the report (Markdown)."""
+    from ..devices import sounddevice
+
     master = device
     try:
-        from ..devices import sounddevice
-
-        name = sounddevice().query_devices(device, "output")["name"]
-    except (OSError, ValueError):
-        master, name = NullDevice(RATE, 1), "a NullDevice"
+        sd = sounddevice()
+        name = sd.query_devices(device, "output")["name"]
+    except (OSError, ValueError) as error:  # no PortAudio, or no such device
+        master, name = NullDevice(RATE, 1), f"a NullDevice ({error})"
+    except sd.PortAudioError as error:  # no output device
+        master, name = NullDevice(RATE, 1), f"a NullDevice ({error})"
     long_run, short = (20.0, 20.0) if quick else (600.0, 60.0)
     cases = [run_case(master, 200, 0.0, long_run), run_case(master, 1000, 0.0, short),
-             run_case(master, -1000, 0.005, short)]
+             run_case(master, -1000, 0.005, short), run_case(master, 200, 0.0, short, 15.0)]
     rows = []
     for c in cases:
         rows.append(
             f"| {c['ppm']:+g} ppm{', wake-ups up to %g ms late' % (c['jitter'] * 1e3) if c['jitter'] else ''}"
+            f"{', a block lost every %g s' % c['lose_every'] if c['lose_every'] else ''}"
             f" | {c['seconds']:g} s | {c['settled']:.1f} s | {c['drift']:.1f} ppm "
             f"(farthest {c['farthest']:.0f} off) | "
-            f"{c['underruns']} | {c['latency']:g} frames ({c['latency'] / c['block']:.2f} "
+            f"{c['underruns']} | {c['latency']:.0f} frames ({c['latency'] / c['block']:.2f} "
             f"blocks) | {c['snr_min']:.1f} (at {c['worst_at']:.0f} s) / "
-            f"{c['snr_median']:.1f} dB | {c['master_xruns']} | {c['callback_us']:.1f} us |")
+            f"{c['snr_median']:.1f} dB | {c['master_xruns']} / {c['master_jumps']} | "
+            f"{c['callback_us']:.1f} us |")
     alone = resampler_us(cases[0]["block"])
     return (f"# pkaudio {__version__} two-clock benchmark\n\n"
             f"{platform.processor() or platform.machine()}, Python "
@@ -131,7 +140,7 @@ def run(quick: bool = False, device=None) -> str:
             f"a NullDevice, 256-frame blocks; a 1 kHz tone.\n\n"
             "| second clock | run | drift estimate within 30 ppm for good from | its median "
             "after 5 s | underruns after 5 s | latency's largest miss | SNR min / median | "
-            "master's xruns | second device's callback |\n"
+            "master's xruns / clock jumps | second device's callback |\n"
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
             "\n".join(rows) +
             f"\n\nThe resampler alone (medium quality, drifting ratio) on the same "
