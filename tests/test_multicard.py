@@ -104,6 +104,34 @@ def test_blocks_lost_on_either_side_leave_the_drift_estimate_alone():
     assert min(windows) >= 80, windows
 
 
+@pytest.mark.parametrize("engine_rate,device_rate", [(8000, 192000), (192000, 8000)])
+@pytest.mark.parametrize("direction", ["output", "input"])
+def test_a_second_device_at_a_far_other_rate(engine_rate, device_rate, direction):
+    """24 times the rate either way, out and in: the latency counts each side's blocks in
+    time, the resampler's output for a pull is bounded whatever the ratio, and the tone
+    comes through at its level."""
+    def sine(rate):
+        return (0.5 * np.sin(2 * np.pi * 300 * np.arange(rate) / rate)).astype(np.float32)
+
+    master = pkaudio.NullDevice(engine_rate, 1, capture=True)
+    if direction == "output":
+        other = pkaudio.NullDevice(device_rate, 1, capture=True, blocksize=1024)
+        eng = Engine(engine_rate, 1, outputs=[master, other])
+        eng.play(sine(engine_rate), loop=True)
+    else:
+        other = pkaudio.NullDevice(device_rate, 1, source=sine(device_rate), blocksize=1024)
+        eng = Engine(engine_rate, 1, outputs=[master], inputs=[other])
+        eng.play(eng.inputs[0])
+    with eng.start():
+        time.sleep(3.0)
+    played, rate = ((other.captured()[:, 0], device_rate) if direction == "output" else
+                    (master.captured()[:, 0], engine_rate))
+    assert eng.stats()[direction + "s"][0]["underruns"] == 0
+    assert len(played) > rate
+    np.testing.assert_allclose(np.sqrt(np.mean(played[-rate // 2:] ** 2)), 0.5 / np.sqrt(2),
+                               rtol=0.01)
+
+
 def test_routing_a_bus_to_the_second_device():
     first = pkaudio.NullDevice(RATE, 2, capture=True)
     second = pkaudio.NullDevice(RATE, 1, capture=True)

@@ -64,6 +64,7 @@ cdef extern from "device.h" nogil:
         uint64_t underruns
         uint64_t pulls
         uint64_t total_ns
+        uint64_t resample_ns
         int64_t drift_ppb
         int64_t latency_frames
 

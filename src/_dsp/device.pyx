@@ -13,8 +13,8 @@ cnp.import_array()
 TIME_BUCKETS = PK_TIME_BUCKETS
 # Hz: how fast a callback's filtered time follows the measured one.
 CLOCK_BANDWIDTH = 0.1
-# Frames a second device's callback reads from its ring at a time.
-READ_FRAMES = 128
+# The most frames a second device's callback reads from its ring at a time.
+READ_FRAMES = 1024
 # The most frames a second device asks for in one callback.
 MOST_FRAMES = 16384
 SOURCES = {"input": PK_RECORD_INPUT, "output": PK_RECORD_OUTPUT}
@@ -223,8 +223,9 @@ cdef object link_init(pk_link *link, int channels, double rate, double pull_rate
     read = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(READ_FRAMES * channels)], cnp.NPY_FLOAT32, 0)
     link.input = <float *>cnp.PyArray_DATA(read)
     link.input_frames = READ_FRAMES
-    # A pull's frames, and what the last read of the ring can add past them.
-    link.ready_capacity = MOST_FRAMES + 4 * READ_FRAMES
+    # A pull's frames, and what the last read of the ring can add past them (it reads two
+    # frames more than the outputs wanted stand for: at most 2 / step + 2 outputs more).
+    link.ready_capacity = MOST_FRAMES + int(2 * pull_rate / rate) + 8
     ready = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(link.ready_capacity * channels)],
                               cnp.NPY_FLOAT32, 0)
     link.ready = <float *>cnp.PyArray_DATA(ready)
@@ -234,7 +235,7 @@ cdef object link_init(pk_link *link, int channels, double rate, double pull_rate
 
 cdef dict link_stats(pk_link *link, pk_clock *clock):
     """frames, underruns, drift_ppm, latency_frames, target_frames, overflows, a pull's
-    mean time in us, and the times the device's time jumped."""
+    mean time in us and of it the resampling's, and the times the device's time jumped."""
     pulls = pk_link_counter(&link.pulls)
     return {"frames": pk_link_counter(&link.pulled),
             "underruns": pk_link_counter(&link.underruns),
@@ -243,6 +244,7 @@ cdef dict link_stats(pk_link *link, pk_clock *clock):
             "target_frames": link.target,
             "overflows": pk_link_counter(&link.overflows),
             "callback_us_mean": pk_link_counter(&link.total_ns) / 1000 / max(pulls, 1),
+            "resample_us_mean": pk_link_counter(&link.resample_ns) / 1000 / max(pulls, 1),
             "clock_jumps": pk_link_counter(&clock.jumps)}
 
 

@@ -149,14 +149,22 @@ void pk_link_pull(pk_link *o, float *out, size_t frames, double time)
     size_t done = 0;
     if (o->started) {
         steer(o, time);
+        const pk_resampler *r = o->resampler;
+        const double step = (double)r->step_int + (double)r->step_frac / (double)r->den;
+        const uint64_t resampling = pk_now_ns();
         while (o->ready_count < (int64_t)frames) {
-            const int64_t n = (int64_t)pk_ring_read(&o->frames, o->input,
-                                                     (size_t)o->input_frames);
+            /* Read what the frames still wanted stand for, and a little more: one call of
+             * the resampler usually makes them all, with a frame or two to spare. */
+            const double wanted = (double)((int64_t)frames - o->ready_count) * step + 2.0;
+            const size_t reading = wanted < (double)o->input_frames ? (size_t)wanted
+                                                                     : (size_t)o->input_frames;
+            const int64_t n = (int64_t)pk_ring_read(&o->frames, o->input, reading);
             if (n == 0)
                 break; /* dry: the rest is silent */
             o->ready_count += pk_rs_process_f(o->resampler, o->input, n,
                                               o->ready + o->ready_count * (int64_t)channels, 0);
         }
+        pk_count(&o->resample_ns, pk_now_ns() - resampling);
         done = o->ready_count < (int64_t)frames ? (size_t)o->ready_count : frames;
         memcpy(out, o->ready, done * channels * sizeof(float));
         o->ready_count -= (int64_t)done;

@@ -31,7 +31,8 @@ typedef struct pk_link_s {
     pk_resampler *resampler;   /* float, POLY: the loop sets its step (den fixed) */
     float *input;              /* room for `input_frames` frames from the ring */
     int64_t input_frames;
-    float *ready;              /* resampled frames not yet pulled: room for ready_capacity */
+    float *ready;              /* resampled frames not yet pulled: room for ready_capacity, a
+                                * pull's frames and what one read can make past them */
     int64_t ready_count;
     int64_t ready_capacity;
     double target;             /* frames to keep in the ring (at least least_target) */
@@ -53,6 +54,7 @@ typedef struct pk_link_s {
     uint64_t underruns;        /* frames pulled as silence: the ring ran dry */
     uint64_t pulls;
     uint64_t total_ns;         /* time spent pulling, summed */
+    uint64_t resample_ns;      /* of it, reading the ring and resampling */
     int64_t drift_ppb;         /* the estimate: how much faster the puller's clock runs */
     int64_t latency_frames;    /* the ring's smoothed fill */
 } pk_link;

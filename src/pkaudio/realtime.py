@@ -381,10 +381,11 @@ def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, 
             min(int(info[f"max_{kind}_channels"]), 64), blocksize)
 
 
-def _latency(device, blocksize: int, block: int, rate: float) -> int:
-    """Frames a link keeps by default: two blocks of each side, 20 ms for the other side's
-    hiccups, and twice the device's jitter."""
-    return 2 * (blocksize + block) + int((0.02 + 2 * getattr(device, "jitter", 0.0)) * rate)
+def _latency(device, engine_block: float, device_block: float, rate: float) -> int:
+    """Frames (at `rate`, the ring's) a link keeps by default: two blocks of each side (in
+    seconds), 20 ms for the other side's hiccups, and twice the device's jitter."""
+    seconds = 2 * (engine_block + device_block) + 0.02 + 2 * getattr(device, "jitter", 0.0)
+    return int(seconds * rate)
 
 
 class SecondOutput:
@@ -404,7 +405,7 @@ class SecondOutput:
                              f"bus channels, each 0 .. {engine_channels - 1}, got "
                              f"{output.channels!r}")
         target = output.latency if output.latency is not None else \
-            _latency(device, blocksize, block, rate)
+            _latency(device, blocksize / rate, block / device_rate, rate)
         self.resampler = Resampler(rate, device_rate, channels, quality="medium")
         self.resampler.ratio = device_rate / rate  # the steerable kind, whatever the rates
         self.state = DeviceOutput(channels, mapping, float(rate), float(device_rate),
@@ -432,7 +433,7 @@ class SecondInput:
 
     def __init__(self, device, rate: float, blocksize: int):
         self.name, device_rate, channels, block = _second_device(device, "input", blocksize)
-        target = _latency(device, blocksize, block, device_rate)
+        target = _latency(device, blocksize / rate, block / device_rate, device_rate)
         self.device, self.device_rate, self.blocksize = device, device_rate, block
         resampler = Resampler(device_rate, rate, channels, quality="medium")
         resampler.ratio = rate / device_rate  # the steerable kind, whatever the rates
