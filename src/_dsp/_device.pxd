@@ -67,6 +67,7 @@ cdef extern from "device.h" nogil:
         uint64_t resample_ns
         int64_t drift_ppb
         int64_t latency_frames
+        int64_t debt_frames
 
     ctypedef struct pk_output:
         pk_node node

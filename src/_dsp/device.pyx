@@ -234,13 +234,14 @@ cdef object link_init(pk_link *link, int channels, double rate, double pull_rate
 
 
 cdef dict link_stats(pk_link *link, pk_clock *clock):
-    """frames, underruns, drift_ppm, latency_frames, target_frames, overflows, a pull's
+    """frames, underruns, drift_ppm, latency_frames, debt_frames, target_frames, overflows, a pull's
     mean time in us and of it the resampling's, and the times the device's time jumped."""
     pulls = pk_link_counter(&link.pulls)
     return {"frames": pk_link_counter(&link.pulled),
             "underruns": pk_link_counter(&link.underruns),
             "drift_ppm": <int64_t>pk_link_counter(<uint64_t *>&link.drift_ppb) / 1e3,
             "latency_frames": <int64_t>pk_link_counter(<uint64_t *>&link.latency_frames),
+            "debt_frames": <int64_t>pk_link_counter(<uint64_t *>&link.debt_frames),
             "target_frames": link.target,
             "overflows": pk_link_counter(&link.overflows),
             "callback_us_mean": pk_link_counter(&link.total_ns) / 1000 / max(pulls, 1),

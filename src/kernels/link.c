@@ -138,6 +138,7 @@ static void steer(pk_link *o, double time)
     set_step(o, o->correction);
     pk_store_release((uint64_t *)&o->drift_ppb, (uint64_t)(int64_t)(-o->integral * 1e9));
     pk_store_release((uint64_t *)&o->latency_frames, (uint64_t)(int64_t)(o->filtered - o->debt));
+    pk_store_release((uint64_t *)&o->debt_frames, (uint64_t)(int64_t)o->debt);
 }
 
 void pk_link_pull(pk_link *o, float *out, size_t frames, double time)

@@ -57,6 +57,7 @@ typedef struct pk_link_s {
     uint64_t resample_ns;      /* of it, reading the ring and resampling */
     int64_t drift_ppb;         /* the estimate: how much faster the puller's clock runs */
     int64_t latency_frames;    /* the ring's smoothed fill */
+    int64_t debt_frames;       /* what glitches took from it, still to make up */
 } pk_link;
 
 /* Push n frames whose last is due just before `due` seconds (CLOCK_MONOTONIC; < 0: no clock

@@ -567,7 +567,8 @@ class Engine:
             ``recorded`` and ``record_dropped`` frames. ``outputs`` and ``inputs``: for
             each further device, ``frames``, ``underruns`` (frames it got as silence),
             ``drift_ppm`` (how much faster its clock runs than the engine's),
-            ``latency_frames`` (its ring's fill) and ``target_frames``, ``overflows``,
+            ``latency_frames`` (its ring's fill), ``target_frames``, ``debt_frames`` (what
+            lost frames took from the fill, still to make up), ``overflows``,
             ``callback_us_mean`` and ``clock_jumps``.
         """
         with self._lock:
