@@ -21,12 +21,13 @@ def tone(frequency, seconds=1.0):
     return (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
 
 
-def follow(eng, seconds, every=0.25):
-    """The second output's stats every `every` seconds for `seconds`: (time, stats)."""
+def follow(eng, seconds, every=0.25, kind="outputs"):
+    """The first further output's (or input's) stats every `every` seconds for `seconds`:
+    (time, stats)."""
     start, seen = time.monotonic(), []
     while time.monotonic() - start < seconds:
         time.sleep(every)
-        seen.append((time.monotonic() - start, eng.stats()["outputs"][0]))
+        seen.append((time.monotonic() - start, eng.stats()[kind][0]))
     return seen
 
 
@@ -218,6 +219,17 @@ def test_an_input_on_its_own_clock_plays_through_the_graph():
     check_locked(seen, -300, mic.blocksize, main.captured()[:, 0] / np.sqrt(2))
     assert not main.captured()[:, 1].any()  # panned hard left
     assert eng.playing == 1 and voice.id
+
+
+def test_an_input_keeps_its_drift_estimate_from_one_start_to_the_next():
+    mic = pkaudio.NullDevice(RATE, 1, rate_error_ppm=-300, source=tone(1000))
+    eng = Engine(RATE, 1, outputs=[pkaudio.NullDevice(RATE, 1)], inputs=[mic])
+    eng.play(eng.inputs[0])
+    with eng.start():
+        time.sleep(LOCKED + 1)
+    with eng.start():  # the link starts over (its latency, its calibration), not the estimate
+        seen = [stats["drift_ppm"] for _, stats in follow(eng, 3.0, kind="inputs")]
+    assert np.abs(np.array(seen) + 300).max() <= 60, seen
 
 
 def test_inputs_before_a_start_and_after_a_stop_are_silent():

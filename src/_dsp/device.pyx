@@ -94,8 +94,8 @@ cdef class DeviceClock:
         self.rate = rate
 
     def update(self, double measured, int64_t frames):
-        """The filtered time (seconds) of a callback measured at `measured` seconds,
-        `frames` after the last one's."""
+        """The filtered time (seconds) of a callback for a block of `frames`, measured at
+        `measured` seconds."""
         return pk_clock_update(&self.clock, measured, frames, self.rate)
 
     @property
@@ -224,8 +224,9 @@ cdef object link_init(pk_link *link, int channels, double rate, double pull_rate
     link.input = <float *>cnp.PyArray_DATA(read)
     link.input_frames = READ_FRAMES
     # A pull's frames, and what the last read of the ring can add past them (it reads two
-    # frames more than the outputs wanted stand for: at most 2 / step + 2 outputs more).
-    link.ready_capacity = MOST_FRAMES + int(2 * pull_rate / rate) + 8
+    # frames more than the outputs wanted stand for: at most 2 / step + 2 outputs more, the
+    # step as much as 2% under its nominal rate / pull_rate).
+    link.ready_capacity = MOST_FRAMES + int(2 * pull_rate / (0.98 * rate)) + 8
     ready = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(link.ready_capacity * channels)],
                               cnp.NPY_FLOAT32, 0)
     link.ready = <float *>cnp.PyArray_DATA(ready)

@@ -32,7 +32,9 @@ static double median(double *values, int n)
 
 double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate)
 {
-    if (!k->started || frames <= 0) {
+    const int64_t span = k->last_frames; /* frames since the last callback's block began */
+    k->last_frames = frames;
+    if (!k->started || span <= 0) {
         k->time = k->first = measured;
         k->per_frame = 1.0 / rate;
         k->started = 1;
@@ -40,7 +42,7 @@ double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate
         k->jitter = 0.0;
         return measured;
     }
-    const double predicted = k->time + k->per_frame * (double)frames;
+    const double predicted = k->time + k->per_frame * (double)span;
     const double error = measured - predicted;
     const double most = JITTER_TIMES * k->jitter > LEAST_OUTLIER ? JITTER_TIMES * k->jitter
                                                                  : LEAST_OUTLIER;
@@ -70,9 +72,9 @@ double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate
                                  ? CLOCK_WIDE_BANDWIDTH
                                  : CLOCK_WIDE_BANDWIDTH * CLOCK_WIDE_SECONDS / elapsed;
     const double bandwidth = narrowing > k->bandwidth ? narrowing : k->bandwidth;
-    const double omega = 2.0 * 3.141592653589793 * bandwidth * k->per_frame * (double)frames;
+    const double omega = 2.0 * 3.141592653589793 * bandwidth * k->per_frame * (double)span;
     k->time = predicted + 1.4142135623730951 * omega * error;
-    k->per_frame += omega * omega * error / (double)frames;
+    k->per_frame += omega * omega * error / (double)span;
     return k->time;
 }
 
@@ -115,9 +117,8 @@ int pk_device_callback(const void *input, void *output, unsigned long frames,
     float *out = (float *)output;
     const int64_t frame = d->engine->now;
     pk_engine *e = d->engine;
-    const double time = block_time(&d->clock, d->ideal_time, time_info,
-                                   (int64_t)d->last_frames, d->samplerate);
-    d->last_frames = frames;
+    const double time = block_time(&d->clock, d->ideal_time, time_info, (int64_t)frames,
+                                   d->samplerate);
     e->clock_ns = (int64_t)(time * 1e9);
     e->clock_frame = frame;
     e->input = (const float *)input;

@@ -56,14 +56,15 @@ typedef struct {
     double bandwidth;          /* Hz, once settled */
     double first;              /* seconds: when it started */
     int64_t started;
+    int64_t last_frames;       /* the last callback's block */
     double jitter;             /* seconds: callbacks' usual error (a moving mean) */
     int64_t outliers;          /* callbacks in a row too far off to count, all off by the same */
     double outlier_errors[CLOCK_JUMP_CALLBACKS]; /* seconds: their errors */
     uint64_t jumps;            /* times the device's time jumped (it lost frames) */
 } pk_clock;
 
-/* The filtered time (seconds) of a callback measured at `measured` seconds, `frames` after
- * the last one's, of a device running at `rate` frames a second nominally. */
+/* The filtered time (seconds) of a callback for a block of `frames`, measured at `measured`
+ * seconds, of a device running at `rate` frames a second nominally. */
 double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate);
 
 typedef struct {
@@ -75,7 +76,6 @@ typedef struct {
                                 * time (a software device's); else the callback measures it */
     int32_t reserved;
     pk_clock clock;
-    uint64_t last_frames;      /* the last callback's frames */
     uint64_t recording;        /* the address of a pk_recording, or 0: set by Python */
     /* Statistics: written by the callback only. */
     uint64_t callbacks;

@@ -28,8 +28,9 @@ void pk_link_push(pk_link *l, const float *frames, size_t n, double due)
 #define SETTLE_SECONDS 1.0
 /* Seconds without a frame from the master that count as a stall. */
 #define STALL_SECONDS 0.02
-/* Frames the fill may move from one pull to the next beyond what the step makes it: more is a
- * glitch (frames lost, or a clock that jumped), not drift. */
+/* Frames the fill may move from one pull to the next beyond what the step makes it (and than
+ * the most drift the loop believes in can make it in the time): more is a glitch (frames
+ * lost, or a clock that jumped), not drift. */
 #define GLITCH_FRAMES 4.0
 /* How fast the pace at which the loop makes up what a glitch cost may change, a second: the
  * pitch glides, unheard (a 1 kHz tone gliding at 30 ppm/s is 83 dB from a steady one over
@@ -95,11 +96,14 @@ static void steer(pk_link *o, double time)
         const double held = (double)pk_ring_readable(&o->frames) +
                             (double)o->ready_count * step - (late > 0 ? late * o->rate : 0.0);
         o->offset = fill - held;
-        o->filtered = held;
         o->target = held > o->least_target ? held : o->least_target;
+        o->debt = o->target - held; /* what it lacks of the latency asked for, made up as a
+                                     * glitch's loss is: no swing of the drift estimate */
+        o->filtered = o->target;
         return;
     }
-    if (moved > GLITCH_FRAMES || moved < -GLITCH_FRAMES)
+    const double glitch = GLITCH_FRAMES + MOST_DRIFT * o->rate * dt;
+    if (moved > glitch || moved < -glitch)
         o->debt -= moved;
     if (dt <= 0.0 || dt > 0.5) /* the first call after a stall */
         return;
@@ -191,6 +195,7 @@ void pk_link_reset(pk_link *l)
     l->hold_until = 0.0;
     l->debt = 0.0;
     l->pace = 0.0;
+    l->kp = 0.0; /* the loop locks fast again: no gain change to pass on */
 }
 
 uint64_t pk_link_counter(const uint64_t *counter)

@@ -312,6 +312,8 @@ class _TimerStream:
         block = np.zeros((device.blocksize, device.channels), np.float32)
         recorded = None if device.source is None else np.zeros_like(block)
         late = np.random.default_rng()
+        with device._lock:
+            device._losing = 0  # (what was asked while it stood still)
         start, n = time.monotonic(), 0
         while not self._stopping.is_set():
             with device._lock:
