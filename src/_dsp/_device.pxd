@@ -1,7 +1,7 @@
 # Declarations of the device callback in src/kernels/device.h.
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
-from _engine cimport pk_engine, pk_node, pk_node_class
+from _engine cimport PK_BLOCK, pk_engine, pk_node, pk_node_class
 from _resample cimport pk_resampler
 from _stream cimport pk_ring
 

@@ -268,7 +268,7 @@ cdef class DeviceOutput:
         for c in range(channels):
             self.output.map[c] = map[c]
         self.output.clock.bandwidth = CLOCK_BANDWIDTH
-        scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(256 * channels)], cnp.NPY_FLOAT32, 0)
+        scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(PK_BLOCK * channels)], cnp.NPY_FLOAT32, 0)
         self.output.tap_scratch = <float *>cnp.PyArray_DATA(scratch)
         self.stores += (scratch,)
 

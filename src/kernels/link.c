@@ -43,6 +43,12 @@ void pk_link_push(pk_link *l, const float *frames, size_t n, double due)
  * (a pole well above the loop's frequency, so it costs little phase). */
 #define FILL_SMOOTHING 0.15
 
+/* The resampler's step: input frames an output frame. */
+static double step_of(const pk_resampler *r)
+{
+    return (double)r->step_int + (double)r->step_frac / (double)r->den;
+}
+
 /* Set the resampler's step to the nominal ratio, corrected by `correction`. */
 static void set_step(pk_link *o, double correction)
 {
@@ -70,7 +76,7 @@ static void steer(pk_link *o, double time)
      * has reached (what it has read, less what it holds past its next output), plus the
      * resampled frames waiting here, counted as the input frames they stand for. */
     const pk_resampler *r = o->resampler;
-    const double step = (double)r->step_int + (double)r->step_frac / (double)r->den;
+    const double step = step_of(r);
     const double reached = (double)o->frames.taken - (double)(r->length - r->pos) +
                            (double)r->frac / (double)r->den;
     const double fill = (time - (double)origin * 1e-9) * o->rate - reached +
@@ -154,8 +160,7 @@ void pk_link_pull(pk_link *o, float *out, size_t frames, double time)
     size_t done = 0;
     if (o->started) {
         steer(o, time);
-        const pk_resampler *r = o->resampler;
-        const double step = (double)r->step_int + (double)r->step_frac / (double)r->den;
+        const double step = step_of(o->resampler);
         const uint64_t resampling = pk_now_ns();
         while (o->ready_count < (int64_t)frames) {
             /* Read what the frames still wanted stand for, and a little more: one call of
