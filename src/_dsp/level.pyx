@@ -153,7 +153,7 @@ def mix(inputs, gains=None, *, out=None, bint accumulate=False):
     cdef const void *stack_ptrs[STACK_VOICES]
     cdef const void **ptrs = stack_ptrs
     cdef cnp.ndarray stacked
-    cdef list voices = None
+    cdef tuple voices = None
 
     if accumulate and out is None:
         raise ValueError("mix() accumulate=True needs out=, the array to add to")
@@ -171,7 +171,13 @@ def mix(inputs, gains=None, *, out=None, bint accumulate=False):
         check_layout(stacked, "mix", "inputs")
         voice.format = <pk_format>sample_format(stacked)
     else:
-        voices = list(inputs) if not isinstance(inputs, list) else <list>inputs
+        # A tuple of our own: the kernel reads the voices without the GIL, and another
+        # thread may change the caller's list meanwhile.
+        try:
+            voices = tuple(inputs)
+        except TypeError:
+            raise TypeError("mix() inputs: expected a sequence of arrays or one stacked array, "
+                            f"got {describe(inputs)}") from None
         nvoices = len(voices)
         if nvoices == 0 and out is None:
             raise ValueError("mix() inputs: no voices, and no out= to take the shape from")
@@ -260,6 +266,24 @@ cdef inline tuple mix_gains(object gains, Py_ssize_t nvoices, Py_ssize_t channel
     return values, (1 if nd == 1 else channels)
 
 
+cdef inline int pan_law(double position, double *left, double *right) except -1:
+    """The constant-power law: gains cos(theta) and sin(theta), theta = (position + 1) pi / 4."""
+    if not -1.0 <= position <= 1.0:
+        raise ValueError(f"pan() position: expected a value in [-1, 1], got {position}")
+    cdef double theta = (position + 1.0) * M_PI / 4.0
+    left[0] = cos(theta)
+    right[0] = sin(theta)
+    return 0
+
+
+def pan_gains(position):
+    """The (left, right) gains `pan` gives a mono signal at `position` (-1 .. 1): the law
+    every mono source in pkaudio is panned by (the engine's voices too)."""
+    cdef double left, right
+    pan_law(number_arg(position, "pan", "position"), &left, &right)
+    return left, right
+
+
 def pan(mono, position, *, out=None):
     """Place a mono signal in a stereo field with a constant-power law.
 
@@ -287,11 +311,8 @@ def pan(mono, position, *, out=None):
     if a.channels != 1:
         raise ValueError(f"pan() mono: expected shape (frames,) or (frames, 1), "
                          f"got {describe(mono)}")
-    cdef double p = number_arg(position, "pan", "position")
-    if not -1.0 <= p <= 1.0:
-        raise ValueError(f"pan() position: expected a value in [-1, 1], got {p}")
-    cdef double theta = (p + 1.0) * M_PI / 4.0
-    cdef double left = cos(theta), right = sin(theta)
+    cdef double left, right
+    pan_law(number_arg(position, "pan", "position"), &left, &right)
     dims[0] = a.frames
     dims[1] = 2
     result = out_arg(out, "pan", 2, dims, a.format)

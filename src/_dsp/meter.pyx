@@ -4,7 +4,7 @@ cimport numpy as cnp
 from libc.math cimport sqrt
 from libc.stdint cimport int16_t, int32_t
 
-from _arrays cimport ANY_FORMAT, NOGIL_MIN_SAMPLES, Audio, audio_arg, out_arg
+from _arrays cimport ANY_FORMAT, NOGIL_MIN_SAMPLES, Audio, audio_arg, check_overlap, out_arg
 from _kernels cimport *
 
 cnp.import_array()
@@ -45,6 +45,7 @@ cdef object measure(object x, object out, str func, Reading reading):
     result = None
     if nd > 0 or out is not None:
         result = out_arg(out, func, nd, dims, PK_F64)
+        check_overlap(x, result, False, func, "x")  # (results are written as it reads)
         values = <double *>cnp.PyArray_DATA(result)
     cdef double *peak = values if reading & PEAK else NULL
     cdef double *rms = values + (a.channels if reading == BOTH else 0) if reading & RMS else NULL

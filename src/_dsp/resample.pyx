@@ -153,10 +153,13 @@ cdef class Resampler:
     cdef double scale
     cdef bint finished, busy
     cdef object table, history, row   # the arrays whose memory the state points into
+    cdef bint constructed
     cdef object __weakref__
 
-    def __init__(self, in_rate, out_rate, Py_ssize_t channels=1, *, str quality="high",
-                 dtype="float32"):
+    # Set up in __cinit__, which runs once, before anyone else can hold the object: so a
+    # Resampler cannot be set up again while a thread runs it, nor left half set up.
+    def __cinit__(self, in_rate, out_rate, Py_ssize_t channels=1, *, str quality="high",
+                  dtype="float32"):
         self.in_rate = rate_arg(in_rate, "in_rate")
         self.out_rate = rate_arg(out_rate, "out_rate")
         ratio_check(self.out_rate / self.in_rate)
@@ -200,6 +203,12 @@ cdef class Resampler:
                                          0)
         self.state.history = cnp.PyArray_DATA(self.history)
         pk_rs_reset(&self.state)
+
+    def __init__(self, *args, **kwargs):
+        if self.constructed:
+            raise RuntimeError("Resampler.__init__: a Resampler is set up once, when made; "
+                               "make a new one for other settings")
+        self.constructed = True
 
     cdef set_step(self, uint64_t numerator, uint64_t den):
         self.state.den = den

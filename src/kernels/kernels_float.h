@@ -68,6 +68,8 @@ PK_SIMD void FN(pk_mix_)(const SAMPLE *const *inputs, size_t nvoices, SAMPLE *ou
 {
     static const double unity = 1.0;
     const size_t n = frames * channels;
+    if (n == 0)
+        return; /* (no channels: no chunks to cut) */
     /* Work through `out` a chunk at a time so that it stays in L1 while every voice is added. */
     const size_t chunk = channels >= PK_MIX_CHUNK ? 1 : PK_MIX_CHUNK / channels;
     /* Voices in groups of eight or four where each has one gain for all its channels. */

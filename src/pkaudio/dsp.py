@@ -10,7 +10,7 @@ The kernels release the GIL while they run, so threads calling them run in paral
 fewer than 2048 samples keep it: taking it back would cost more than the work.
 """
 from ._dsp.format import convert, copy, deinterleave, interleave
-from ._dsp.level import gain, mix, pan, ramp
+from ._dsp.level import gain, mix, pan, pan_gains, ramp
 from ._dsp.meter import meter, peak, rms
 from ._dsp.resample import Resampler, resample
 
@@ -24,6 +24,7 @@ __all__ = [
     "meter",
     "mix",
     "pan",
+    "pan_gains",
     "peak",
     "ramp",
     "resample",
