@@ -373,7 +373,7 @@ def test_bad_source_is_reported():
 def test_stream_arguments():
     with pytest.raises(ValueError, match="buffer_seconds"):
         DiskStream(ArraySource(np.zeros((10, 1), np.float32)), buffer_seconds=0)
-    with pytest.raises(ValueError, match="frame >= 0"):
+    with pytest.raises(ValueError, match=r"start: expected a number of frames \(>= 0\), got -1"):
         DiskStream(ArraySource(np.zeros((10, 1), np.float32)), start=-1)
 
 

@@ -79,6 +79,10 @@ cdef extern from "engine.h" nogil:
         PK_EVENT_VOICE_START
         PK_EVENT_VOICE_END
         PK_EVENT_PEAK
+        PK_EVENT_LATE
+        PK_EVENT_INVALID
+
+    ctypedef int (*pk_event_spill)(void *context, pk_ring *events) noexcept nogil
 
     ctypedef struct pk_engine_event:
         int32_t kind
@@ -102,6 +106,11 @@ cdef extern from "engine.h" nogil:
         uint64_t timeline_size
         float *scratch
         uint64_t lost_events
+        uint64_t invalid_samples
+        pk_event_spill spill
+        void *spill_context
+        int64_t starved_voice
+        int64_t starved_frames
         const float *input
         int64_t input_frame
         int64_t input_frames
@@ -111,6 +120,7 @@ cdef extern from "engine.h" nogil:
         double samplerate
 
     void pk_engine_render(pk_engine *e, float *out, size_t frames)
+    size_t pk_engine_render_offline(pk_engine *e, float *out, size_t frames)
     int64_t pk_engine_now(const pk_engine *e)
     int64_t PK_AT_ONCE
     void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate,

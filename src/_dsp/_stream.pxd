@@ -12,6 +12,7 @@ cdef extern from "stream.h" nogil:
     size_t pk_ring_write(pk_ring *r, const void *items, size_t n)
     size_t pk_ring_read(pk_ring *r, void *items, size_t n)
     uint64_t pk_ring_readable(const pk_ring *r)
+    uint64_t pk_counter(const uint64_t *count)
     uint64_t pk_ring_taken(const pk_ring *r)
     uint64_t pk_ring_writable(const pk_ring *r)
 

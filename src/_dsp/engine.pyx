@@ -3,25 +3,27 @@
 blocks out, events and what the core is done with back. Memory is allocated and freed here,
 never in the core."""
 cimport numpy as cnp
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_RawFree, PyMem_RawRealloc
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint64_t
 from libc.string cimport memset
 
 from _engine cimport *
-from _stream cimport (pk_event_kind, pk_ring, pk_ring_read, pk_ring_taken, pk_ring_writable,
-                      pk_ring_write)
+from _stream cimport (pk_counter, pk_event_kind, pk_ring, pk_ring_read, pk_ring_readable,
+                      pk_ring_taken, pk_ring_writable, pk_ring_write)
 
 cnp.import_array()
 
 cdef enum:
     COMMAND_CAPACITY = 4096     # commands waiting for the core
-    EVENT_CAPACITY = 16384
     RETURN_CAPACITY = 65536     # voices and commands the core holds at once
     CHANGE_RESERVE = 4096       # of which kept for changes when voices fill the rest
+    SPILL_CAPACITY = 1 << 20    # events an offline render keeps past the ring, unread
 
+EVENT_CAPACITY = 16384          # the event ring's default size
 EVENT_KINDS = {PK_EVENT_VOICE_START: "voice_start", PK_EVENT_VOICE_END: "voice_end",
                PK_EVENT_PEAK: "peak", pk_event_kind.PK_EVENT_UNDERRUN: "underrun",
-               pk_event_kind.PK_EVENT_ERROR: "error"}
+               pk_event_kind.PK_EVENT_ERROR: "error", PK_EVENT_LATE: "late",
+               PK_EVENT_INVALID: "invalid"}
 BLOCK = PK_BLOCK
 AT_ONCE = PK_AT_ONCE
 MIN_RATE, MAX_RATE = 1.0 / 256, 256.0
@@ -38,6 +40,31 @@ cdef object ring_store(pk_ring *ring, uint64_t capacity, size_t item_size):
     return store
 
 
+cdef struct EventStore:
+    pk_engine_event *items
+    size_t count
+    size_t capacity
+
+
+cdef int spill_events(void *context, pk_ring *events) noexcept nogil:
+    """An offline render's pk_event_spill: move the ring's events to the end of the store,
+    growing it up to SPILL_CAPACITY events (past that, the core counts them as lost)."""
+    cdef EventStore *store = <EventStore *>context
+    cdef size_t n = pk_ring_readable(events), capacity
+    cdef pk_engine_event *items
+    if store.count + n > store.capacity:
+        capacity = max(2 * store.capacity, store.count + n, <size_t>4096)
+        if capacity > SPILL_CAPACITY:
+            return 0
+        items = <pk_engine_event *>PyMem_RawRealloc(store.items,
+                                                     capacity * sizeof(pk_engine_event))
+        if items == NULL:
+            return 0
+        store.items, store.capacity = items, capacity
+    store.count += pk_ring_read(events, store.items + store.count, n)
+    return 1
+
+
 cdef void *allocate(size_t size) except NULL:
     cdef void *p = PyMem_Malloc(size)
     if p == NULL:
@@ -50,6 +77,7 @@ cdef class EngineCore:
     """The render core with its rings. Not thread-safe: one Python thread at a time drives it
     (the Engine above serialises callers)."""
     cdef pk_engine engine
+    cdef EventStore spilled     # an offline render's events that did not fit in the ring
     cdef double samplerate
     cdef int64_t meter_interval
     cdef object stores          # arrays the rings and the scratch live in
@@ -60,9 +88,15 @@ cdef class EngineCore:
     cdef int64_t next_id
     cdef Py_ssize_t outstanding  # voices and commands handed to the core, not back yet
 
-    def __init__(self, int channels, double samplerate, int64_t meter_interval=0):
+    # Set up in __cinit__, which runs once: an engine a device may be rendering is never set
+    # up again.
+    def __cinit__(self, int channels, double samplerate, int64_t meter_interval=0,
+                  uint64_t event_capacity=EVENT_CAPACITY):
         if not 1 <= channels <= PK_MAX_CHANNELS:
             raise ValueError(f"Engine channels: expected 1 .. {PK_MAX_CHANNELS}, got {channels}")
+        if event_capacity & (event_capacity - 1) or event_capacity < PK_MAX_CHANNELS:
+            raise ValueError(f"Engine event_capacity: expected a power of two >= "
+                             f"{PK_MAX_CHANNELS}, got {event_capacity}")
         memset(&self.engine, 0, sizeof(pk_engine))
         self.engine.channels = channels
         self.engine.samplerate = samplerate
@@ -74,7 +108,7 @@ cdef class EngineCore:
         self.engine.timeline = <pk_command **>cnp.PyArray_DATA(timeline)
         self.stores = [
             ring_store(&self.engine.commands, COMMAND_CAPACITY, sizeof(pk_command *)),
-            ring_store(&self.engine.events, EVENT_CAPACITY, sizeof(pk_engine_event)),
+            ring_store(&self.engine.events, event_capacity, sizeof(pk_engine_event)),
             ring_store(&self.engine.returns, RETURN_CAPACITY, sizeof(pk_return)), scratch,
             timeline]
         self.sounds, self.voices, self.buses, self.graveyard = {}, {}, [], []
@@ -83,7 +117,7 @@ cdef class EngineCore:
         self.engine.buses = self.engine.master = master
 
     def __dealloc__(self):
-        if self.voices is None:  # __init__ failed before allocating anything
+        if self.voices is None:  # __cinit__ failed before allocating anything
             return
         # Commands never taken, waiting in the timeline, or given back and not yet freed;
         # then every voice not yet freed, and the buses.
@@ -100,6 +134,7 @@ cdef class EngineCore:
                 PyMem_Free(r.item)
         for address in list(self.voices.values()) + [a for a, _ in self.graveyard] + self.buses:
             PyMem_Free(<void *><size_t>address)
+        PyMem_RawFree(self.spilled.items)
 
     cdef pk_bus *new_bus(self, int output, gains) except NULL:
         cdef int channels = self.engine.channels
@@ -270,50 +305,94 @@ cdef class EngineCore:
         self.send(c)
 
     def render(self, Py_ssize_t frames):
-        """Render the next `frames` frames: (frames, channels) float32."""
+        """Render the next `frames` frames offline, as a device would (never waiting for a
+        stream): (frames, channels) float32."""
         if frames < 0:
             raise ValueError(f"Engine.render frames: expected >= 0, got {frames}")
         cdef cnp.npy_intp dims[2]
         dims[0] = frames
         dims[1] = self.engine.channels
         out = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT32, 0)
-        return self.render_into(out)
+        self.render_offline(out, None, 0, frames, False)
+        return out
 
     def render_into(self, cnp.ndarray out, cnp.ndarray input=None):
-        """Render the next frames into out, (frames, channels) float32, C-contiguous; with
-        `input`, (frames, input channels) float32, C-contiguous, as the input voices' frames.
-        """
+        """Render the next frames into out, (frames, channels) float32, C-contiguous, as a
+        device does (the Python mode's callback): never waiting, events that find the ring
+        full lost. With `input`, (frames, input channels) float32, C-contiguous, as the input
+        voices' frames."""
+        cdef float *dst = self.rows(out, input, 0, out.shape[0])
+        try:
+            with nogil:
+                pk_engine_render(&self.engine, dst, out.shape[0])
+        finally:
+            self.engine.input = NULL
+        self.reclaim()
+
+    def render_offline(self, cnp.ndarray out, cnp.ndarray input, Py_ssize_t start,
+                       Py_ssize_t stop, bint wait):
+        """Render the next frames into rows start .. stop of out (as for `render_into`; the
+        input's rows are out's). Events that do not fit in the ring are kept for `events`.
+        With `wait`, stop where a stream has not delivered what the next pass reads (see
+        `starved`). Return the frames rendered."""
+        cdef float *dst = self.rows(out, input, start, stop)
+        cdef size_t frames = stop - start
+        self.engine.spill = spill_events
+        self.engine.spill_context = &self.spilled
+        try:
+            with nogil:
+                if wait:
+                    frames = pk_engine_render_offline(&self.engine, dst, frames)
+                else:
+                    pk_engine_render(&self.engine, dst, frames)
+        finally:
+            self.engine.input = NULL
+            self.engine.spill = NULL
+        self.reclaim()
+        return frames
+
+    cdef float *rows(self, cnp.ndarray out, cnp.ndarray input, Py_ssize_t start,
+                     Py_ssize_t stop) except NULL:
+        """Check out (and input) and point the engine's input at input's rows from start;
+        return where out's row `start` is."""
         if (cnp.PyArray_TYPE(out) != cnp.NPY_FLOAT32 or out.ndim != 2 or
                 out.shape[1] != self.engine.channels or not cnp.PyArray_IS_C_CONTIGUOUS(out)):
             raise ValueError(f"Engine render: expected a C-contiguous float32 array of shape "
                              f"(frames, {self.engine.channels}), got {out.dtype} "
                              f"{(<object>out).shape}")
-        cdef float *dst = <float *>cnp.PyArray_DATA(out)
-        cdef size_t frames = out.shape[0]
+        if not 0 <= start <= stop <= out.shape[0]:
+            raise ValueError(f"Engine render: rows {start} .. {stop} outside 0 .. "
+                             f"{out.shape[0]}")
         if input is not None:
             if (cnp.PyArray_TYPE(input) != cnp.NPY_FLOAT32 or input.ndim != 2 or
                     input.shape[0] != out.shape[0] or input.shape[1] < 1 or
                     not cnp.PyArray_IS_C_CONTIGUOUS(input)):
                 raise ValueError(f"Engine render input: expected a C-contiguous float32 array "
-                                 f"of shape ({frames}, channels), got {input.dtype} "
+                                 f"of shape ({out.shape[0]}, channels), got {input.dtype} "
                                  f"{(<object>input).shape}")
-            self.engine.input = <const float *>cnp.PyArray_DATA(input)
+            self.engine.input = <const float *>cnp.PyArray_DATA(input) + start * input.shape[1]
             self.engine.input_frame = self.engine.now
-            self.engine.input_frames = frames
+            self.engine.input_frames = stop - start
             self.engine.input_channels = input.shape[1]
-        try:
-            with nogil:
-                pk_engine_render(&self.engine, dst, frames)
-        finally:
-            self.engine.input = NULL
-        self.reclaim()
-        return out
+        return <float *>cnp.PyArray_DATA(out) + start * self.engine.channels
+
+    @property
+    def starved(self):
+        """After an offline render that stopped short: (the id of the voice whose stream it
+        waits for, the frames its buffer must hold); else (0, 0)."""
+        return self.engine.starved_voice, self.engine.starved_frames
 
     def events(self):
         """Events since the last call: (kind, frame, source, frames, channel, peak, rms)
-        tuples; source is a voice's id, or for "peak" a bus's."""
+        tuples; source is a voice's id, or for "peak" and "invalid" a bus's."""
         cdef pk_engine_event e
+        cdef size_t i
         found = []
+        for i in range(self.spilled.count):
+            e = self.spilled.items[i]
+            found.append((EVENT_KINDS[e.kind], e.frame, e.source, e.frames, e.channel, e.peak,
+                          e.rms))
+        self.spilled.count = 0
         while pk_ring_read(&self.engine.events, &e, 1):
             found.append((EVENT_KINDS[e.kind], e.frame, e.source, e.frames, e.channel, e.peak,
                           e.rms))
@@ -364,4 +443,9 @@ cdef class EngineCore:
     @property
     def lost_events(self):
         """Events the core could not post: the event ring was full."""
-        return self.engine.lost_events
+        return pk_counter(&self.engine.lost_events)
+
+    @property
+    def invalid_samples(self):
+        """NaN or infinite samples the core set to 0 on buses."""
+        return pk_counter(&self.engine.invalid_samples)

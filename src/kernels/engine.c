@@ -7,10 +7,21 @@
 #include "link.h"
 #include "simd.h"
 
+/* Whether n events fit in the ring: offline, after spilling it into a larger store. */
+static int event_room(pk_engine *e, size_t n)
+{
+    if (pk_ring_writable(&e->events) >= n)
+        return 1;
+    return e->spill && e->spill(e->spill_context, &e->events) &&
+           pk_ring_writable(&e->events) >= n;
+}
+
 static void post(pk_engine *e, const pk_engine_event *event)
 {
-    if (pk_ring_write(&e->events, event, 1) == 0)
-        e->lost_events++;
+    if (event_room(e, 1))
+        pk_ring_write(&e->events, event, 1);
+    else
+        pk_count(&e->lost_events, 1);
 }
 
 static void post_voice(pk_engine *e, int32_t kind, int64_t frame, const pk_voice *v,
@@ -111,8 +122,8 @@ static void meter_reset(pk_node *node)
 static void meter_post(pk_meter *meter, int64_t frame, pk_engine *e)
 {
     const size_t channels = (size_t)meter->channels;
-    if (pk_ring_writable(&e->events) < channels) {
-        e->lost_events += channels;
+    if (!event_room(e, channels)) {
+        pk_count(&e->lost_events, channels);
     } else {
         for (size_t c = 0; c < channels; c++) {
             const float rms = (float)sqrt(meter->squares[c] / (double)meter->counted);
@@ -141,7 +152,7 @@ static void meter_process(pk_node *node, float *block, size_t frames, int64_t no
             double squares = meter->squares[c]; /* frame by frame: however time is cut */
             for (size_t k = f; k < f + n; k++) {
                 const float x = block[k * channels + c];
-                peak = fabsf(x) > peak ? fabsf(x) : peak;
+                peak = fabsf(x) > peak || x != x ? fabsf(x) : peak; /* NaN stays */
                 squares += (double)x * (double)x;
             }
             meter->peak[c] = peak;
@@ -176,8 +187,6 @@ void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, f
 }
 
 /* ---- Commands and the timeline ---- */
-
-static void skip_ahead(pk_voice *v, int64_t frames);
 
 /* Sound frames per engine frame at frame t. */
 PK_INLINE uint64_t step_at(const pk_voice *v, int64_t t)
@@ -255,10 +264,12 @@ static void take_commands(pk_engine *e)
         if (v && (v->flags & PK_VOICE_DONE)) {
             give_back(e, PK_RETURN_COMMAND, c); /* it ended meanwhile */
         } else if (c->kind == PK_CMD_PLAY) {
-            if (v->start == PK_AT_ONCE)
+            if (v->start == PK_AT_ONCE) {
                 v->start = e->now;
-            else if (e->now > v->start && !v->stream && (v->flags & PK_VOICE_VARYING))
-                skip_ahead(v, e->now - v->start); /* came late: on from where it would be */
+            } else if (v->start < e->now) { /* came late: it starts now, from its start */
+                post_voice(e, PK_EVENT_LATE, e->now, v, e->now - v->start);
+                v->start = e->now;
+            }
             v->next = e->voices;
             e->voices = v;
             give_back(e, PK_RETURN_COMMAND, c);
@@ -375,33 +386,6 @@ static uint64_t wrap(pk_voice *v, uint64_t position)
     return position;
 }
 
-/* The engine frame a non-looping voice runs out at, at its steady rate: the first whose
- * position is past the sound, start + ceil(frames / rate). */
-static int64_t run_out(const pk_voice *v)
-{
-    if (v->frames < ((int64_t)1 << 30))
-        return v->start + (int64_t)((((uint64_t)v->frames << 32) + v->step - 1) / v->step);
-    return v->start + (int64_t)ceil((double)v->frames * 4294967296.0 / (double)v->step);
-}
-
-/* Move a voice that came late on by `frames` engine frames, in steps that cannot overflow,
- * wrapping round its loop as it goes; one that runs out meanwhile stops where it ran out. */
-static void skip_ahead(pk_voice *v, int64_t frames)
-{
-    uint64_t position = v->position;
-    while (frames > 0) {
-        const int64_t n = frames < ((int64_t)1 << 20) ? frames : ((int64_t)1 << 20);
-        position = wrap(v, position + (uint64_t)n * v->step);
-        frames -= n;
-        if (v->loop_end <= v->loop_start && (int64_t)(position >> 32) >= v->frames) {
-            const int64_t end = run_out(v);
-            v->stop = end < v->stop ? end : v->stop;
-            break;
-        }
-    }
-    v->position = position;
-}
-
 /* Read the next n frames of a voice's stream into dst (silence where they have not arrived,
  * reported), noting the stream's length once it ends. t: the engine frame, for events. */
 static void stream_take(pk_engine *e, pk_voice *v, float *dst, int64_t n, int64_t t)
@@ -413,10 +397,8 @@ static void stream_take(pk_engine *e, pk_voice *v, float *dst, int64_t n, int64_
         post_voice(e, PK_EVENT_UNDERRUN, t, v, (int64_t)(s->underrun_frames - missing));
     if (got < n && s->ended) {
         v->frames = v->first + v->count + got;
-        if (s->end_kind == PK_EVENT_ERROR && !(v->flags & PK_VOICE_FAILED)) {
-            v->flags |= PK_VOICE_FAILED;
-            post_voice(e, PK_EVENT_ERROR, t, v, 0);
-        }
+        if (s->end_kind == PK_EVENT_ERROR)
+            v->flags |= PK_VOICE_FAILED; /* reported where what was read has played */
     }
 }
 
@@ -464,6 +446,10 @@ static void refill(pk_engine *e, pk_voice *v, uint64_t *position, int64_t t, int
         v->count += n;
     }
 }
+
+/* Frames past the last a pass's reads reach that a stream's window may take (see
+ * stream_ready). */
+#define STREAM_SLACK 8
 
 /* Frames computed at a time in read_mono_run. */
 #define RUN 64
@@ -678,6 +664,37 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
     return to == v->stop ? v->stop : INT64_MAX;
 }
 
+/* Set a bus's NaN and infinite samples to 0, so that they go no further (a voice's overflow
+ * must not silence the whole mix), and report the first pass of a run of them. */
+PK_INLINE void keep_finite(pk_engine *e, pk_bus *b, size_t n)
+{
+    /* A sample is NaN or infinite when its exponent bits are all ones: then its magnitude's
+     * bits plus one exponent step reach the sign bit. An OR over all of them vectorises. */
+    uint32_t seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &b->buffer[i], sizeof bits);
+        seen |= (bits & 0x7fffffffu) + 0x00800000u;
+    }
+    if (!(seen & 0x80000000u)) {
+        b->invalid = 0;
+        return;
+    }
+    uint64_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(b->buffer[i])) {
+            b->buffer[i] = 0.0f;
+            count++;
+        }
+    pk_count(&e->invalid_samples, count);
+    if (!b->invalid) {
+        const pk_engine_event event = {PK_EVENT_INVALID, 0, e->now, b->id, (int64_t)count,
+                                       0.0f, 0.0f};
+        post(e, &event);
+    }
+    b->invalid = 1;
+}
+
 /* Render one pass of at most PK_BLOCK frames, with no timed command inside it. */
 PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
 {
@@ -695,6 +712,8 @@ PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
         }
         const int64_t end = render_voice(e, v, v->bus->buffer, frames);
         if (end <= pass_end) { /* done: out of the list, back to Python */
+            if (v->flags & PK_VOICE_FAILED)
+                post_voice(e, PK_EVENT_ERROR, end > v->start ? end : v->start, v, 0);
             post_voice(e, PK_EVENT_VOICE_END, end > v->start ? end : v->start, v, 0);
             *link = v->next;
             kill_commands(v);
@@ -707,6 +726,7 @@ PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
     for (pk_bus *b = e->buses; b; b = b->next) {
         for (pk_node *node = b->nodes; node; node = node->next)
             node->kind->process(node, b->buffer, frames, e->now, e);
+        keep_finite(e, b, frames * channels);
         if (b->output)
             for (size_t i = 0; i < frames * channels; i++)
                 b->output->buffer[i] += b->buffer[i];
@@ -720,9 +740,43 @@ int64_t pk_engine_now(const pk_engine *e)
     return (int64_t)pk_load_acquire((const uint64_t *)&e->now);
 }
 
-PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
+/* Of the next n frames, how many a stream voice's stream has delivered what they read, as
+ * far as an upper bound on what its reads take says; noting the voice that can go no
+ * further. Streams that have ended hold all that is left. */
+static size_t stream_ready(pk_engine *e, size_t n)
+{
+    for (pk_voice *v = e->voices; v && n > 0; v = v->next) {
+        const pk_stream *s = v->stream;
+        if (!s || v->frames != INT64_MAX || v->start >= e->now + (int64_t)n ||
+            v->stop <= e->now || pk_load_acquire(&s->end_at) != PK_STREAM_NO_END)
+            continue;
+        const int64_t lead = v->start > e->now ? v->start - e->now : 0; /* not reading yet */
+        const uint64_t step = step_at(v, e->now) > v->step ? step_at(v, e->now) : v->step;
+        /* k frames read up to frame (position + k * step) >> 32, with the interpolator's
+         * frames past it and the window's margin (refill() asks for 4 past the pass's last
+         * frame): fewer than STREAM_SLACK past it. */
+        const int64_t have = v->first + v->count + (int64_t)pk_ring_readable(&s->frames) -
+                             (int64_t)(v->position >> 32) - STREAM_SLACK;
+        const uint64_t fraction = v->position & (PK_ONE_FRAME - 1);
+        int64_t k = have < 0 ? 0
+                             : (int64_t)((((uint64_t)have + 1) << 32) - fraction - 1) /
+                                   (int64_t)step;
+        if (lead + k >= (int64_t)n)
+            continue;
+        if (lead + k == 0) { /* what its buffer must hold for one frame */
+            e->starved_voice = v->id;
+            e->starved_frames = (int64_t)((step + fraction) >> 32) + 1 + STREAM_SLACK +
+                                (int64_t)(v->position >> 32) - (v->first + v->count);
+        }
+        n = (size_t)(lead + k);
+    }
+    return n;
+}
+
+static size_t render(pk_engine *e, float *out, size_t frames, int offline)
 {
     take_commands(e);
+    e->starved_voice = e->starved_frames = 0;
     size_t done = 0;
     for (;;) {
         while (e->timeline_size && e->timeline[0]->frame <= e->now) {
@@ -737,7 +791,20 @@ PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
         size_t n = frames - done < PK_BLOCK ? frames - done : PK_BLOCK;
         if (e->timeline_size && e->timeline[0]->frame - e->now < (int64_t)n)
             n = (size_t)(e->timeline[0]->frame - e->now);
+        if (offline && (n = stream_ready(e, n)) == 0)
+            break;
         render_pass(e, out + done * (size_t)e->channels, n);
         done += n;
     }
+    return done;
+}
+
+PK_SIMD void pk_engine_render(pk_engine *e, float *out, size_t frames)
+{
+    render(e, out, frames, 0);
+}
+
+PK_SIMD size_t pk_engine_render_offline(pk_engine *e, float *out, size_t frames)
+{
+    return render(e, out, frames, 1);
 }

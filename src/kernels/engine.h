@@ -98,7 +98,7 @@ extern const pk_node_class pk_meter_class;
 
 typedef struct pk_bus {
     int32_t id;
-    int32_t reserved;
+    int32_t invalid;           /* its last pass held NaN or infinity (reported once a run) */
     float *buffer;             /* PK_BLOCK frames: what feeds it, then what it puts out */
     struct pk_bus *output;     /* the bus it feeds; NULL for the master */
     pk_node *nodes;            /* in order: inserts, then &fader, then &meter */
@@ -112,7 +112,7 @@ enum {
     PK_VOICE_VARYING = 2,      /* read by position (a rate, a loop, a stream), not frame */
     PK_VOICE_LOOPED = 4,       /* it has gone round its loop: reads before loop_start wrap */
     PK_VOICE_DONE = 8,         /* ended and returned: commands naming it are dropped */
-    PK_VOICE_FAILED = 16,      /* its stream's error has been reported */
+    PK_VOICE_FAILED = 16,      /* its stream failed: an error to report where it ends */
     PK_VOICE_INPUT = 32        /* it plays the engine's input (e->input), as it comes */
 };
 
@@ -192,8 +192,20 @@ typedef struct {
 } pk_return;
 
 /* Events from the core: stream.h's PK_EVENT_UNDERRUN and PK_EVENT_ERROR (for a voice's
- * stream), and these. */
-enum { PK_EVENT_VOICE_START = 16, PK_EVENT_VOICE_END = 17, PK_EVENT_PEAK = 18 };
+ * stream), and these. LATE: a voice taken after its start frame starts then, `frames` late.
+ * INVALID: a bus's audio held NaN or infinity (a pass of them begins a run; `frames`: the
+ * samples set to 0 in that pass); the rest of the mix plays on. */
+enum {
+    PK_EVENT_VOICE_START = 16,
+    PK_EVENT_VOICE_END = 17,
+    PK_EVENT_PEAK = 18,
+    PK_EVENT_LATE = 19,
+    PK_EVENT_INVALID = 20
+};
+
+/* Offline, where the event ring would overflow: drain it somewhere larger (off the audio
+ * thread, so it may allocate). Returns nonzero if it made room. */
+typedef int (*pk_event_spill)(void *context, pk_ring *events);
 
 typedef struct {
     int32_t kind;
@@ -234,10 +246,25 @@ struct pk_engine {
     int64_t clock_frame;
     double samplerate;
     uint64_t lost_events;      /* events that found the event ring full */
+    uint64_t invalid_samples;  /* NaN or infinite samples set to 0 on buses */
+    /* Offline only (NULL on a device): where events go when the ring is full. */
+    pk_event_spill spill;
+    void *spill_context;
+    /* pk_engine_render_offline: the voice whose stream has not delivered what the next pass
+     * reads, and how many frames it needs in its buffer (0: none is waiting). */
+    int64_t starved_voice;
+    int64_t starved_frames;
 };
 
-/* Render `frames` frames (interleaved, `channels` each) into out, starting at e->now. */
+/* Render `frames` frames (interleaved, `channels` each) into out, starting at e->now. A
+ * stream that has not delivered in time plays silence (reported as an underrun). */
 void pk_engine_render(pk_engine *e, float *out, size_t frames);
+
+/* The same, offline: rather than play a stream's missing frames as silence, stop before the
+ * pass that would read them and say which voice waits (starved_voice, starved_frames).
+ * Returns the frames rendered; the caller waits for the stream and renders the rest, and the
+ * output is the same as if it had not stopped. */
+size_t pk_engine_render_offline(pk_engine *e, float *out, size_t frames);
 
 /* e->now, from another thread than the one rendering. */
 int64_t pk_engine_now(const pk_engine *e);

@@ -37,6 +37,11 @@ uint64_t pk_ring_writable(const pk_ring *r)
     return r->capacity - pk_ring_readable(r);
 }
 
+uint64_t pk_counter(const uint64_t *count)
+{
+    return pk_load_acquire(count);
+}
+
 size_t pk_ring_write(pk_ring *r, const void *items, size_t n)
 {
     const uint64_t written = r->written; /* only this thread stores it */

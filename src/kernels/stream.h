@@ -44,6 +44,9 @@ uint64_t pk_ring_readable(const pk_ring *r);
 uint64_t pk_ring_taken(const pk_ring *r);
 uint64_t pk_ring_writable(const pk_ring *r);
 
+/* A count that one thread adds to (with release stores), read from another. */
+uint64_t pk_counter(const uint64_t *count);
+
 typedef enum { PK_EVENT_UNDERRUN = 1, PK_EVENT_END = 2, PK_EVENT_ERROR = 3 } pk_event_kind;
 
 typedef struct {

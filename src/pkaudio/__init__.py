@@ -5,7 +5,9 @@ loaded only then, so importing pkaudio needs no sound library).
 """
 from . import dsp
 from ._version import __version__
-from .buffering import DiskStream, Sound, info
+from .buffering import Sound
+from .diskstream import DiskStream
+from .files import info
 from .devices import devices
 from .engine import Engine
 from .events import Event

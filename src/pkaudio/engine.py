@@ -17,10 +17,13 @@ from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 
+from . import _checks as check
 from . import dsp
+from ._design import QUALITIES
 from ._dsp.device import MOST_FRAMES
-from ._dsp.engine import AT_ONCE, MAX_RATE, MIN_RATE, EngineCore
+from ._dsp.engine import AT_ONCE, EVENT_CAPACITY, MAX_RATE, MIN_RATE, EngineCore
 from ._dsp.engine import INPUT as CORE_INPUT
+from ._dsp.level import pan_gains
 from .buffering import DiskStream, Sound
 from .events import Event
 from .realtime import DeviceRun, NullDevice, Output, Recorder, SecondInput, SecondOutput
@@ -29,8 +32,6 @@ __all__ = ["Bus", "Clock", "Engine", "Input", "Voice"]
 
 # Frames of a DiskStream a voice holds to read between (its window).
 STREAM_WINDOW = 1024
-# Engine frames go up to this (6 million years at 48 kHz): start + length stays in 64 bits.
-MAX_FRAME = 1 << 62
 # Sounds (in memory) up to this long: positions in them are 32.32 fixed point.
 MAX_SOUND = (1 << 31) - 1
 # Ramps and releases up to this long (12 hours at 48 kHz).
@@ -41,6 +42,9 @@ DEFAULT_RAMP = 0.005
 COMMAND_WAIT = 2.0
 # Seconds between looks for events from a thread that does not say when it posts them.
 EVENT_POLL = 0.005
+# Seconds an offline render waits for a disk stream's reader before it plays what is
+# missing as silence (reported as an underrun): a reader this stuck is not coming back.
+STREAM_WAIT = 10.0
 
 
 def _stop_dropped(run: DeviceRun) -> None:
@@ -65,60 +69,65 @@ class Clock:
         self.frames = 0
 
     def set(self, frame: int, frames: int) -> None:
-        if int(frame) != frame or frame < 0:
-            raise ValueError(f"Clock.set frame: expected a whole number >= 0, got {frame!r}")
-        if int(frames) != frames or frames < 0:
-            raise ValueError(f"Clock.set frames: expected a whole number >= 0, got {frames!r}")
-        self.frame, self.frames = int(frame), int(frames)
+        """Say that the next render covers `frames` frames from engine frame `frame`.
+
+        Parameters
+        ----------
+        frame : int
+        frames : int
+        """
+        self.frame = check.frame(frame, "Clock.set frame")
+        self.frames = check.frames(frames, "Clock.set frames")
 
 
-def pan_gains(gain: float, pan: float, channels: int, what: str = "Engine.play") -> list[float]:
-    """Per-channel gains. pan 0 leaves the sound as it is; on a stereo engine, pan -1 (left)
-    .. 1 (right) follows a constant-power law, 0 dB at the centre and +3 dB at the sides."""
-    gain, pan = finite(gain, f"{what} gain"), finite(pan, f"{what} pan")
-    if not -1 <= pan <= 1:
-        raise ValueError(f"{what} pan: expected -1 (left) .. 1 (right), got {pan}")
-    if pan == 0:
+def channel_gains(gain: float, pan: float | None, sources: int, channels: int, what: str
+                  ) -> list[float]:
+    """The gain of each output channel for a source of `sources` channels.
+
+    On a stereo engine, `pan` (-1 left .. 1 right) places a mono source by the constant-power
+    law of `pkaudio.dsp.pan` (-3 dB each side at the centre), and balances a source of more
+    channels (or a bus): the far side falls as cos(|pan| pi / 2), the near side stays. None
+    pans nothing: a mono source plays as it is in every channel (as Web Audio up-mixes). Other
+    engines take no pan: every channel gets `gain`.
+    """
+    gain = check.gain(gain, f"{what} gain")
+    if pan is None:
         return [gain] * channels
+    pan = check.within(pan, f"{what} pan", -1.0, 1.0, " (left .. right)")
     if channels != 2:
-        raise ValueError(f"{what} pan: needs a stereo engine, this one has {channels} "
-                         "channels")
-    angle = (pan + 1) * math.pi / 4
-    return [gain * math.sqrt(2) * math.cos(angle), gain * math.sqrt(2) * math.sin(angle)]
+        if pan != 0:
+            raise ValueError(f"{what} pan: needs a stereo engine, this one has {channels} "
+                             "channels")
+        return [gain] * channels
+    if sources == 1:
+        left, right = pan_gains(pan)
+        return [gain * left, gain * right]
+    far = gain * math.cos(abs(pan) * math.pi / 2)
+    return [gain, far] if pan < 0 else [far, gain]
 
 
-def loop_region(loop: bool | tuple[int, int], frames: int) -> tuple[int, int]:
+def loop_region(loop: bool | tuple[int, int], frames: int, what: str = "Engine.play loop"
+                ) -> tuple[int, int]:
     """(start, end) of the frames that repeat; (0, 0) for none."""
-    if loop is False:
-        return 0, 0
-    start, end = (0, frames) if loop is True else loop
-    if not (int(start) == start and int(end) == end and 0 <= start < end <= frames):
-        raise ValueError(f"Engine.play loop: expected True or (start, end) with 0 <= start < "
-                         f"end <= {frames} (the sound's frames), got {loop!r}")
-    return int(start), int(end)
-
-
-def finite(value: float, what: str) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{what}: expected a finite number, got {value}")
-    return value
+    if isinstance(loop, tuple):
+        if len(loop) != 2:
+            raise ValueError(f"{what}: expected (start, end), got {loop!r}")
+        start = check.frames(loop[0], f"{what} start", frames)
+        end = check.frames(loop[1], f"{what} end", frames)
+        if not start < end:
+            raise ValueError(f"{what}: expected start < end <= {frames} (the sound's frames), "
+                             f"got {loop!r}")
+        return start, end
+    if not isinstance(loop, (bool, np.bool_)):
+        raise TypeError(f"{what}: expected True, False or (start, end), got "
+                        f"{type(loop).__name__} {loop!r}")
+    if loop and frames == 0:
+        raise ValueError(f"{what}: an empty sound cannot loop")
+    return (0, frames) if loop else (0, 0)
 
 
 def checked_rate(rate: float, what: str) -> float:
-    rate = finite(rate, what)
-    if not MIN_RATE <= rate <= MAX_RATE:
-        raise ValueError(f"{what}: expected 1/256 .. 256, got {rate:g}")
-    return rate
-
-
-def whole(value: int, what: str, most: int = MAX_FRAME, expected: str = "a number of frames"
-          ) -> int:
-    """A whole number of frames, 0 .. most."""
-    if isinstance(value, bool) or int(value) != value or not 0 <= value <= most:
-        raise ValueError(f"{what}: expected {expected} (a whole number 0 .. {most}), got "
-                         f"{value!r}")
-    return int(value)
+    return check.within(rate, what, MIN_RATE, MAX_RATE)
 
 
 class Input:
@@ -163,42 +172,68 @@ class Voice:
     id : int
         The id its events carry.
     start : int or None
-        The engine frame its first frame plays at; None for one played on a running device
-        without `at`, which starts as soon as the device takes it (its "voice_start" event
-        says on which frame).
-    gain, pan, rate : float
+        The engine frame its first frame was asked to play at; None for one played on a
+        running device without `at`, which starts as soon as the device takes it. Its
+        "voice_start" event says on which frame it did: a voice the core takes after its
+        frame has passed starts then, from its first frame, and a "late" event says by how
+        many frames.
+    gain, rate : float
         As last set.
+    pan : float or None
+        As last set (None: not panned).
     """
 
-    def __init__(self, engine: Engine, id: int, start: int | None, gain: float, pan: float,
-                 rate: float):
+    def __init__(self, engine: Engine, id: int, start: int | None, gain: float,
+                 pan: float | None, rate: float, channels: int):
         self.engine, self.id, self.start = engine, id, start
         self.gain, self.pan, self.rate = gain, pan, rate
+        self._channels = channels  # of what it plays: the pan law follows them
 
     def stop(self, at: int | None = None, *, release: int = 0) -> None:
         """Stop at engine frame `at` (default: the next frame rendered), fading out over
-        `release` frames from there (default 0: a cut on the frame)."""
-        self.engine._send(lambda core, frame: core.stop(
-            self.id, frame, whole(release, "Voice.stop release", MAX_RAMP)), at, "Voice.stop")
+        `release` frames from there (default 0: a cut on the frame).
+
+        Parameters
+        ----------
+        at : int, optional
+            The engine frame.
+        release : int
+            Frames of the fade.
+        """
+        release = check.frames(release, "Voice.stop release", MAX_RAMP)
+        self.engine._send(lambda core, frame: core.stop(self.id, frame, release), at,
+                          "Voice.stop")
 
     def set(self, *, gain: float | None = None, pan: float | None = None,
             rate: float | None = None, ramp: int | None = None, at: int | None = None) -> None:
         """Change gain, pan and/or rate from engine frame `at` (default: the next frame
         rendered), moving there in a straight line over `ramp` frames (default: 5 ms), so
         that a change makes no zipper noise. Changes land on their frames, in the order sent.
+
+        Parameters
+        ----------
+        gain, pan, rate : float, optional
+            As `Engine.play` takes them; None leaves one as it is.
+        ramp : int, optional
+            Frames the change takes.
+        at : int, optional
+            The engine frame it starts at.
         """
         engine = self.engine
         ramp = engine._ramp(ramp, "Voice.set ramp")
         if rate is not None:
             rate = checked_rate(rate, "Voice.set rate")
+        channel_gains(1.0 if gain is None else gain, pan, self._channels, engine.channels,
+                      "Voice.set")  # checked before sending
 
         def send(core, frame):  # under the engine's lock: read, send and note as one
             new_gain = self.gain if gain is None else gain
             new_pan = self.pan if pan is None else pan
-            gains = pan_gains(new_gain, new_pan, engine.channels, "Voice.set")
+            gains = channel_gains(new_gain, new_pan, self._channels, engine.channels,
+                                  "Voice.set")
             core.set(self.id, 0, frame, ramp, gains if gain is not None or pan is not None
                      else None, 0.0 if rate is None else rate)
-            self.gain, self.pan = float(new_gain), float(new_pan)
+            self.gain, self.pan = float(new_gain), None if new_pan is None else float(new_pan)
             self.rate = self.rate if rate is None else rate
 
         engine._send(send, at, "Voice.set")
@@ -227,15 +262,32 @@ class Bus:
     def set(self, *, gain: float | None = None, pan: float | None = None,
             mute: bool | None = None, ramp: int | None = None, at: int | None = None) -> None:
         """Change gain, pan and/or mute from engine frame `at` (default: the next frame
-        rendered), over `ramp` frames (default: 5 ms)."""
+        rendered), over `ramp` frames (default: 5 ms).
+
+        Parameters
+        ----------
+        gain : float, optional
+            Linear.
+        pan : float, optional
+            Balance, -1 (left) .. 1 (right), on a stereo engine.
+        mute : bool, optional
+        ramp : int, optional
+            Frames the change takes.
+        at : int, optional
+            The engine frame it starts at.
+        """
         engine = self.engine
         ramp = engine._ramp(ramp, "Bus.set ramp")
+        channel_gains(1.0 if gain is None else gain, 0.0 if pan is None else pan,
+                      engine.channels, engine.channels, "Bus.set")  # checked before sending
+        mute = None if mute is None else check.boolean(mute, "Bus.set mute")
 
         def send(core, frame):  # under the engine's lock: read, send and note as one
             new_gain = self.gain if gain is None else gain
             new_pan = self.pan if pan is None else pan
-            muted = self.muted if mute is None else bool(mute)
-            gains = pan_gains(new_gain, new_pan, engine.channels, "Bus.set")
+            muted = self.muted if mute is None else mute
+            gains = channel_gains(new_gain, new_pan, engine.channels, engine.channels,
+                                  "Bus.set")
             core.set(0, self.id, frame, ramp, [0.0] * len(gains) if muted else gains)
             self.gain, self.pan, self.muted = float(new_gain), float(new_pan), muted
 
@@ -259,6 +311,11 @@ class Engine:
     meter_interval : int
         Frames between "peak" events (peak and RMS of each bus and the master); 0, the
         default, posts none.
+    event_capacity : int
+        Events the core can hold for `events` to collect (rounded up to a power of two). On
+        a device, events that find it full are lost: counted (``stats()["lost_events"]``)
+        and reported by an "events_lost" event. Offline, `render` keeps what does not fit
+        (up to a million events more), so none is lost.
     outputs : list, optional
         Devices for `start` to play on together (each as `start` takes a device, or an
         `Output` saying which bus and channels it plays; default: the master, all channels).
@@ -273,17 +330,20 @@ class Engine:
     input = INPUT
 
     def __init__(self, samplerate: float = 48000, channels: int = 2, blocksize: int = 256, *,
-                 meter_interval: int = 0, outputs: list | None = None,
-                 inputs: list | None = None):
-        if not samplerate > 0:
-            raise ValueError(f"Engine samplerate: expected a positive rate, got {samplerate!r}")
-        if isinstance(blocksize, bool) or int(blocksize) != blocksize or blocksize < 1:
-            raise ValueError(f"Engine blocksize: expected a whole number >= 1, got "
-                             f"{blocksize!r}")
-        meter_interval = whole(meter_interval, "Engine meter_interval")
-        self.samplerate, self.channels, self.blocksize = samplerate, channels, int(blocksize)
+                 meter_interval: int = 0, event_capacity: int = EVENT_CAPACITY,
+                 outputs: list | None = None, inputs: list | None = None):
+        samplerate = check.samplerate(samplerate, "Engine samplerate")
+        channels = check.channels(channels, "Engine channels")
+        blocksize = check.whole(blocksize, "Engine blocksize", 1, MOST_FRAMES,
+                                "a number of frames")
+        meter_interval = check.frames(meter_interval, "Engine meter_interval")
+        event_capacity = check.whole(event_capacity, "Engine event_capacity", 64, 1 << 24,
+                                     "a number of events")
+        self.samplerate, self.channels, self.blocksize = samplerate, channels, blocksize
         self.meter_interval = meter_interval
-        self._core = EngineCore(channels, float(samplerate), meter_interval)
+        self._core = EngineCore(channels, samplerate, meter_interval,
+                                1 << (event_capacity - 1).bit_length())
+        self._lost_events = 0  # as last reported by an "events_lost" event
         self._lock = threading.Lock()  # commands from several threads, one at a time
         self._device_lock = threading.Lock()  # one start() or stop() at a time
         self._rendered = threading.Condition()  # wakes threads waiting for events
@@ -310,10 +370,24 @@ class Engine:
 
     def bus(self, name: str, *, gain: float = 1.0, pan: float = 0.0,
             output: Bus | str | None = None) -> Bus:
-        """Add a bus called `name` feeding `output` (default: the master)."""
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"Engine.bus name: expected a non-empty string, got {name!r}")
-        gains = pan_gains(gain, pan, self.channels, "Engine.bus")
+        """Add a bus called `name` feeding `output` (default: the master).
+
+        Parameters
+        ----------
+        name : str
+        gain : float
+            Its fader, linear.
+        pan : float
+            Balance, -1 (left) .. 1 (right), on a stereo engine.
+        output : Bus or str, optional
+            The bus it feeds.
+
+        Returns
+        -------
+        Bus
+        """
+        name = check.text(name, "Engine.bus name")
+        gains = channel_gains(gain, pan, self.channels, self.channels, "Engine.bus")
         with self._lock:
             if name in self._buses:
                 raise ValueError(f"Engine.bus: there is already a bus called {name!r}")
@@ -331,84 +405,144 @@ class Engine:
         return found
 
     def play(self, sound: Sound | DiskStream | np.ndarray | Input | DeviceSource, *,
-             at: int | None = None, gain: float = 1.0, pan: float = 0.0, rate: float = 1.0,
-             loop: bool | tuple[int, int] = False, bus: Bus | str | None = None) -> Voice:
-        """Play a sound (or a ``(frames,)`` / ``(frames, channels)`` array at the engine's
-        rate, or a DiskStream delivering it) from engine frame `at` (default: the next frame
-        rendered), exactly from that frame, its samples unmodified unless `gain`, `pan` or
-        `rate` say otherwise, into `bus` (a Bus or its name; default: the master).
+             at: int | None = None, gain: float = 1.0, pan: float | None = None,
+             rate: float = 1.0, loop: bool | tuple[int, int] = False,
+             bus: Bus | str | None = None, quality: str = "high") -> Voice:
+        """Play a sound from engine frame `at` (default: the next frame rendered), exactly
+        from that frame, into `bus`.
 
-        `rate` is varispeed (2: an octave up, in half the time), read between frames by
-        Catmull-Rom interpolation (the resampler's "quick"). `loop`: True repeats the whole
-        sound, ``(start, end)`` its frames start .. end-1 after a first pass up to `end`;
-        a looping voice plays until stopped. A mono sound goes to every channel; a sound of
-        other channels maps channel c of the output to channel c modulo its channels.
+        A Sound or DiskStream at another sample rate than the engine's is brought to the
+        engine's rate (by `pkaudio.dsp.resample` at `quality`: a Sound when played, a
+        stream by its reader as it reads), so that it plays at its own pitch and length.
+        `rate` is varispeed on top of that (2: an octave up, in half the time), read between
+        frames by Catmull-Rom interpolation (the resampler's "quick"). A sound plays
+        unmodified unless `gain`, `pan` or `rate` say otherwise.
 
-        `Engine.input` plays the engine's input as it comes (until stopped), and each of
-        `Engine.inputs` another device's. A DiskStream
+        A mono sound goes to every channel; a sound of other channels maps channel c of the
+        output to channel c modulo its channels. `Engine.input` plays the engine's input as
+        it comes (until stopped), and each of `Engine.inputs` another device's. A DiskStream
         plays once (open it with ``loop=True`` to repeat it); the voice ends where the stream
         does. Its underruns and a read error are reported as this engine's "underrun" and
-        "error" events (and the stream's own).
+        "error" events (and the stream's own). Offline, `render` waits for a stream's reader:
+        nothing is missed.
+
+        A voice whose `at` has passed when the core takes it (late on a running device, or
+        behind `now` offline) starts on the frame the core takes it, from its first frame,
+        and a "late" event says how late it is.
+
+        Parameters
+        ----------
+        sound : Sound, DiskStream, numpy.ndarray, Engine.input or an item of Engine.inputs
+            An array is ``(frames,)`` or ``(frames, channels)`` at the engine's rate (int16,
+            int32, float32 or float64; float32 C-contiguous arrays are played in place).
+        at : int, optional
+            The engine frame its first frame plays at.
+        gain : float
+            Linear, within what float32 holds.
+        pan : float, optional
+            -1 (left) .. 1 (right), on a stereo engine: for a mono sound, the constant-power
+            law of `pkaudio.dsp.pan` (-3 dB each side at 0); for a sound of more channels, a
+            balance (0 leaves it as it is). None, the default, pans nothing: a mono sound
+            plays as it is in every channel.
+        rate : float
+            Varispeed, 1/256 .. 256.
+        loop : bool or (int, int)
+            True repeats the whole sound; ``(start, end)`` its frames start .. end-1 after a
+            first pass up to `end` (in the sound's own frames). A looping voice plays until
+            stopped.
+        bus : Bus or str, optional
+            Where it plays (default: the master).
+        quality : {"quick", "low", "medium", "high", "very_high"}
+            Of the conversion from a sound's own rate to the engine's.
+
+        Returns
+        -------
+        Voice
         """
-        gains = pan_gains(gain, pan, self.channels)
+        gain = check.gain(gain, "Engine.play gain")
         rate = checked_rate(rate, "Engine.play rate")
+        quality = check.choice(quality, "Engine.play quality", tuple(QUALITIES))
         if sound is INPUT or isinstance(sound, DeviceSource):
             if rate != 1 or loop is not False:
                 raise ValueError("Engine.play: the input plays as it comes, at rate 1, once")
             data, settings = np.zeros((0, 1), np.float32), {"owner": CORE_INPUT}
+            channels = 1
             if isinstance(sound, DeviceSource):
                 if sound.engine is not self:
                     raise ValueError("Engine.play: an input of another engine")
                 state = sound.second().state
                 settings = {"owner": state, "link": state.link}
+                channels = state.channels
         elif isinstance(sound, DiskStream):
-            data, settings = self._stream_window(sound, loop), {"stream": sound}
+            if loop is not False:
+                raise ValueError("Engine.play: a DiskStream loops with DiskStream(..., "
+                                 "loop=True)")
+            data = np.zeros((STREAM_WINDOW, sound.channels), np.float32)  # (its window)
+            settings = {"stream": sound, "quality": quality}
+            channels = sound.channels
         else:
-            data = self._sound_data(sound)
-            loop_start, loop_end = loop_region(loop, len(data))
+            data, loop_start, loop_end = self._sound_data(sound, loop, quality)
             settings = {"loop_start": loop_start, "loop_end": loop_end}
+            channels = data.shape[1]
+        gains = channel_gains(gain, pan, channels, self.channels, "Engine.play")
         with self._lock:
             start = self._at(at, "Engine.play at")
             bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
             self._make_room()
-            stream = settings.pop("stream", None)
-            if stream is None:
-                voice = self._core.play(data, start, gains, rate, bus=bus_id, **settings)
+            if "stream" in settings:
+                voice = self._play_stream(data, start, gains, rate, bus_id, **settings)
             else:
-                voice = self._play_stream(stream, data, start, gains, rate, bus_id)
-        return Voice(self, voice, None if start == AT_ONCE else start, float(gain), float(pan),
-                     rate)
+                voice = self._core.play(data, start, gains, rate, bus=bus_id, **settings)
+        return Voice(self, voice, None if start == AT_ONCE else start, gain,
+                     None if pan is None else float(pan), rate, channels)
 
-    @staticmethod
-    def _sound_data(sound: Sound | np.ndarray) -> np.ndarray:
-        """A sound's frames as the core reads them: (frames, channels) float32, C order."""
-        data = sound.data if isinstance(sound, Sound) else np.asarray(sound)
+    def _sound_data(self, sound: Sound | np.ndarray, loop, quality: str
+                    ) -> tuple[np.ndarray, int, int]:
+        """A sound's frames as the core reads them, (frames, channels) float32 in C order at
+        the engine's rate, and its loop's start and end there."""
+        if isinstance(sound, Sound):
+            data, rate = sound.data, sound.samplerate
+        elif isinstance(sound, np.ndarray):
+            data, rate = sound, self.samplerate
+        else:
+            raise TypeError(f"Engine.play sound: expected a Sound, a DiskStream, an array, "
+                            f"Engine.input or one of Engine.inputs, got "
+                            f"{type(sound).__name__}")
         if data.ndim == 1:
             data = data.reshape(-1, 1)
         if data.ndim != 2 or data.shape[1] < 1:
-            raise ValueError(f"Engine.play: expected a Sound or an array shaped (frames,) or "
-                             f"(frames, channels) with channels >= 1, got shape {data.shape}")
-        if len(data) > MAX_SOUND:
-            raise ValueError(f"Engine.play: a sound of at most {MAX_SOUND} frames, got "
-                             f"{len(data)}; play a DiskStream of it instead")
+            raise ValueError(f"Engine.play sound: expected shape (frames,) or (frames, "
+                             f"channels) with channels >= 1, got shape {data.shape}")
+        if data.dtype.name not in ("int16", "int32", "float32", "float64"):
+            raise TypeError(f"Engine.play sound: expected dtype int16, int32, float32 or "
+                            f"float64, got {data.dtype}")
+        loop_start, loop_end = loop_region(loop, len(data))
         data = np.ascontiguousarray(data)
-        return data if data.dtype == np.float32 else dsp.convert(data, "float32")
+        if data.dtype != np.float32:
+            data = dsp.convert(data, "float32")
+        if rate != self.samplerate:
+            ratio = self.samplerate / rate
+            data = dsp.resample(data, rate, self.samplerate, quality=quality)
+            loop_start, loop_end = round(loop_start * ratio), round(loop_end * ratio)
+            if loop_end and loop_start == loop_end:
+                loop_end += 1  # (a loop shorter than a frame here is one frame)
+        if len(data) > MAX_SOUND:
+            raise ValueError(f"Engine.play sound: at most {MAX_SOUND} frames, got {len(data)};"
+                             f" play a DiskStream of it instead")
+        if len(data) and not np.isfinite(np.max(dsp.peak(data))):
+            first = int(np.flatnonzero(~np.isfinite(data).all(axis=1))[0])
+            raise ValueError(f"Engine.play sound: expected finite samples, got NaN or "
+                             f"infinity at frame {first}")
+        return data, loop_start, loop_end
 
-    def _stream_window(self, stream: DiskStream, loop) -> np.ndarray:
-        """The frames a voice holds of a DiskStream to read between."""
-        if stream.samplerate != self.samplerate:
-            raise ValueError(f"Engine.play: the stream delivers {stream.samplerate} Hz, the "
-                             f"engine runs at {self.samplerate}; open it with "
-                             f"DiskStream(..., samplerate={self.samplerate})")
-        if loop is not False:
-            raise ValueError("Engine.play: a DiskStream loops with DiskStream(..., loop=True)")
-        return np.zeros((STREAM_WINDOW, stream.channels), np.float32)
-
-    def _play_stream(self, stream: DiskStream, window, start, gains, rate, bus_id) -> int:
-        """Hand the core a voice that plays a DiskStream as its reader delivers it (under the
-        lock); the stream has one consumer, this voice."""
+    def _play_stream(self, window, start, gains, rate, bus_id, stream: DiskStream,
+                     quality: str) -> int:
+        """Hand the core a voice that plays a DiskStream as its reader delivers it, at the
+        engine's rate (under the lock); the stream has one consumer, this voice."""
         stream._claim()
         try:
+            if stream.samplerate != self.samplerate:
+                stream._deliver_at(self.samplerate, quality)
             voice = self._core.play(window, start, gains, rate, bus=bus_id,
                                     stream=stream._buffer, owner=stream)
         except BaseException:
@@ -445,10 +579,10 @@ class Engine:
             # On a device, "now" has passed by the time the core takes the command: a voice
             # starts on the first frame rendered after that instead.
             return AT_ONCE if self._run is not None else self.now
-        return whole(at, what, expected="an engine frame")
+        return check.frame(at, what)
 
     def _ramp(self, ramp: int | None, what: str) -> int:
-        return self._default_ramp if ramp is None else whole(ramp, what, MAX_RAMP)
+        return self._default_ramp if ramp is None else check.frames(ramp, what, MAX_RAMP)
 
     def _send(self, send, at: int | None, what: str) -> None:
         """Call send(core, frame) with the frame `at` names, under the lock."""
@@ -460,6 +594,10 @@ class Engine:
     def render(self, frames: int, *, input: np.ndarray | None = None) -> np.ndarray:
         """Render the next `frames` frames, ``(frames, channels)`` float32 (GIL released).
 
+        Offline, nothing is lost: a voice of a DiskStream waits for its reader (up to
+        STREAM_WAIT seconds without progress, then what is missing plays as silence,
+        reported as an "underrun"), and events are kept until `events` collects them.
+
         Parameters
         ----------
         frames : int
@@ -467,25 +605,46 @@ class Engine:
             ``(frames,)`` or ``(frames, channels)``: the engine's input for these frames, as
             voices of `Engine.input` play it (a device's input does the same on a device).
         """
+        frames = check.frames(frames, "Engine.render frames")
         if input is not None:
-            input = np.asarray(input)
-            if input.ndim == 1:
-                input = input.reshape(-1, 1)
-            input = np.ascontiguousarray(input if input.dtype == np.float32 else
-                                         dsp.convert(np.ascontiguousarray(input), "float32"))
+            input = self._input_block(input, frames)
+        block = np.empty((frames, self.channels), np.float32)
         with self._lock:
             if self._run is not None:
                 raise RuntimeError(f"Engine.render: the device {self._run.device!r} renders "
                                    "this engine; stop() it first")
-            if input is None:
-                block = self._core.render(frames)
-            else:
-                block = self._core.render_into(
-                    np.empty((whole(frames, "Engine.render frames"), self.channels), np.float32),
-                    input)
+            done, wait = 0, True
+            while done < frames:
+                done += self._core.render_offline(block, input, done, frames, wait)
+                # A reader that delivers nothing for so long is stuck: the rest plays as a
+                # device would play it, the stream's gap reported as an underrun.
+                wait = done == frames or self._wait_for_stream(*self._core.starved)
         with self._rendered:
             self._rendered.notify_all()
         return block
+
+    @staticmethod
+    def _input_block(input: np.ndarray, frames: int) -> np.ndarray:
+        """`render`'s input as (frames, channels) float32 in C order."""
+        if not isinstance(input, np.ndarray):
+            raise TypeError(f"Engine.render input: expected a numpy array, got "
+                            f"{type(input).__name__}")
+        if input.ndim == 1:
+            input = input.reshape(-1, 1)
+        if input.ndim != 2 or len(input) != frames or input.shape[1] < 1:
+            raise ValueError(f"Engine.render input: expected shape ({frames},) or ({frames}, "
+                             f"channels), got {input.shape}")
+        if input.dtype.name not in ("int16", "int32", "float32", "float64"):
+            raise TypeError(f"Engine.render input: expected dtype int16, int32, float32 or "
+                            f"float64, got {input.dtype}")
+        input = np.ascontiguousarray(input)
+        return input if input.dtype == np.float32 else dsp.convert(input, "float32")
+
+    def _wait_for_stream(self, voice: int, frames: int) -> bool:
+        """Wait until the stream of `voice` holds `frames` frames (or has ended); False if
+        its reader made no progress for STREAM_WAIT seconds."""
+        stream = self._streams.get(voice)
+        return stream is None or stream._wait_for(frames, STREAM_WAIT)
 
     def events(self, timeout: float | None = 0) -> list[Event]:
         """What the core reported since the last call, oldest first.
@@ -512,7 +671,14 @@ class Engine:
         one "peak" event."""
         found = []
         names = {bus.id: bus.name for bus in self._buses.values()}
+        lost = self._core.lost_events
+        if lost != self._lost_events:
+            found.append(Event("events_lost", self._core.now, lost - self._lost_events))
+            self._lost_events = lost
         for kind, frame, source, frames, channel, peak, rms in self._core.events():
+            if kind == "invalid":
+                found.append(Event(kind, frame, frames, bus=names[source]))
+                continue
             if kind == "peak":
                 self._levels.append((peak, rms))
                 if channel == self.channels - 1:
@@ -574,7 +740,8 @@ class Engine:
         with self._lock:
             self._core.reclaim()
             stats = {"now": self._core.now, "voices": self._core.playing,
-                     "lost_events": self._core.lost_events}
+                     "lost_events": self._core.lost_events,
+                     "invalid_samples": self._core.invalid_samples}
             run = self._run or self._last_run
             if run is not None:
                 stats.update(run.stats())

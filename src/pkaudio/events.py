@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-EventKind = Literal["underrun", "end", "error", "voice_start", "voice_end", "peak"]
+EventKind = Literal["underrun", "end", "error", "voice_start", "voice_end", "peak", "late",
+                    "invalid", "events_lost"]
 
 
 @dataclass(frozen=True)
@@ -13,23 +14,30 @@ class Event:
 
     Attributes
     ----------
-    kind : {"underrun", "end", "error", "voice_start", "voice_end", "peak"}
+    kind : str
         "underrun": data had not arrived in time and silence played instead (`frames` of it
         in that block; later blocks of the same run are counted, not reported again). "end":
-        the data ended. "error": reading failed; what was read before still played.
-        "voice_start" / "voice_end": an engine voice played its first frame / after its last.
-        "peak": a bus's levels over the engine's meter interval, which ended at `frame`.
+        the data ended. "error": reading failed (or a file held fewer frames than its header
+        said); what was read before still played. "voice_start" / "voice_end": an engine
+        voice played its first frame / after its last. "late": a voice whose start frame had
+        passed when the engine took it; it starts at `frame`, `frames` late, from its first
+        frame. "peak": a bus's levels over the engine's meter interval, which ended at
+        `frame`. "invalid": a bus's audio held NaN or infinity from `frame` on (`frames`
+        samples in the first block of the run); they were set to 0, the rest of the mix
+        played on. "events_lost": `frames` events found the engine's event ring full on a
+        device (see ``Engine(event_capacity=...)``) and are lost.
     frame : int
         The frame at which it happened: a stream's frames played so far, or the engine's
         frame.
     frames : int
-        For "underrun": frames missing in the block that started it.
+        For "underrun": frames missing in the block that started it; "late": frames late;
+        "invalid": samples set to 0; "events_lost": events lost.
     message : str
         For "error": what went wrong.
     voice : int
         For an engine's voice events, and its stream's "underrun" and "error": the voice's id.
     bus : str
-        For "peak": the bus's name.
+        For "peak" and "invalid": the bus's name.
     peak, rms : tuple of float
         For "peak": per channel, the largest absolute sample and the root mean square.
     """

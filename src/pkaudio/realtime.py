@@ -23,7 +23,7 @@ from .devices import sounddevice
 from ._dsp.device import (MOST_FRAMES, DeviceCallback, DeviceInput, DeviceOutput, Recording,
                           call)
 from ._dsp.resample import Resampler
-from .buffering import _open
+from .files import open_file
 
 __all__ = ["DeviceRun", "NullDevice", "Output", "Recorder", "SecondInput", "SecondOutput"]
 
@@ -485,8 +485,8 @@ class Recorder:
         if int(rate) != rate:
             raise ValueError(f"Engine.record: files need a whole sample rate, got {rate}")
         self.path, self.frames, self._run = path, 0, run
-        self._file = _open(path, "w", samplerate=int(rate), channels=channels, format=format,
-                           subtype=subtype)
+        self._file = open_file(path, "w", "Engine.record path", samplerate=int(rate),
+                               channels=channels, format=format, subtype=subtype)
         capacity = 1 << max(12, int(np.ceil(np.log2(RECORD_SECONDS * rate))))
         self._recording = Recording(source, channels, capacity)
         self._buffer = np.empty((capacity // 4, channels), np.float32)

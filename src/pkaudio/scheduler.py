@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks as check
 from . import dsp
 from .buffering import Sound
-from .engine import Clock, Engine, whole
+from .engine import Clock, Engine
 
 __all__ = ["Scheduler"]
 
@@ -32,7 +33,7 @@ class Scheduler:
 
     def play(self, frame: int) -> None:
         """Play the sound from engine frame `frame`."""
-        frame = whole(frame, "Scheduler.play frame", expected="an engine frame")
+        frame = check.frame(frame, "Scheduler.play frame")
         self._starts.append(frame)
         if self._engine is not None:
             self._engine.play(self.sound, at=frame)

@@ -1,0 +1,148 @@
+"""Arguments turned into checked values, for every layer of pkaudio.
+
+Each check takes the value and `what`, the function and argument it came as ("Engine.play
+gain"), and returns the value in the type the caller works with, or raises: TypeError for a
+value of the wrong kind (a string where a number goes), ValueError for one of the right kind
+out of range. Messages read "<what>: expected <what is expected>, got <what came>", the same
+everywhere. (The compiled kernels check arrays and gains on their hot path in
+``src/_dsp/_arrays.pxd``, worded the same way.)
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+# The largest finite float32: gains and levels are float32 in the core.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Sample rates a clock can run at: a whole number of frames a second is not required, but a
+# rate from a control signal's 1 Hz up to 10 MHz.
+LEAST_SAMPLERATE, MOST_SAMPLERATE = 1.0, 1e7
+# Engine frames go up to this (6 million years at 48 kHz): start + length stays in 64 bits.
+MAX_FRAME = 1 << 62
+# Channels of the engine and of devices.
+MAX_CHANNELS = 64
+
+
+def _shown(value: Any) -> str:
+    """How an error message shows what came: repr, cut short."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} array shaped {value.shape}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def number(value: Any, what: str) -> float:
+    """A finite real number (int, float or numpy scalar; not a bool, not a string)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what}: expected a number, got {type(value).__name__} "
+                        f"{_shown(value)}")
+    try:
+        result = float(value)
+    except OverflowError:
+        result = math.inf
+    if not math.isfinite(result):
+        raise ValueError(f"{what}: expected a finite number, got {_shown(value)}")
+    return result
+
+
+def within(value: Any, what: str, low: float, high: float, unit: str = "") -> float:
+    """A finite number within low .. high."""
+    result = number(value, what)
+    if not low <= result <= high:
+        raise ValueError(f"{what}: expected {low:g} .. {high:g}{unit}, got {_shown(value)}")
+    return result
+
+
+def positive(value: Any, what: str, unit: str = "") -> float:
+    """A finite number > 0."""
+    result = number(value, what)
+    if not result > 0:
+        raise ValueError(f"{what}: expected a number > 0{unit}, got {_shown(value)}")
+    return result
+
+
+def gain(value: Any, what: str) -> float:
+    """A linear gain: finite, and within what float32 holds (the core's format)."""
+    result = number(value, what)
+    if abs(result) > FLOAT32_MAX:
+        raise ValueError(f"{what}: expected a gain within +-{FLOAT32_MAX:.7g} (float32), got "
+                         f"{_shown(value)}")
+    return result
+
+
+def samplerate(value: Any, what: str) -> float:
+    """Frames a second: LEAST_SAMPLERATE .. MOST_SAMPLERATE."""
+    return within(value, what, LEAST_SAMPLERATE, MOST_SAMPLERATE, " frames a second")
+
+
+def whole(value: Any, what: str, low: int = 0, high: int = MAX_FRAME,
+          expected: str = "a whole number") -> int:
+    """An integer low .. high (an int, a numpy integer, or a float with no fraction; not a
+    bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what}: expected {expected}, got {type(value).__name__} "
+                        f"{_shown(value)}")
+    span = f"{low} .. {high}" if high < MAX_FRAME else f">= {low}"
+    if isinstance(value, numbers.Integral):
+        result = int(value)
+    else:
+        as_float = float(value)
+        if not (math.isfinite(as_float) and as_float == int(as_float)):
+            raise ValueError(f"{what}: expected {expected} ({span}), got {_shown(value)}")
+        result = int(as_float)
+    if not low <= result <= high:
+        raise ValueError(f"{what}: expected {expected} ({span}), got {_shown(value)}")
+    return result
+
+
+def frames(value: Any, what: str, high: int = MAX_FRAME) -> int:
+    """A number of frames, 0 .. high."""
+    return whole(value, what, 0, high, "a number of frames")
+
+
+def frame(value: Any, what: str) -> int:
+    """An engine frame, 0 .. MAX_FRAME."""
+    return whole(value, what, 0, MAX_FRAME, "an engine frame")
+
+
+def channels(value: Any, what: str, high: int = MAX_CHANNELS) -> int:
+    """A channel count, 1 .. high."""
+    return whole(value, what, 1, high, "a channel count")
+
+
+def boolean(value: Any, what: str) -> bool:
+    """True or False (a Python or numpy bool; not 1, not "yes")."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what}: expected True or False, got {type(value).__name__} "
+                        f"{_shown(value)}")
+    return bool(value)
+
+
+def choice(value: Any, what: str, options: tuple[str, ...]) -> str:
+    """One of the strings in `options`."""
+    if not isinstance(value, str) or value not in options:
+        raise (ValueError if isinstance(value, str) else TypeError)(
+            f"{what}: expected one of {', '.join(map(repr, options))}, got {_shown(value)}")
+    return value
+
+
+def dtype(value: Any, what: str, options: tuple[str, ...]) -> np.dtype:
+    """A numpy dtype whose name is one of `options`."""
+    try:
+        result = np.dtype(value) if value is not None else None
+    except (TypeError, ValueError):
+        result = None
+    if result is None or result.name not in options:
+        raise TypeError(f"{what}: expected dtype {' or '.join(options)}, got {_shown(value)}")
+    return result
+
+
+def text(value: Any, what: str) -> str:
+    """A non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise (ValueError if isinstance(value, str) else TypeError)(
+            f"{what}: expected a non-empty string, got {_shown(value)}")
+    return value
