@@ -1,7 +1,7 @@
 """An engine on a device: a PortAudio stream whose callback is C, and recorders.
 
-`DeviceRun` opens a sounddevice stream whose callback is ``pk_device_callback`` from the
-compiled core, with the engine's state as its user data: PortAudio's thread renders the
+`DeviceRun` opens a PortAudio stream (`pkaudio.devices.open_stream`) whose callback is
+``pk_device_callback`` from the compiled core, with the engine's state as its user data: PortAudio's thread renders the
 engine without ever taking the GIL. A `Recorder` drains a lock-free ring that the callback
 fills (with the device's input or the engine's output) into a sound file, on its own thread.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .devices import sounddevice
+from .devices import device_info, open_stream
 from ._dsp.device import (MOST_FRAMES, DeviceCallback, DeviceInput, DeviceOutput, Recording,
                           call)
 from ._dsp.resample import Resampler
@@ -33,15 +33,6 @@ RECORD_SECONDS = 4.0
 RECORD_POLL = 0.01
 # Seconds to wait for the callback to let go of a recording.
 RELEASE_TIMEOUT = 2.0
-
-
-def _device_name(sd, device, kind: str) -> str:
-    """The device's name, or a ValueError that names what was asked for."""
-    try:
-        return sd.query_devices(device, kind)["name"]
-    except (ValueError, sd.PortAudioError) as error:
-        raise ValueError(f"Engine.start: no {kind} device {device!r} ({error}); "
-                         "pkaudio.devices() lists them") from None
 
 
 class DeviceRun:
@@ -89,36 +80,19 @@ class DeviceRun:
             self.stream = device.stream(self.callback.callback_address, self.callback.address)
             self.device, self.input_channels = device.name, 0
             return
-        sd = sounddevice()
-        output_name = _device_name(sd, device, "output")
-        kind, settings = "output", {"device": device, "channels": channels}
+        kind, devices, channel_counts = "output", device, channels
         if input_channels:
-            input_name = _device_name(sd, input_device, "input")
             kind = "duplex"
-            settings = {"device": (input_device, device), "channels": (input_channels, channels)}
-        try:
-            sd.check_output_settings(device, channels, "float32", samplerate=samplerate)
-            if input_channels:
-                sd.check_input_settings(input_device, input_channels, "float32",
-                                        samplerate=samplerate)
-        except sd.PortAudioError as error:
-            what = f"{output_name!r}" + (f" with input {input_name!r}" if input_channels else "")
-            raise ValueError(f"Engine.start: device {what} cannot run {channels} output and "
-                             f"{input_channels} input channels at {samplerate:g} Hz ({error})"
-                             ) from None
+            devices, channel_counts = (input_device, device), (input_channels, channels)
         self.callback = DeviceCallback(core, float(samplerate), input_channels)
         if self.python:
-            callback = self._python_callback(core, process, lock, kind)
-            self.stream = sd._StreamBase(kind, samplerate, blocksize, dtype="float32",
-                                         latency=latency, callback=callback,
-                                         wrap_callback="array", **settings)
+            callback, user = self._python_callback(core, process, lock, kind), None
         else:
-            ffi = sd._ffi
-            self.stream = sd._StreamBase(
-                kind, samplerate, blocksize, dtype="float32", latency=latency,
-                callback=ffi.cast("PaStreamCallback *", self.callback.callback_address),
-                userdata=ffi.cast("void *", self.callback.address), **settings)
-        self.device, self.input_channels = output_name, input_channels
+            callback, user = self.callback.callback_address, self.callback.address
+        self.stream = open_stream(kind, devices, channel_counts, samplerate, blocksize,
+                                  callback, user, latency=latency, what="Engine.start")
+        self.device = device_info(device, "output", "Engine.start")["name"]
+        self.input_channels = input_channels
 
     def _python_callback(self, core, process, lock, kind):
         """The GIL-taking mode: sounddevice's Python callback renders the core, then runs
@@ -376,10 +350,8 @@ def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, 
     rate, as many channels as it has, the engine's block size)."""
     if isinstance(device, NullDevice):
         return device.name, device.samplerate, device.channels, device.blocksize
-    sd = sounddevice()
-    name = _device_name(sd, device, kind)
-    info = sd.query_devices(device, kind)
-    return (name, float(info["default_samplerate"]),
+    info = device_info(device, kind, "Engine.start")
+    return (info["name"], float(info["default_samplerate"]),
             min(int(info[f"max_{kind}_channels"]), 64), blocksize)
 
 
@@ -416,11 +388,9 @@ class SecondOutput:
         if isinstance(device, NullDevice):
             self.stream = device.stream(self.state.callback_address, self.state.address)
         else:
-            ffi = sd._ffi
-            self.stream = sd._StreamBase(
-                "output", device_rate, blocksize, device, channels, "float32", latency=latency,
-                callback=ffi.cast("PaStreamCallback *", self.state.callback_address),
-                userdata=ffi.cast("void *", self.state.address))
+            self.stream = open_stream("output", device, channels, device_rate, block,
+                                      self.state.callback_address, self.state.address,
+                                      latency=latency, what="Engine.start")
         self.bus = output.bus
 
     def stats(self) -> dict[str, Any]:
@@ -447,13 +417,9 @@ class SecondInput:
         self.state.reset()
         if isinstance(self.device, NullDevice):
             return self.device.stream(self.state.callback_address, self.state.address)
-        sd = sounddevice()
-        ffi = sd._ffi
-        return sd._StreamBase(
-            "input", self.device_rate, self.blocksize, self.device, self.state.channels,
-            "float32", latency=latency,
-            callback=ffi.cast("PaStreamCallback *", self.state.callback_address),
-            userdata=ffi.cast("void *", self.state.address))
+        return open_stream("input", self.device, self.state.channels, self.device_rate,
+                           self.blocksize, self.state.callback_address, self.state.address,
+                           latency=latency, what="Engine.start")
 
     def stats(self) -> dict[str, Any]:
         stats = {"device": self.name, **self.state.stats()}
