@@ -9,6 +9,12 @@ READ_FRAMES: int
 MOST_FRAMES: int
 SOURCES: dict[str, int]
 
+def monotonic() -> float: ...
+
+class VirtualTime:
+    def __init__(self, seconds: float = 0.0) -> None: ...
+    seconds: float
+
 class Recording:
     def __init__(self, source: Literal["input", "output"], channels: int, capacity: int) -> None: ...
     def read(self, out: npt.NDArray[np.float32]) -> int: ...
@@ -35,6 +41,7 @@ class DeviceCallback:
         input_channels: int = 0,
         channels: int = 0,
         ideal_time: bool = False,
+        clock: VirtualTime | None = None,
     ) -> None: ...
     @property
     def callback_address(self) -> int: ...
@@ -63,6 +70,7 @@ class DeviceOutput:
         target: float,
         resampler: object,
         ideal_time: bool = False,
+        clock: VirtualTime | None = None,
     ) -> None: ...
     @property
     def node(self) -> int: ...
@@ -81,6 +89,7 @@ class DeviceInput:
         target: float,
         resampler: object,
         ideal_time: bool = False,
+        clock: VirtualTime | None = None,
     ) -> None: ...
     @property
     def channels(self) -> int: ...

@@ -98,7 +98,7 @@ static void steer(pk_link *o, double time)
          * phase): take it from what the ring holds, as of `time` (a late puller finds what
          * has come since). And keep what it holds, if more than asked for, so that the loop
          * starts at no error, with nothing to correct but the drift. */
-        const double late = (double)pk_now_ns() * 1e-9 - time;
+        const double late = pk_seconds(o->now) - time;
         const double held = (double)pk_ring_readable(&o->frames) +
                             (double)o->ready_count * step - (late > 0 ? late * o->rate : 0.0);
         o->offset = fill - held;
