@@ -241,3 +241,23 @@ def test_inputs_before_a_start_and_after_a_stop_are_silent():
         Engine(RATE, 2, inputs=[pkaudio.NullDevice(RATE, 2)])
     with pytest.raises(ValueError, match="another engine"):
         Engine(RATE, 2).play(eng.inputs[0])
+
+
+@pytest.mark.parametrize("ppm", [4000, -4000])
+@pytest.mark.parametrize("direction", ["output", "input"])
+def test_a_drift_far_from_nominal_reads_true(direction, ppm):
+    """The estimate is how much faster the device runs than the engine: the step's
+    correction c makes it 1 / (1 + c) - 1, where -c is off by its square (16 ppm at 4000)."""
+    clock = pkaudio.VirtualClock()
+    master = pkaudio.NullDevice(RATE, 1, clock=clock)
+    if direction == "output":
+        other = pkaudio.NullDevice(RATE, 1, rate_error_ppm=ppm, clock=clock)
+        eng = Engine(RATE, 1, outputs=[master, other])
+    else:
+        other = pkaudio.NullDevice(RATE, 1, rate_error_ppm=ppm, source=tone(1000),
+                                   clock=clock)
+        eng = Engine(RATE, 1, outputs=[master], inputs=[other])
+        eng.play(eng.inputs[0])
+    with eng.start():
+        clock.advance(20.0)
+    assert abs(eng.stats()[direction + "s"][0]["drift_ppm"] - ppm) <= 1

@@ -146,7 +146,11 @@ static void steer(pk_link *o, double time)
     const double correction = kp * error + o->integral - o->pace;
     o->correction = correction > 0.02 ? 0.02 : correction < -0.02 ? -0.02 : correction;
     set_step(o, o->correction);
-    pk_store_release((uint64_t *)&o->drift_ppb, (uint64_t)(int64_t)(-o->integral * 1e9));
+    /* The puller takes 1 / (1 + integral) times the frames it would at its nominal rate:
+     * its clock runs that much faster (not -integral, which is off by its square: 16 ppm at
+     * 4000 ppm). */
+    pk_store_release((uint64_t *)&o->drift_ppb,
+                     (uint64_t)(int64_t)((1.0 / (1.0 + o->integral) - 1.0) * 1e9));
     pk_store_release((uint64_t *)&o->latency_frames, (uint64_t)(int64_t)(o->filtered - o->debt));
     pk_store_release((uint64_t *)&o->debt_frames, (uint64_t)(int64_t)o->debt);
 }

@@ -290,8 +290,9 @@ class SecondInput:
 
     def stats(self) -> dict[str, Any]:
         stats = {"device": self.name, **self.state.stats()}
-        # The link measures the engine's clock against the device's: say it the other way.
-        stats["drift_ppm"] = -stats["drift_ppm"]
+        # The link measures the engine's clock against the device's: say it the other way
+        # (the device runs 1 / (1 + d) - 1 faster, if the engine runs d faster).
+        stats["drift_ppm"] = (1 / (1 + stats["drift_ppm"] * 1e-6) - 1) * 1e6
         return stats
 
 
