@@ -233,10 +233,17 @@ def test_an_input_keeps_its_drift_estimate_from_one_start_to_the_next():
 
 
 def test_inputs_before_a_start_and_after_a_stop_are_silent():
-    mic = pkaudio.NullDevice(RATE, 2, source=np.ones((100, 2), np.float32))
-    eng = Engine(RATE, 2, inputs=[mic])
+    clock = pkaudio.VirtualClock()
+    mic = pkaudio.NullDevice(RATE, 2, source=np.ones((100, 2), np.float32), clock=clock)
+    eng = Engine(RATE, 2, outputs=[pkaudio.NullDevice(RATE, 2, clock=clock)], inputs=[mic])
     eng.play(eng.inputs[0])
     assert not eng.render(512).any()  # no clock runs the engine: nothing is pulled
+    with eng.start():
+        clock.advance(1.0)
+    pulled = eng.stats()["inputs"][0]["frames"]
+    assert pulled > 0
+    assert not eng.render(4096).any()  # (what was left in the link stays there)
+    assert eng.stats()["inputs"][0]["frames"] == pulled
     with pytest.raises(ValueError, match="source="):
         Engine(RATE, 2, inputs=[pkaudio.NullDevice(RATE, 2)])
     with pytest.raises(ValueError, match="another engine"):

@@ -185,6 +185,12 @@ cdef class DeviceCallback:
     def callbacks(self):
         return pk_device_counter(&self.device.callbacks)
 
+    def release(self):
+        """Tell the engine no device runs it any more (call once its stream has stopped):
+        its offline renders then pull nothing from other devices' links."""
+        if not self.silent:
+            self.device.engine.clock_ns = 0
+
     def stats(self):
         """callbacks, frames, xruns, late, and the render time's percentiles (1 us buckets),
         mean and maximum in us."""

@@ -152,6 +152,8 @@ class DeviceRun:
                 errors.append(error)
             finally:
                 stream.close()
+                if stream is self.stream:
+                    self.callback.release()
         for recorder in list(self.recorders):
             try:
                 recorder.stop()
