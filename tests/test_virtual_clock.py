@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 import pkaudio
 from pkaudio.engine import Engine
@@ -74,6 +75,26 @@ def test_a_run_is_the_same_every_time():
     assert first[2] == again[2]
     assert first[0].any() and first[1].any() and first[2][1]["frames"] > 0
     assert not np.array_equal(first[1], other[1])
+
+
+def test_recording_on_virtual_time(tmp_path):
+    """A recorder on a NullDevice master: every block the clock called, in the file, the
+    same as the engine renders offline."""
+    def scene(clock):
+        eng = Engine(RATE, 2, outputs=[pkaudio.NullDevice(RATE, 2, clock=clock)])
+        eng.play(tone(440), at=0, loop=True, gain=0.6)
+        return eng
+
+    clock = pkaudio.VirtualClock()
+    eng = scene(clock)
+    with eng.start():
+        recorder = eng.record(tmp_path / "out.wav", subtype="FLOAT")
+        clock.advance(2.0)
+        frames = recorder.stop()
+    recording, _ = sf.read(tmp_path / "out.wav", dtype="float32")
+    assert frames == len(recording) == eng.now == (int(2.0 * RATE / 256) + 1) * 256
+    first = recorder.first_frame
+    np.testing.assert_array_equal(recording, scene(None).render(first + frames)[first:])
 
 
 def advancing(clock):
