@@ -47,7 +47,9 @@ class VirtualClock:
     """
 
     def __init__(self, seed: int = 0):
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, (int, float, np.number)):
+            raise TypeError(f"VirtualClock seed: expected a whole number >= 0, got {seed!r}")
+        if not (math.isfinite(seed) and int(seed) == seed and seed >= 0):
             raise ValueError(f"VirtualClock seed: expected a whole number >= 0, got {seed!r}")
         self.seed = int(seed)
         self._time = VirtualTime(0.0)
@@ -72,11 +74,15 @@ class VirtualClock:
 
         Raises
         ------
+        TypeError, ValueError
+            If `seconds` is not a number, or not a finite one >= 0.
         RuntimeError
             If another thread is advancing it.
         """
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.number)) or \
-                not math.isfinite(seconds) or seconds < 0:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.number)):
+            raise TypeError(f"VirtualClock.advance seconds: expected a finite number of "
+                            f"seconds >= 0, got {seconds!r}")
+        if not (math.isfinite(seconds) and seconds >= 0):
             raise ValueError(f"VirtualClock.advance seconds: expected a finite number of "
                              f"seconds >= 0, got {seconds!r}")
         with self._lock:

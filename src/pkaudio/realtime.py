@@ -1,8 +1,8 @@
 """An engine on a device: a PortAudio stream whose callback is C, and recorders.
 
 `DeviceRun` opens a PortAudio stream (`pkaudio.devices.open_stream`) whose callback is
-``pk_device_callback`` from the compiled core, with the engine's state as its user data: PortAudio's thread renders the
-engine without ever taking the GIL. A `Recorder` drains a lock-free ring that the callback
+``pk_device_callback`` from the compiled core, with the engine's state as its user data:
+PortAudio's thread renders the engine without ever taking the GIL. A `Recorder` drains a lock-free ring that the callback
 fills (with the device's input or the engine's output) into a sound file, on its own thread.
 
 The audio thread's rules (see the README): it never allocates, locks, waits or does I/O; it
