@@ -101,3 +101,20 @@ def jack_device():
                 os.environ[key] = value
         subprocess.run([str(TESTBED), "stop", name], check=True, timeout=30)
         sd._initialize()
+
+
+def jack_ports() -> list[str]:
+    """The ports of the JACK server that `jack_device` started."""
+    return subprocess.run(["jack_lsp"], capture_output=True, text=True, check=True,
+                          timeout=30).stdout.split()
+
+
+def new_ports(before: list[str], prefix: str) -> list[str]:
+    """The ports named `prefix`N that are not in `before`, in the order of N: the ports of
+    the stream opened since (PortAudio numbers each client's ports on)."""
+    ports = [port for port in jack_ports() if port.startswith(prefix) and port not in before]
+    return sorted(ports, key=lambda port: int(port[len(prefix):]))
+
+
+def jack_connect(source: str, destination: str) -> None:
+    subprocess.run(["jack_connect", source, destination], check=True, timeout=30)

@@ -1,9 +1,12 @@
 """The engine on a real-time device: a JACK server's dummy driver, which the `jack_device`
-fixture starts (these tests skip without JACK and PortAudio, except in CI). The machine
-itself causes some xruns: the tests assert on the frames delivered and on the engine's own
-late count, never on zero xruns."""
+fixture starts (these tests skip without JACK and PortAudio, except in CI). The machine, and
+whatever else runs on it, decides how much of real time a device delivers: the tests wait
+for what they need (with a deadline, so that a bug fails rather than hangs) and assert only
+what no load can change. How much a busy main thread lets through is the realtime
+benchmark's to measure (`bench/run.py realtime`)."""
 import gc
 import os
+import sys
 import threading
 import time
 
@@ -16,33 +19,30 @@ from pkaudio.engine import Engine
 RATE = 48000
 
 
-def run_for(seconds, work=None):
-    """Let the device run for `seconds` while the main thread does `work` (or sleeps);
-    return the seconds it really took."""
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        if work is None:
-            time.sleep(0.01)
-        else:
-            work()
-    return time.monotonic() - start
+def eventually(condition, patience=10.0):
+    """Whether `condition()` comes true within `patience` seconds."""
+    deadline = time.monotonic() + patience
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
 
 
-def delivered(before, after, seconds):
-    """The fraction of real time the device's callbacks rendered."""
-    return (after["frames"] - before.get("frames", 0)) / (seconds * RATE)
-
-
-def busy_python():
-    total = 0
-    for i in range(100_000):
-        total += i * i
-
-
-def collect_garbage(objects=[]):  # noqa: B006 - kept across calls on purpose
-    if not objects:
-        objects.extend([{"i": i}, [i]] for i in range(150_000))  # 300k objects
-    gc.collect()
+def holding_the_gil(condition, patience=10.0):
+    """Whether `condition()` (pure Python, which never lets go of the GIL) comes true within
+    `patience` seconds while this thread keeps the GIL all along: no other thread runs
+    Python meanwhile."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)  # no thread asking for the GIL gets it before then
+    try:
+        deadline = time.monotonic() + patience
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+        return True
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def looping_engine(voices=64, **settings):
@@ -53,19 +53,16 @@ def looping_engine(voices=64, **settings):
     return eng
 
 
-@pytest.mark.parametrize("work", [None, busy_python, collect_garbage],
-                         ids=["idle", "busy-python", "gc"])
-def test_busy_python_does_not_stop_the_audio(jack_device, work):
+def test_the_audio_thread_renders_while_python_holds_the_gil(jack_device):
+    """The callback is C and never takes the GIL: blocks go on being rendered while the main
+    thread holds the GIL without a break (as a busy loop or the garbage collector may)."""
     eng = looping_engine()
     with eng.start(jack_device, blocksize=64):
-        run_for(0.2)  # settled
-        before = eng.stats()
-        seconds = run_for(1.5, work)
-        after = eng.stats()
-    assert delivered(before, after, seconds) > 0.9
-    callbacks = after["callbacks"] - before["callbacks"]
-    assert after["late"] <= 0.01 * after["callbacks"] and callbacks > 0
-    assert 0 < after["render_us_p50"] <= after["render_us_p999"] <= after["render_us_max"] + 1
+        assert eventually(lambda: eng.stats()["callbacks"] > 0)
+        before = eng.stats()["frames"]
+        assert holding_the_gil(lambda: eng.stats()["frames"] >= before + 10 * 64)
+        stats = eng.stats()
+    assert 0 < stats["render_us_p50"] <= stats["render_us_p999"] <= stats["render_us_max"] + 1
 
 
 def test_commands_and_events_while_running(jack_device):
@@ -91,7 +88,7 @@ def test_start_stop_restart_many_times_without_leaks(jack_device):
     frames = 0
     for i in range(20):
         eng.start(jack_device, blocksize=[64, 128, 256][i % 3])
-        time.sleep(0.02)
+        assert eventually(lambda: eng.now > frames)
         eng.stop()
         assert eng.stats()["now"] >= frames
         frames = eng.stats()["now"]
@@ -165,12 +162,12 @@ def test_recording_a_ten_second_duplex_run(jack_device, tmp_path):
     path = tmp_path / "out.wav"
     eng.start(jack_device, blocksize=128, input_channels=2, input_device=jack_device)
     recorder = eng.record(path, subtype="FLOAT")
-    run_for(10.0)
+    assert eventually(lambda: recorder.recorded >= 10 * RATE, patience=60)
     eng.stop()
     stats = eng.stats()
     recording, rate = sf.read(path, dtype="float32")
     assert rate == RATE and recording.shape[1] == 2
-    assert len(recording) == stats["recorded"] == recorder.frames > 9.5 * RATE
+    assert len(recording) == stats["recorded"] == recorder.frames >= 10 * RATE
     assert stats["record_dropped"] == 0
     first = recorder.first_frame
     offline = scene().render(first + len(recording))[first:]
@@ -183,11 +180,11 @@ def test_recording_the_input(jack_device, tmp_path):
     with eng.start(jack_device, input_channels=1, input_device=jack_device):
         monitor = eng.play(eng.input, gain=0.5)  # and through the graph, to the output
         recorder = eng.record(tmp_path / "in.flac", source="input")
-        run_for(0.5)
+        assert eventually(lambda: recorder.recorded >= RATE // 2)
         frames = recorder.stop()
         starts = [e for e in eng.events(timeout=1) if e.kind == "voice_start"]
     recording, _ = sf.read(tmp_path / "in.flac", dtype="float32")
-    assert len(recording) == frames == recorder.recorded > 0.4 * RATE
+    assert len(recording) == frames == recorder.recorded >= RATE // 2
     assert recording.ndim == 1 and not recording.any()  # the dummy driver's input is silent
     assert [e.voice for e in starts] == [monitor.id] and eng.playing == 1
 
@@ -201,17 +198,17 @@ def test_python_mode_runs_the_users_code_on_the_audio_thread(jack_device):
         block *= 0.5
 
     with eng.start(jack_device, blocksize=256, process=process):
-        seconds = run_for(0.5)
-        stats = eng.stats()
-    assert seen and not any(seen)
-    assert delivered({}, stats, seconds) > 0.5 and stats["callbacks"] == len(seen)
+        assert eventually(lambda: len(seen) >= 10)
+    stats = eng.stats()
+    assert not any(seen) and stats["callbacks"] == len(seen)
+    assert stats["frames"] == 256 * len(seen)
 
 
 def test_a_recorder_stopped_from_two_threads_at_once(jack_device, tmp_path):
     eng = looping_engine(2)
     with eng.start(jack_device):
         recorder = eng.record(tmp_path / "x.wav")
-        run_for(0.2)
+        assert eventually(lambda: recorder.recorded > 0)
         results = []
         threads = [threading.Thread(target=lambda: results.append(recorder.stop()))
                    for _ in range(4)]
@@ -243,7 +240,7 @@ def test_python_mode_errors_are_raised_by_stop(jack_device):
         raise ZeroDivisionError("in process")
 
     eng.start(jack_device, process=process)
-    run_for(0.1)
+    assert eventually(lambda: eng.stats()["callbacks"] > 0)  # (counted after it failed)
     with pytest.raises(ZeroDivisionError, match="in process"):
         eng.stop()
     assert not eng.running

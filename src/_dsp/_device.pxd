@@ -5,6 +5,9 @@ from _engine cimport PK_BLOCK, pk_engine, pk_node, pk_node_class
 from _resample cimport pk_resampler
 from _stream cimport pk_ring
 
+cdef extern from "clock.h" nogil:
+    double pk_seconds(const double *now)
+
 cdef extern from "device.h" nogil:
     enum:
         PK_TIME_BUCKETS
@@ -25,6 +28,7 @@ cdef extern from "device.h" nogil:
         double bandwidth
         int64_t started
         uint64_t jumps
+        const double *now
 
     double pk_clock_update(pk_clock *k, double measured, int64_t frames, double rate)
 
@@ -50,6 +54,7 @@ cdef extern from "device.h" nogil:
         pk_ring frames
         double rate
         double pull_rate
+        const double *now
         uint64_t offered
         uint64_t overflows
         pk_resampler *resampler

@@ -20,6 +20,34 @@ MOST_FRAMES = 16384
 SOURCES = {"input": PK_RECORD_INPUT, "output": PK_RECORD_OUTPUT}
 
 
+def monotonic():
+    """Seconds on the system's monotonic clock, the one the callbacks measure time on."""
+    return pk_seconds(NULL)
+
+
+cdef class VirtualTime:
+    """A virtual clock's time, in seconds: a number in memory that the callbacks and links
+    given it read (through its address) instead of the system's clock. Only the thread that
+    calls the callbacks sets it, between calls."""
+    cdef double now
+
+    def __init__(self, double seconds=0.0):
+        self.now = seconds
+
+    @property
+    def seconds(self):
+        return self.now
+
+    @seconds.setter
+    def seconds(self, double value):
+        self.now = value
+
+
+cdef const double *time_of(VirtualTime clock):
+    """What a callback reads its time through: NULL for the system's clock."""
+    return NULL if clock is None else &clock.now
+
+
 cdef class Recording:
     """A ring the callback writes frames into (the device's input or the engine's output) and
     a recorder thread reads from."""
@@ -110,17 +138,20 @@ cdef class DeviceCallback:
     cdef pk_device device
     cdef object core
     cdef Recording current
+    cdef VirtualTime time
 
     cdef bint silent
 
     def __init__(self, core, double samplerate, int input_channels=0, int channels=0,
-                 bint ideal_time=False):
+                 bint ideal_time=False, VirtualTime clock=None):
         """With `core` None: the silence callback (a benchmark's control) for `channels`
         channels. `ideal_time`: the caller passes each block's exact time (a software
-        device)."""
+        device). `clock`: the virtual time the callback runs by (None: the system's)."""
         memset(&self.device, 0, sizeof(pk_device))
         self.device.ideal_time = ideal_time
         self.device.clock.bandwidth = CLOCK_BANDWIDTH
+        self.device.clock.now = time_of(clock)
+        self.time = clock
         self.silent = core is None
         if not self.silent:
             self.device.engine = <pk_engine *><size_t>core.address
@@ -153,6 +184,12 @@ cdef class DeviceCallback:
     @property
     def callbacks(self):
         return pk_device_counter(&self.device.callbacks)
+
+    def release(self):
+        """Tell the engine no device runs it any more (call once its stream has stopped):
+        its offline renders then pull nothing from other devices' links."""
+        if not self.silent:
+            self.device.engine.clock_ns = 0
 
     def stats(self):
         """callbacks, frames, xruns, late, and the render time's percentiles (1 us buckets),
@@ -192,7 +229,7 @@ def call(size_t callback, size_t user, cnp.ndarray[cnp.float32_t, ndim=2, mode="
          double time, cnp.ndarray[cnp.float32_t, ndim=2, mode="c"] input=None):
     """Call a PaStreamCallback (pk_device_callback, pk_output_callback, pk_input_callback)
     as a device would, the GIL released: `out` is the block to fill, `input` (as many
-    frames) what the device recorded, `time` the block's time in seconds (CLOCK_MONOTONIC),
+    frames) what the device recorded, `time` the block's time in seconds on its clock,
     passed as PaStreamCallbackTimeInfo.currentTime."""
     cdef double time_info[3]
     time_info[0] = time_info[2] = 0.0
@@ -207,12 +244,14 @@ def call(size_t callback, size_t user, cnp.ndarray[cnp.float32_t, ndim=2, mode="
 
 
 cdef object link_init(pk_link *link, int channels, double rate, double pull_rate,
-                      double target, resampler):
+                      double target, resampler, VirtualTime clock):
     """Set a link up (its resampler: a Resampler from rate to pull_rate, steerable, which
-    the link then owns); return the arrays its memory lives in."""
+    the link then owns; its clock: a virtual time, or None for the system's); return what
+    its memory lives in."""
     if not 1 <= channels <= 64:
         raise ValueError(f"link channels: expected 1 .. 64, got {channels}")
     link.channels = channels
+    link.now = time_of(clock)
     link.rate, link.pull_rate, link.target = rate, pull_rate, target
     capacity = 1 << max(12, int(target * 4 + MOST_FRAMES).bit_length())
     item = channels * sizeof(float)
@@ -231,7 +270,7 @@ cdef object link_init(pk_link *link, int channels, double rate, double pull_rate
                               cnp.NPY_FLOAT32, 0)
     link.ready = <float *>cnp.PyArray_DATA(ready)
     link.resampler = <pk_resampler *><size_t>resampler.address
-    return (ring, read, ready, resampler)
+    return (ring, read, ready, resampler, clock)
 
 
 cdef dict link_stats(pk_link *link, pk_clock *clock):
@@ -257,12 +296,13 @@ cdef class DeviceOutput:
     cdef object stores
 
     def __init__(self, int channels, map, double rate, double device_rate, double target,
-                 resampler, bint ideal_time=False):
+                 resampler, bint ideal_time=False, VirtualTime clock=None):
         memset(&self.output, 0, sizeof(pk_output))
         if len(map) != channels:
             raise ValueError(f"DeviceOutput: {channels} channels, {len(map)} mapped")
         self.stores = link_init(&self.output.link, channels, rate, device_rate, target,
-                                resampler)
+                                resampler, clock)
+        self.output.clock.now = time_of(clock)
         self.output.node.kind = &pk_tap_class
         self.output.ideal_time = ideal_time
         for c in range(channels):
@@ -296,10 +336,11 @@ cdef class DeviceInput:
     cdef object stores
 
     def __init__(self, int channels, double device_rate, double rate, double target,
-                 resampler, bint ideal_time=False):
+                 resampler, bint ideal_time=False, VirtualTime clock=None):
         memset(&self.input, 0, sizeof(pk_input))
         self.stores = link_init(&self.input.link, channels, device_rate, rate, target,
-                                resampler)
+                                resampler, clock)
+        self.input.clock.now = time_of(clock)
         self.input.ideal_time = ideal_time
         self.input.clock.bandwidth = CLOCK_BANDWIDTH
 

@@ -85,7 +85,7 @@ static double block_time(pk_clock *k, int ideal, const void *time_info, int64_t 
 {
     if (ideal && time_info)
         return ((const double *)time_info)[1]; /* PaStreamCallbackTimeInfo.currentTime */
-    return pk_clock_update(k, (double)pk_now_ns() * 1e-9, frames, rate);
+    return pk_clock_update(k, pk_seconds(k->now), frames, rate);
 }
 
 /* Write what the recording takes into its ring; what does not fit is counted, not waited for. */
@@ -119,7 +119,8 @@ int pk_device_callback(const void *input, void *output, unsigned long frames,
     pk_engine *e = d->engine;
     const double time = block_time(&d->clock, d->ideal_time, time_info, (int64_t)frames,
                                    d->samplerate);
-    e->clock_ns = (int64_t)(time * 1e9);
+    const int64_t time_ns = (int64_t)(time * 1e9);
+    e->clock_ns = time_ns != 0 ? time_ns : 1; /* (0 says that no device runs the engine) */
     e->clock_frame = frame;
     e->input = (const float *)input;
     e->input_frame = frame;

@@ -61,6 +61,8 @@ typedef struct {
     int64_t outliers;          /* callbacks in a row too far off to count, all off by the same */
     double outlier_errors[CLOCK_JUMP_CALLBACKS]; /* seconds: their errors */
     uint64_t jumps;            /* times the device's time jumped (it lost frames) */
+    const double *now;         /* the clock callbacks are measured on: NULL, the system's
+                                * monotonic clock; else a virtual clock's seconds */
 } pk_clock;
 
 /* The filtered time (seconds) of a callback for a block of `frames`, measured at `measured`

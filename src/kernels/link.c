@@ -98,7 +98,7 @@ static void steer(pk_link *o, double time)
          * phase): take it from what the ring holds, as of `time` (a late puller finds what
          * has come since). And keep what it holds, if more than asked for, so that the loop
          * starts at no error, with nothing to correct but the drift. */
-        const double late = (double)pk_now_ns() * 1e-9 - time;
+        const double late = pk_seconds(o->now) - time;
         const double held = (double)pk_ring_readable(&o->frames) +
                             (double)o->ready_count * step - (late > 0 ? late * o->rate : 0.0);
         o->offset = fill - held;
@@ -146,7 +146,11 @@ static void steer(pk_link *o, double time)
     const double correction = kp * error + o->integral - o->pace;
     o->correction = correction > 0.02 ? 0.02 : correction < -0.02 ? -0.02 : correction;
     set_step(o, o->correction);
-    pk_store_release((uint64_t *)&o->drift_ppb, (uint64_t)(int64_t)(-o->integral * 1e9));
+    /* The puller takes 1 / (1 + integral) times the frames it would at its nominal rate:
+     * its clock runs that much faster (not -integral, which is off by its square: 16 ppm at
+     * 4000 ppm). */
+    pk_store_release((uint64_t *)&o->drift_ppb,
+                     (uint64_t)(int64_t)((1.0 / (1.0 + o->integral) - 1.0) * 1e9));
     pk_store_release((uint64_t *)&o->latency_frames, (uint64_t)(int64_t)(o->filtered - o->debt));
     pk_store_release((uint64_t *)&o->debt_frames, (uint64_t)(int64_t)o->debt);
 }

@@ -23,6 +23,8 @@ typedef struct pk_link_s {
     pk_ring frames;            /* float32 frames of `channels`: pusher -> puller */
     double rate;               /* the pusher's frames a second, nominal */
     double pull_rate;          /* the puller's */
+    const double *now;         /* the clock both sides run by: NULL, the system's monotonic
+                                * clock; else a virtual clock's seconds */
     /* Written by the pusher (release stores): */
     uint64_t offered;          /* frames pushed, ever */
     uint64_t overflows;        /* of them, frames the ring had no room for */
@@ -60,8 +62,8 @@ typedef struct pk_link_s {
     int64_t debt_frames;       /* what glitches took from it, still to make up */
 } pk_link;
 
-/* Push n frames whose last is due just before `due` seconds (CLOCK_MONOTONIC; < 0: no clock
- * runs the pusher, so no timing). */
+/* Push n frames whose last is due just before `due` seconds (on the link's clock; < 0: no
+ * clock runs the pusher, so no timing). */
 void pk_link_push(pk_link *l, const float *frames, size_t n, double due);
 
 /* Pull `frames` frames into out, the first of them playing at `time` seconds; silence for

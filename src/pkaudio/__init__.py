@@ -11,7 +11,8 @@ from .files import info
 from .devices import devices
 from .engine import Engine
 from .events import Event
-from .realtime import NullDevice, Output
+from .nulldevice import NullDevice, VirtualClock
+from .realtime import Output
 
-__all__ = ["DiskStream", "Engine", "Event", "NullDevice", "Output", "Sound", "__version__",
-           "devices", "dsp", "info"]
+__all__ = ["DiskStream", "Engine", "Event", "NullDevice", "Output", "Sound", "VirtualClock",
+           "__version__", "devices", "dsp", "info"]

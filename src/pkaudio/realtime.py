@@ -1,9 +1,10 @@
 """An engine on a device: a PortAudio stream whose callback is C, and recorders.
 
-`DeviceRun` opens a sounddevice stream whose callback is ``pk_device_callback`` from the
-compiled core, with the engine's state as its user data: PortAudio's thread renders the
-engine without ever taking the GIL. A `Recorder` drains a lock-free ring that the callback
-fills (with the device's input or the engine's output) into a sound file, on its own thread.
+`DeviceRun` opens a PortAudio stream (`pkaudio.devices.open_stream`) whose callback is
+``pk_device_callback`` from the compiled core, with the engine's state as its user data:
+PortAudio's thread renders the engine without ever taking the GIL. A `Recorder` drains a
+lock-free ring that the callback fills (with the device's input or the engine's output) into
+a sound file, on its own thread.
 
 The audio thread's rules (see the README): it never allocates, locks, waits or does I/O; it
 takes commands from a lock-free ring and posts events to another; what it has no room for
@@ -19,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from .devices import sounddevice
-from ._dsp.device import (MOST_FRAMES, DeviceCallback, DeviceInput, DeviceOutput, Recording,
-                          call)
+from ._dsp.device import DeviceCallback, DeviceInput, DeviceOutput, Recording
 from ._dsp.resample import Resampler
+from .devices import device_info, open_stream
 from .files import open_file
+from .nulldevice import NullDevice
 
 __all__ = ["DeviceRun", "NullDevice", "Output", "Recorder", "SecondInput", "SecondOutput"]
 
@@ -33,15 +34,6 @@ RECORD_SECONDS = 4.0
 RECORD_POLL = 0.01
 # Seconds to wait for the callback to let go of a recording.
 RELEASE_TIMEOUT = 2.0
-
-
-def _device_name(sd, device, kind: str) -> str:
-    """The device's name, or a ValueError that names what was asked for."""
-    try:
-        return sd.query_devices(device, kind)["name"]
-    except (ValueError, sd.PortAudioError) as error:
-        raise ValueError(f"Engine.start: no {kind} device {device!r} ({error}); "
-                         "pkaudio.devices() lists them") from None
 
 
 class DeviceRun:
@@ -85,40 +77,25 @@ class DeviceRun:
             if input_channels or process is not None:
                 raise ValueError("Engine.start: a NullDevice has no input, nor a Python mode")
             device.check(samplerate, channels, "Engine.start")
-            self.callback = DeviceCallback(core, float(samplerate), ideal_time=True)
+            self.callback = DeviceCallback(core, float(samplerate),
+                                           ideal_time=device.exact_times,
+                                           clock=device.virtual_time)
             self.stream = device.stream(self.callback.callback_address, self.callback.address)
             self.device, self.input_channels = device.name, 0
             return
-        sd = sounddevice()
-        output_name = _device_name(sd, device, "output")
-        kind, settings = "output", {"device": device, "channels": channels}
+        kind, devices, channel_counts = "output", device, channels
         if input_channels:
-            input_name = _device_name(sd, input_device, "input")
             kind = "duplex"
-            settings = {"device": (input_device, device), "channels": (input_channels, channels)}
-        try:
-            sd.check_output_settings(device, channels, "float32", samplerate=samplerate)
-            if input_channels:
-                sd.check_input_settings(input_device, input_channels, "float32",
-                                        samplerate=samplerate)
-        except sd.PortAudioError as error:
-            what = f"{output_name!r}" + (f" with input {input_name!r}" if input_channels else "")
-            raise ValueError(f"Engine.start: device {what} cannot run {channels} output and "
-                             f"{input_channels} input channels at {samplerate:g} Hz ({error})"
-                             ) from None
+            devices, channel_counts = (input_device, device), (input_channels, channels)
         self.callback = DeviceCallback(core, float(samplerate), input_channels)
         if self.python:
-            callback = self._python_callback(core, process, lock, kind)
-            self.stream = sd._StreamBase(kind, samplerate, blocksize, dtype="float32",
-                                         latency=latency, callback=callback,
-                                         wrap_callback="array", **settings)
+            callback, user = self._python_callback(core, process, lock, kind), None
         else:
-            ffi = sd._ffi
-            self.stream = sd._StreamBase(
-                kind, samplerate, blocksize, dtype="float32", latency=latency,
-                callback=ffi.cast("PaStreamCallback *", self.callback.callback_address),
-                userdata=ffi.cast("void *", self.callback.address), **settings)
-        self.device, self.input_channels = output_name, input_channels
+            callback, user = self.callback.callback_address, self.callback.address
+        self.stream = open_stream(kind, devices, channel_counts, samplerate, blocksize,
+                                  callback, user, latency=latency, what="Engine.start")
+        self.device = device_info(device, "output", "Engine.start")["name"]
+        self.input_channels = input_channels
 
     def _python_callback(self, core, process, lock, kind):
         """The GIL-taking mode: sounddevice's Python callback renders the core, then runs
@@ -149,7 +126,13 @@ class DeviceRun:
 
     def start(self) -> None:
         """Start the other devices (each waits for its latency's worth of frames), then the
-        one that clocks the render."""
+        one that clocks the render. Raises ValueError, starting none, unless all run on one
+        clock."""
+        streams = [self.stream] + [second.stream for second in self.seconds] + self.inputs
+        if len({id(getattr(stream, "clock", None)) for stream in streams}) > 1:
+            raise ValueError("Engine.start: the devices of an engine run on one clock: give "
+                             "every NullDevice the same VirtualClock, and none to NullDevices "
+                             "beside PortAudio devices")
         for stream in self.inputs:
             stream.start()
         for second in self.seconds:
@@ -170,6 +153,8 @@ class DeviceRun:
                 errors.append(error)
             finally:
                 stream.close()
+                if stream is self.stream:
+                    self.callback.release()
         for recorder in list(self.recorders):
             try:
                 recorder.stop()
@@ -199,151 +184,6 @@ class DeviceRun:
         self.recorders.append(recorder)
         self.last_recorder = recorder
         return recorder
-
-
-class NullDevice:
-    """A software output device, clocked by a timer thread: for rendering in real time
-    without a sound card, and for testing what two clocks do.
-
-    It plays `blocksize` frames at a time at ``samplerate * (1 + rate_error_ppm / 1e6)``
-    frames a second of the system's clock. Its thread wakes for each block (later by up to
-    `jitter` seconds, at random, to play a device whose callbacks come unevenly; a late block
-    is caught up at once), so the frames it takes keep its own rate, as a sound card's
-    crystal keeps its own.
-
-    Parameters
-    ----------
-    samplerate : float
-        Its nominal rate.
-    channels : int
-    rate_error_ppm : float
-        How much faster (or, negative, slower) its clock runs than nominal.
-    capture : bool
-        Keep what it played, for `captured`.
-    blocksize : int
-    jitter : float
-        Seconds its wake-ups may come late.
-    source : array, optional
-        ``(frames, channels)``: what it records, round and round, as an input device
-        (``Engine(inputs=[...])``).
-    name : str
-    """
-
-    def __init__(self, samplerate: float, channels: int, *, rate_error_ppm: float = 0.0,
-                 capture: bool = False, blocksize: int = 256, jitter: float = 0.0,
-                 source: np.ndarray | None = None, name: str = "NullDevice"):
-        if not samplerate > 0:
-            raise ValueError(f"NullDevice samplerate: expected a positive rate, got "
-                             f"{samplerate!r}")
-        if isinstance(channels, bool) or int(channels) != channels or not 1 <= channels <= 64:
-            raise ValueError(f"NullDevice channels: expected 1 .. 64, got {channels!r}")
-        if not -1e5 < rate_error_ppm < 1e5:
-            raise ValueError(f"NullDevice rate_error_ppm: expected within +-100000, got "
-                             f"{rate_error_ppm!r}")
-        if isinstance(blocksize, bool) or int(blocksize) != blocksize or \
-                not 1 <= blocksize <= MOST_FRAMES:
-            raise ValueError(f"NullDevice blocksize: expected 1 .. {MOST_FRAMES}, got "
-                             f"{blocksize!r}")
-        if not 0 <= jitter < 1:
-            raise ValueError(f"NullDevice jitter: expected 0 .. 1 seconds, got {jitter!r}")
-        if source is not None:
-            source = np.asarray(source, np.float32).reshape(len(source), -1)
-            if source.shape[1] != channels or len(source) == 0:
-                raise ValueError(f"NullDevice source: expected (frames > 0, {channels}) "
-                                 f"frames, got shape {source.shape}")
-        self.source = None if source is None else np.ascontiguousarray(source)
-        self.samplerate, self.channels = float(samplerate), int(channels)
-        self.rate_error_ppm, self.capture = float(rate_error_ppm), bool(capture)
-        self.blocksize, self.jitter, self.name = int(blocksize), float(jitter), name
-        self._blocks: list[np.ndarray] = []
-        self._lock = threading.Lock()
-        self._losing = 0
-
-    def check(self, samplerate: float, channels: int, what: str) -> None:
-        """Raise unless it can play the engine's rate and channels as it is."""
-        if samplerate != self.samplerate or channels != self.channels:
-            raise ValueError(f"{what}: {self.name} runs {self.channels} channels at "
-                             f"{self.samplerate:g} Hz, the engine {channels} at "
-                             f"{samplerate:g} Hz")
-
-    def captured(self) -> np.ndarray:
-        """What it has played so far (with ``capture=True``): ``(frames, channels)``."""
-        with self._lock:
-            blocks = list(self._blocks)
-        return (np.concatenate(blocks) if blocks else
-                np.zeros((0, self.channels), np.float32))
-
-    def lose(self, blocks: int = 1) -> None:
-        """Lose the next `blocks` blocks while it runs, as a sound card does whose callback
-        came too late: its time goes on, its callbacks skip them (an xrun)."""
-        if isinstance(blocks, bool) or int(blocks) != blocks or blocks < 1:
-            raise ValueError(f"NullDevice.lose: expected a number of blocks >= 1, got "
-                             f"{blocks!r}")
-        with self._lock:
-            self._losing += int(blocks)
-
-    def stream(self, callback: int, user: int) -> _TimerStream:
-        """A stream that calls `callback` (a PaStreamCallback) with `user` on its clock."""
-        return _TimerStream(self, callback, user)
-
-    def __repr__(self) -> str:
-        return (f"NullDevice({self.samplerate:g}, {self.channels}, "
-                f"rate_error_ppm={self.rate_error_ppm:g})")
-
-
-class _TimerStream:
-    """A NullDevice's stream: its thread calls the callback block by block, with each
-    block's exact time on the device's clock."""
-
-    def __init__(self, device: NullDevice, callback: int, user: int):
-        self.device, self._callback, self._user = device, callback, user
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"pkaudio {self.device.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        device = self.device
-        period = device.blocksize / (device.samplerate * (1 + device.rate_error_ppm / 1e6))
-        block = np.zeros((device.blocksize, device.channels), np.float32)
-        recorded = None if device.source is None else np.zeros_like(block)
-        late = np.random.default_rng()
-        with device._lock:
-            device._losing = 0  # (what was asked while it stood still)
-        start, n = time.monotonic(), 0
-        while not self._stopping.is_set():
-            with device._lock:
-                n, device._losing = n + device._losing, 0
-            due = start + n * period
-            wait = due - time.monotonic()
-            if wait > 0:
-                wait += late.uniform(0, device.jitter) if device.jitter else 0.0
-                if self._stopping.wait(wait):
-                    break
-            if recorded is not None:  # the source, round and round
-                at = np.arange(n * device.blocksize, (n + 1) * device.blocksize)
-                recorded[:] = device.source[at % len(device.source)]
-            call(self._callback, self._user, block, due, recorded)
-            if device.capture:
-                with device._lock:
-                    device._blocks.append(block.copy())
-            n += 1
-
-    @property
-    def active(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def close(self) -> None:
-        self.stop()
 
 
 @dataclass(frozen=True)
@@ -376,10 +216,8 @@ def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, 
     rate, as many channels as it has, the engine's block size)."""
     if isinstance(device, NullDevice):
         return device.name, device.samplerate, device.channels, device.blocksize
-    sd = sounddevice()
-    name = _device_name(sd, device, kind)
-    info = sd.query_devices(device, kind)
-    return (name, float(info["default_samplerate"]),
+    info = device_info(device, kind, "Engine.start")
+    return (info["name"], float(info["default_samplerate"]),
             min(int(info[f"max_{kind}_channels"]), 64), blocksize)
 
 
@@ -410,17 +248,17 @@ class SecondOutput:
             _latency(device, blocksize / rate, block / device_rate, rate)
         self.resampler = Resampler(rate, device_rate, channels, quality="medium")
         self.resampler.ratio = device_rate / rate  # the steerable kind, whatever the rates
+        null = isinstance(device, NullDevice)
         self.state = DeviceOutput(channels, mapping, float(rate), float(device_rate),
                                   float(target), self.resampler,
-                                  ideal_time=isinstance(device, NullDevice))
+                                  ideal_time=null and device.exact_times,
+                                  clock=device.virtual_time if null else None)
         if isinstance(device, NullDevice):
             self.stream = device.stream(self.state.callback_address, self.state.address)
         else:
-            ffi = sd._ffi
-            self.stream = sd._StreamBase(
-                "output", device_rate, blocksize, device, channels, "float32", latency=latency,
-                callback=ffi.cast("PaStreamCallback *", self.state.callback_address),
-                userdata=ffi.cast("void *", self.state.address))
+            self.stream = open_stream("output", device, channels, device_rate, block,
+                                      self.state.callback_address, self.state.address,
+                                      latency=latency, what="Engine.start")
         self.bus = output.bus
 
     def stats(self) -> dict[str, Any]:
@@ -439,26 +277,25 @@ class SecondInput:
         self.device, self.device_rate, self.blocksize = device, device_rate, block
         resampler = Resampler(device_rate, rate, channels, quality="medium")
         resampler.ratio = rate / device_rate  # the steerable kind, whatever the rates
+        null = isinstance(device, NullDevice)
         self.state = DeviceInput(channels, device_rate, float(rate), float(target), resampler,
-                                 ideal_time=isinstance(device, NullDevice))
+                                 ideal_time=null and device.exact_times,
+                                 clock=device.virtual_time if null else None)
 
     def open(self, latency: str | float):
         """A stream of the device that pushes into the link."""
         self.state.reset()
         if isinstance(self.device, NullDevice):
             return self.device.stream(self.state.callback_address, self.state.address)
-        sd = sounddevice()
-        ffi = sd._ffi
-        return sd._StreamBase(
-            "input", self.device_rate, self.blocksize, self.device, self.state.channels,
-            "float32", latency=latency,
-            callback=ffi.cast("PaStreamCallback *", self.state.callback_address),
-            userdata=ffi.cast("void *", self.state.address))
+        return open_stream("input", self.device, self.state.channels, self.device_rate,
+                           self.blocksize, self.state.callback_address, self.state.address,
+                           latency=latency, what="Engine.start")
 
     def stats(self) -> dict[str, Any]:
         stats = {"device": self.name, **self.state.stats()}
-        # The link measures the engine's clock against the device's: say it the other way.
-        stats["drift_ppm"] = -stats["drift_ppm"]
+        # The link measures the engine's clock against the device's: say it the other way
+        # (the device runs 1 / (1 + d) - 1 faster, if the engine runs d faster).
+        stats["drift_ppm"] = (1 / (1 + stats["drift_ppm"] * 1e-6) - 1) * 1e6
         return stats
 
 

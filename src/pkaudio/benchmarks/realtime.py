@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import __version__
 from .._dsp.device import DeviceCallback
-from ..devices import sounddevice
+from ..devices import open_stream, sounddevice
 from ..engine import Engine
 from .engine import VOICES, voice_settings
 
@@ -105,12 +105,9 @@ def numpy_stream(rate: int, block: int, device):
 
 
 def silence_stream(rate: int, block: int, device):
-    sd = sounddevice()
     control = DeviceCallback(None, float(rate), channels=2)
-    stream = sd._StreamBase("output", rate, block, device, 2, "float32", latency="low",
-                            callback=sd._ffi.cast("PaStreamCallback *",
-                                                  control.callback_address),
-                            userdata=sd._ffi.cast("void *", control.address))
+    stream = open_stream("output", device, 2, rate, block, control.callback_address,
+                         control.address, what="realtime benchmark")
     stream.start()
     return control.stats, lambda: (stream.stop(), stream.close(), control)
 
