@@ -176,8 +176,8 @@ def test_routing_a_bus_to_the_second_device():
     main, played = first.captured(), second.captured()[:, 0]
     assert worst_snr(played) >= 100
     rms = np.sqrt((main[RATE:].astype(np.float64) ** 2).mean(axis=0))
-    np.testing.assert_allclose(rms, [0.5 / np.sqrt(2), np.sqrt(0.25 + 0.125)], rtol=1e-3)
-    # (left: the 3 kHz voice alone; right: both, the 1 kHz one at sqrt(2) * 0.5)
+    np.testing.assert_allclose(rms, [0.5 / np.sqrt(2), np.sqrt(0.125 + 0.125)], rtol=1e-3)
+    # (left: the 3 kHz voice alone; right: both, the bus balanced hard right keeping its own)
     outputs = eng.stats()["outputs"]
     assert [o["device"] for o in outputs] == ["NullDevice"] and outputs[0]["frames"] > RATE
 
