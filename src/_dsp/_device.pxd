@@ -91,7 +91,6 @@ cdef extern from "device.h" nogil:
 
     int pk_output_callback(const void *input, void *output, unsigned long frames,
                            const void *time_info, unsigned long status, void *output_state)
-    uint64_t pk_link_counter(const uint64_t *counter)
     void pk_link_reset(pk_link *link)
     int pk_input_callback(const void *input, void *output, unsigned long frames,
                           const void *time_info, unsigned long status, void *input_state)
@@ -99,5 +98,4 @@ cdef extern from "device.h" nogil:
                            const void *time_info, unsigned long status, void *device)
     int pk_silence_callback(const void *input, void *output, unsigned long frames,
                             const void *time_info, unsigned long status, void *device)
-    uint64_t pk_device_counter(const uint64_t *counter)
     void pk_device_record(pk_device *device, pk_recording *recording)

@@ -6,7 +6,7 @@ from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memset
 
 from _device cimport *
-from _stream cimport pk_ring_read, pk_ring_readable
+from _stream cimport pk_counter, pk_ring_read, pk_ring_readable
 
 cnp.import_array()
 
@@ -84,18 +84,18 @@ cdef class Recording:
     @property
     def recorded(self):
         """Frames the callback put in the ring."""
-        return pk_device_counter(&self.recording.recorded)
+        return pk_counter(&self.recording.recorded)
 
     @property
     def first_frame(self):
         """The engine frame the callback recorded first (None before it has)."""
-        frame = <int64_t>pk_device_counter(<uint64_t *>&self.recording.first_frame)
+        frame = <int64_t>pk_counter(<uint64_t *>&self.recording.first_frame)
         return None if frame < 0 else frame
 
     @property
     def dropped(self):
         """Frames the callback found no room for: lost."""
-        return pk_device_counter(&self.recording.dropped)
+        return pk_counter(&self.recording.dropped)
 
 
 cdef class DeviceClock:
@@ -179,11 +179,11 @@ cdef class DeviceCallback:
         callback count after which the recording it filled before is no longer in use."""
         pk_device_record(&self.device, NULL if recording is None else &recording.recording)
         self.current = recording
-        return pk_device_counter(&self.device.callbacks)
+        return pk_counter(&self.device.callbacks)
 
     @property
     def callbacks(self):
-        return pk_device_counter(&self.device.callbacks)
+        return pk_counter(&self.device.callbacks)
 
     def release(self):
         """Tell the engine no device runs it any more (call once its stream has stopped):
@@ -195,7 +195,7 @@ cdef class DeviceCallback:
         """callbacks, frames, xruns, late, and the render time's percentiles (1 us buckets),
         mean and maximum in us."""
         cdef int i
-        counts = [pk_device_counter(&self.device.time_ns[i]) for i in range(PK_TIME_BUCKETS)]
+        counts = [pk_counter(&self.device.time_ns[i]) for i in range(PK_TIME_BUCKETS)]
         total = sum(counts)
 
         def percentile(q):
@@ -208,16 +208,16 @@ cdef class DeviceCallback:
                     return float(bucket + 1)  # the bucket's upper edge, in us
             return float(PK_TIME_BUCKETS)
 
-        callbacks = pk_device_counter(&self.device.callbacks)
+        callbacks = pk_counter(&self.device.callbacks)
         return {"callbacks": callbacks,
-                "frames": pk_device_counter(&self.device.frames),
-                "xruns": pk_device_counter(&self.device.xruns),
-                "late": pk_device_counter(&self.device.late),
-                "clock_jumps": pk_device_counter(&self.device.clock.jumps),
+                "frames": pk_counter(&self.device.frames),
+                "xruns": pk_counter(&self.device.xruns),
+                "late": pk_counter(&self.device.late),
+                "clock_jumps": pk_counter(&self.device.clock.jumps),
                 "render_us_p50": percentile(0.5), "render_us_p99": percentile(0.99),
                 "render_us_p999": percentile(0.999),
-                "render_us_max": pk_device_counter(&self.device.max_ns) / 1000,
-                "render_us_mean": pk_device_counter(&self.device.total_ns) / 1000 /
+                "render_us_max": pk_counter(&self.device.max_ns) / 1000,
+                "render_us_mean": pk_counter(&self.device.total_ns) / 1000 /
                 max(callbacks, 1)}
 
 
@@ -276,17 +276,17 @@ cdef object link_init(pk_link *link, int channels, double rate, double pull_rate
 cdef dict link_stats(pk_link *link, pk_clock *clock):
     """frames, underruns, drift_ppm, latency_frames, debt_frames, target_frames, overflows, a pull's
     mean time in us and of it the resampling's, and the times the device's time jumped."""
-    pulls = pk_link_counter(&link.pulls)
-    return {"frames": pk_link_counter(&link.pulled),
-            "underruns": pk_link_counter(&link.underruns),
-            "drift_ppm": <int64_t>pk_link_counter(<uint64_t *>&link.drift_ppb) / 1e3,
-            "latency_frames": <int64_t>pk_link_counter(<uint64_t *>&link.latency_frames),
-            "debt_frames": <int64_t>pk_link_counter(<uint64_t *>&link.debt_frames),
+    pulls = pk_counter(&link.pulls)
+    return {"frames": pk_counter(&link.pulled),
+            "underruns": pk_counter(&link.underruns),
+            "drift_ppm": <int64_t>pk_counter(<uint64_t *>&link.drift_ppb) / 1e3,
+            "latency_frames": <int64_t>pk_counter(<uint64_t *>&link.latency_frames),
+            "debt_frames": <int64_t>pk_counter(<uint64_t *>&link.debt_frames),
             "target_frames": link.target,
-            "overflows": pk_link_counter(&link.overflows),
-            "callback_us_mean": pk_link_counter(&link.total_ns) / 1000 / max(pulls, 1),
-            "resample_us_mean": pk_link_counter(&link.resample_ns) / 1000 / max(pulls, 1),
-            "clock_jumps": pk_link_counter(&clock.jumps)}
+            "overflows": pk_counter(&link.overflows),
+            "callback_us_mean": pk_counter(&link.total_ns) / 1000 / max(pulls, 1),
+            "resample_us_mean": pk_counter(&link.resample_ns) / 1000 / max(pulls, 1),
+            "clock_jumps": pk_counter(&clock.jumps)}
 
 
 cdef class DeviceOutput:

@@ -155,11 +155,6 @@ int pk_silence_callback(const void *input, void *output, unsigned long frames,
     return 0;
 }
 
-uint64_t pk_device_counter(const uint64_t *counter)
-{
-    return pk_load_acquire(counter);
-}
-
 void pk_device_record(pk_device *device, pk_recording *recording)
 {
     pk_store_release(&device->recording, (uint64_t)(uintptr_t)recording);

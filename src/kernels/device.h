@@ -129,10 +129,9 @@ int pk_device_callback(const void *input, void *output, unsigned long frames,
 int pk_silence_callback(const void *input, void *output, unsigned long frames,
                         const void *time_info, unsigned long status, void *device);
 
-/* Python's side: read one of the callback's counters (an acquire load), and set the
- * recording (a release store). A recording set aside is out of the callback's hands once
- * `callbacks` has gone past the count read after setting it aside. */
-uint64_t pk_device_counter(const uint64_t *counter);
+/* Python's side: set the recording (a release store; Python reads the callback's counters
+ * with pk_counter). A recording set aside is out of the callback's hands once `callbacks` has
+ * gone past the count read after setting it aside. */
 void pk_device_record(pk_device *device, pk_recording *recording);
 
 #ifdef __cplusplus

@@ -206,8 +206,3 @@ void pk_link_reset(pk_link *l)
     l->pace = 0.0;
     l->kp = 0.0; /* the loop locks fast again: no gain change to pass on */
 }
-
-uint64_t pk_link_counter(const uint64_t *counter)
-{
-    return pk_load_acquire(counter);
-}

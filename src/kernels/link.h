@@ -74,9 +74,6 @@ void pk_link_pull(pk_link *l, float *out, size_t frames, double time);
  * puller waits for its latency again and calibrates afresh; the drift estimate stays. */
 void pk_link_reset(pk_link *l);
 
-/* Read one of the counters from another thread (an acquire load). */
-uint64_t pk_link_counter(const uint64_t *counter);
-
 #ifdef __cplusplus
 }
 #endif
