@@ -170,8 +170,7 @@ def test_devices_on_different_clocks_are_refused():
     (-1, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
     ("1", TypeError), (True, TypeError), (None, TypeError)])
 def test_advance_errors(seconds, error):
-    with pytest.raises(error, match="VirtualClock.advance seconds: expected a finite number "
-                                    "of seconds >= 0, got"):
+    with pytest.raises(error, match="VirtualClock.advance seconds: expected .*, got"):
         pkaudio.VirtualClock().advance(seconds)
 
 
@@ -179,13 +178,13 @@ def test_advance_errors(seconds, error):
     (-1, ValueError), (1.5, ValueError), (float("nan"), ValueError), ("1", TypeError),
     (True, TypeError)])
 def test_seed_errors(seed, error):
-    with pytest.raises(error, match="VirtualClock seed: expected a whole number >= 0"):
+    with pytest.raises(error, match=r"VirtualClock seed: expected a whole number \(>= 0\)"):
         pkaudio.VirtualClock(seed)
 
 
 @pytest.mark.parametrize("settings,error,match", [
     ({"clock": "fast"}, TypeError, "NullDevice clock: expected None .* got 'fast'"),
-    ({"exact_times": 1}, TypeError, "NullDevice exact_times: expected True or False, got 1"),
+    ({"exact_times": 1}, TypeError, "NullDevice exact_times: expected True or False, got int 1"),
 ])
 def test_null_device_clock_errors(settings, error, match):
     with pytest.raises(error, match=match):

@@ -82,10 +82,10 @@ def whole(value: Any, what: str, low: int = 0, high: int = MAX_FRAME,
           expected: str = "a whole number") -> int:
     """An integer low .. high (an int, a numpy integer, or a float with no fraction; not a
     bool)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what}: expected {expected}, got {type(value).__name__} "
-                        f"{_shown(value)}")
     span = f"{low} .. {high}" if high < MAX_FRAME else f">= {low}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what}: expected {expected} ({span}), got {type(value).__name__} "
+                        f"{_shown(value)}")
     if isinstance(value, numbers.Integral):
         result = int(value)
     else:

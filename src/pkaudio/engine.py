@@ -789,15 +789,15 @@ class Engine:
         Engine
             itself, so that ``with engine.start(...):`` stops it at the end.
         """
-        if blocksize is None:
-            blocksize = self.blocksize
-        elif isinstance(blocksize, bool) or int(blocksize) != blocksize or blocksize < 1:
-            raise ValueError(f"Engine.start blocksize: expected a whole number >= 1, got "
-                             f"{blocksize!r}")
-        if isinstance(input_channels, bool) or int(input_channels) != input_channels or \
-                input_channels < 0:
-            raise ValueError(f"Engine.start input_channels: expected a whole number >= 0, "
-                             f"got {input_channels!r}")
+        blocksize = self.blocksize if blocksize is None else check.whole(
+            blocksize, "Engine.start blocksize", 1, MOST_FRAMES, "a number of frames")
+        input_channels = check.whole(input_channels, "Engine.start input_channels", 0,
+                                     check.MAX_CHANNELS, "a channel count")
+        if not isinstance(latency, str):
+            latency = check.within(latency, "Engine.start latency", 0.0, 10.0, " seconds")
+        elif latency not in ("low", "high"):
+            raise ValueError(f"Engine.start latency: expected 'low', 'high' or seconds "
+                             f"(0 .. 10), got {latency!r}")
         if self.outputs:
             if device is not None:
                 raise ValueError("Engine.start: this engine plays on its outputs; give no "
@@ -805,14 +805,6 @@ class Engine:
             if self.outputs[0].bus != "master" or self.outputs[0].channels is not None:
                 raise ValueError("Engine.start: the first output plays the master, as it is")
             device = self.outputs[0].device
-        if blocksize > MOST_FRAMES:
-            raise ValueError(f"Engine.start blocksize: expected at most {MOST_FRAMES}, got "
-                             f"{blocksize}")
-        if not (latency in ("low", "high") or (isinstance(latency, (int, float)) and
-                                               not isinstance(latency, bool) and
-                                               0 <= latency < 10)):
-            raise ValueError(f"Engine.start latency: expected 'low', 'high' or seconds "
-                             f"(0 .. 10), got {latency!r}")
         if input_device is not None and not input_channels:
             raise ValueError("Engine.start: an input_device, but no input_channels to open")
         with self._device_lock:  # one start or stop at a time, whatever the threads

@@ -9,11 +9,11 @@ several devices renders the same samples on every run, faster than real time.
 """
 from __future__ import annotations
 
-import math
 import threading
 
 import numpy as np
 
+from . import _checks as check
 from ._dsp.device import MOST_FRAMES, VirtualTime, call, monotonic
 
 __all__ = ["NullDevice", "VirtualClock"]
@@ -47,11 +47,7 @@ class VirtualClock:
     """
 
     def __init__(self, seed: int = 0):
-        if isinstance(seed, bool) or not isinstance(seed, (int, float, np.number)):
-            raise TypeError(f"VirtualClock seed: expected a whole number >= 0, got {seed!r}")
-        if not (math.isfinite(seed) and int(seed) == seed and seed >= 0):
-            raise ValueError(f"VirtualClock seed: expected a whole number >= 0, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check.whole(seed, "VirtualClock seed", 0, 2**64 - 1)
         self._time = VirtualTime(0.0)
         self._streams: list[_VirtualStream] = []  # running, each with its next call
         self._lock = threading.Lock()  # a step of time, or a stream starting or stopping
@@ -79,12 +75,7 @@ class VirtualClock:
         RuntimeError
             If another thread is advancing it.
         """
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.number)):
-            raise TypeError(f"VirtualClock.advance seconds: expected a finite number of "
-                            f"seconds >= 0, got {seconds!r}")
-        if not (math.isfinite(seconds) and seconds >= 0):
-            raise ValueError(f"VirtualClock.advance seconds: expected a finite number of "
-                             f"seconds >= 0, got {seconds!r}")
+        seconds = check.within(seconds, "VirtualClock.advance seconds", 0.0, 1e9, " seconds")
         with self._lock:
             if self._advancing is not None:
                 raise RuntimeError("VirtualClock.advance: another thread is advancing it")
@@ -146,35 +137,28 @@ class NullDevice:
                  capture: bool = False, blocksize: int = 256, jitter: float = 0.0,
                  source: np.ndarray | None = None, name: str = "NullDevice",
                  clock: VirtualClock | None = None, exact_times: bool = True):
-        if not samplerate > 0:
-            raise ValueError(f"NullDevice samplerate: expected a positive rate, got "
-                             f"{samplerate!r}")
-        if isinstance(channels, bool) or int(channels) != channels or not 1 <= channels <= 64:
-            raise ValueError(f"NullDevice channels: expected 1 .. 64, got {channels!r}")
-        if not -1e5 < rate_error_ppm < 1e5:
-            raise ValueError(f"NullDevice rate_error_ppm: expected within +-100000, got "
-                             f"{rate_error_ppm!r}")
-        if isinstance(blocksize, bool) or int(blocksize) != blocksize or \
-                not 1 <= blocksize <= MOST_FRAMES:
-            raise ValueError(f"NullDevice blocksize: expected 1 .. {MOST_FRAMES}, got "
-                             f"{blocksize!r}")
-        if not 0 <= jitter < 1:
-            raise ValueError(f"NullDevice jitter: expected 0 .. 1 seconds, got {jitter!r}")
+        samplerate = check.samplerate(samplerate, "NullDevice samplerate")
+        channels = check.channels(channels, "NullDevice channels")
+        rate_error_ppm = check.within(rate_error_ppm, "NullDevice rate_error_ppm", -99999.0,
+                                      99999.0, " ppm")
+        capture = check.boolean(capture, "NullDevice capture")
+        blocksize = check.whole(blocksize, "NullDevice blocksize", 1, MOST_FRAMES,
+                                "a number of frames")
+        jitter = check.within(jitter, "NullDevice jitter", 0.0, 0.999, " seconds")
+        name = check.text(name, "NullDevice name")
         if clock is not None and not isinstance(clock, VirtualClock):
             raise TypeError(f"NullDevice clock: expected None (the system's clock) or a "
                             f"pkaudio.VirtualClock, got {clock!r}")
-        if not isinstance(exact_times, bool):
-            raise TypeError(f"NullDevice exact_times: expected True or False, got "
-                            f"{exact_times!r}")
+        exact_times = check.boolean(exact_times, "NullDevice exact_times")
         if source is not None:
             source = np.asarray(source, np.float32).reshape(len(source), -1)
             if source.shape[1] != channels or len(source) == 0:
                 raise ValueError(f"NullDevice source: expected (frames > 0, {channels}) "
                                  f"frames, got shape {source.shape}")
         self.source = None if source is None else np.ascontiguousarray(source)
-        self.samplerate, self.channels = float(samplerate), int(channels)
-        self.rate_error_ppm, self.capture = float(rate_error_ppm), bool(capture)
-        self.blocksize, self.jitter, self.name = int(blocksize), float(jitter), name
+        self.samplerate, self.channels = samplerate, channels
+        self.rate_error_ppm, self.capture = rate_error_ppm, capture
+        self.blocksize, self.jitter, self.name = blocksize, jitter, name
         self.clock, self.exact_times = clock, exact_times
         self._blocks: list[np.ndarray] = []
         self._lock = threading.Lock()
@@ -207,12 +191,15 @@ class NullDevice:
 
     def lose(self, blocks: int = 1) -> None:
         """Lose the next `blocks` blocks while it runs, as a sound card does whose callback
-        came too late: its time goes on, its callbacks skip them (an xrun)."""
-        if isinstance(blocks, bool) or int(blocks) != blocks or blocks < 1:
-            raise ValueError(f"NullDevice.lose: expected a number of blocks >= 1, got "
-                             f"{blocks!r}")
+        came too late: its time goes on, its callbacks skip them (an xrun).
+
+        Parameters
+        ----------
+        blocks : int
+        """
+        blocks = check.whole(blocks, "NullDevice.lose blocks", 1, 1 << 30, "a number of blocks")
         with self._lock:
-            self._losing += int(blocks)
+            self._losing += blocks
 
     def _take_losses(self) -> int:
         """The blocks it was asked to lose since it last looked."""
