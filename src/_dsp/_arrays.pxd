@@ -2,7 +2,8 @@
 # inline helpers (no extra Python frame on the hot path), then hands raw pointers to the C
 # kernels. Error paths build their messages here so that every kernel words them the same way.
 cimport numpy as cnp
-from libc.math cimport isfinite
+from libc.float cimport FLT_MAX
+from libc.math cimport INFINITY, fabs, isfinite
 from libc.string cimport memcpy
 
 from _kernels cimport pk_format, PK_I16, PK_I32, PK_F32, PK_F64
@@ -153,47 +154,60 @@ cdef inline int raise_overlap(str func, str name, bint same_place_ok) except -1:
     raise ValueError(f"{func}() out: overlaps {name} in memory{allowed}")
 
 
-cdef inline double number_arg(object value, str func, str name) except? -1.0:
-    """A finite float from a Python or numpy number."""
+cdef inline double number_arg(object value, str func, str name, double most=INFINITY
+                              ) except? -1.0:
+    """A finite float from a Python or numpy real number (not a bool, not a string) within
+    +-most."""
     cdef double v
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{func}() {name}: expected a number, got {describe(value)}") from None
+    if type(value) is float:
+        v = value
+    else:
+        import numbers
+        if (isinstance(value, bool) or type(value).__name__ in ("bool", "bool_") or
+                not (isinstance(value, numbers.Real) or (cnp.PyArray_Check(value) and
+                                                         cnp.PyArray_NDIM(value) == 0 and
+                                                         value.dtype.kind in "iuf"))):
+            raise TypeError(f"{func}() {name}: expected a number, got {describe(value)}")
+        try:
+            v = float(value)
+        except OverflowError:
+            v = INFINITY
     if not isfinite(v):
-        raise ValueError(f"{func}() {name}: expected a finite number, got {v}")
+        shown = repr(value)
+        raise ValueError(f"{func}() {name}: expected a finite number, got "
+                         f"{shown if len(shown) <= 40 else shown[:37] + '...'}")
+    if fabs(v) > most:
+        raise ValueError(f"{func}() {name}: expected a gain within +-{most:.8g} (what the "
+                         f"audio's float32 holds), got {v:g}")
     return v
 
 
 cdef inline object gains_arg(object g, Py_ssize_t channels, str func, str name, double *buf,
-                             size_t *ngains):
+                             size_t *ngains, double most=INFINITY):
     """Parse a gain into buf, which has room for GAIN_BUFFER values: one number for every
-    channel (*ngains = 1) or one per channel (*ngains = channels), all finite. Returns None, or
-    past GAIN_BUFFER channels a float64 array that holds the values in place of buf."""
+    channel (*ngains = 1) or one per channel (*ngains = channels), all finite and within
+    +-most. Returns None, or past GAIN_BUFFER channels a float64 array that holds the values
+    in place of buf."""
     cdef Py_ssize_t i
     cdef bint sequence = isinstance(g, (list, tuple))
     if sequence and len(g) == channels and channels <= GAIN_BUFFER:
         for i in range(channels):
-            buf[i] = number_arg(g[i], func, name)
+            buf[i] = number_arg(g[i], func, name, most)
         ngains[0] = channels
         return None
     if not sequence and not cnp.PyArray_Check(g):
-        buf[0] = number_arg(g, func, name)
+        buf[0] = number_arg(g, func, name, most)
         ngains[0] = 1
         return None
-    try:
-        values = cnp.PyArray_FROMANY(g, cnp.NPY_FLOAT64, 0, 1, cnp.NPY_ARRAY_CARRAY)
-    except (TypeError, ValueError):
-        raise TypeError(f"{func}() {name}: expected a number or one number per channel, "
-                        f"got {describe(g)}") from None
+    values = numbers_arg(g, func, name, "a number or one number per channel", 0, 1)
     if cnp.PyArray_NDIM(values) == 0:
-        buf[0] = number_arg(values, func, name)
+        buf[0] = number_arg(values, func, name, most)
         ngains[0] = 1
         return None
     if cnp.PyArray_DIM(values, 0) != channels:
         raise ValueError(f"{func}() {name}: expected one value per channel ({channels}), "
                          f"got {cnp.PyArray_DIM(values, 0)}")
-    check_finite(values, func, name)
+    check_finite(values, func, name, most)
     ngains[0] = channels
     if channels > GAIN_BUFFER:
         return values
@@ -201,12 +215,35 @@ cdef inline object gains_arg(object g, Py_ssize_t channels, str func, str name, 
     return None
 
 
-cdef inline int check_finite(cnp.ndarray values, str func, str name) except -1:
-    """values: a C-contiguous float64 array."""
+cdef inline cnp.ndarray numbers_arg(object g, str func, str name, str expected, int least_nd,
+                                    int most_nd):
+    """g, a sequence or array of real numbers, as a C-contiguous float64 array of least_nd ..
+    most_nd dimensions (strings, bools and other objects refused)."""
+    cdef cnp.ndarray given
+    try:
+        given = cnp.PyArray_FROMANY(g, cnp.NPY_NOTYPE, 0, 0, 0)
+    except (TypeError, ValueError):
+        raise TypeError(f"{func}() {name}: expected {expected}, got {describe(g)}") from None
+    if given.dtype.kind not in "iuf" or not least_nd <= cnp.PyArray_NDIM(given) <= most_nd:
+        raise TypeError(f"{func}() {name}: expected {expected}, got {describe(given)}")
+    return cnp.PyArray_FROMANY(given, cnp.NPY_FLOAT64, 0, 0, cnp.NPY_ARRAY_CARRAY)
+
+
+cdef inline int check_finite(cnp.ndarray values, str func, str name,
+                             double most=INFINITY) except -1:
+    """values: a C-contiguous float64 array, each finite and within +-most."""
     cdef double *v = <double *>cnp.PyArray_DATA(values)
     cdef Py_ssize_t i
     for i in range(cnp.PyArray_SIZE(values)):
         if not isfinite(v[i]):
             raise ValueError(f"{func}() {name}: expected finite values, got {v[i]} "
                              f"at index {i}")
+        if fabs(v[i]) > most:
+            raise ValueError(f"{func}() {name}: expected gains within +-{most:.8g} (what the "
+                             f"audio's float32 holds), got {v[i]:g} at index {i}")
     return 0
+
+
+cdef inline double most_gain(pk_format fmt) noexcept:
+    """The largest gain for audio of this format: what its samples hold."""
+    return FLT_MAX if fmt == PK_F32 else INFINITY

@@ -26,9 +26,9 @@ cdef uint64_t dither_seed = int.from_bytes(os.urandom(8), "little")
 cdef pk_format format_arg(object dtype, str func) except *:
     fmt = FORMATS.get(dtype) if isinstance(dtype, (str, np.dtype, type)) else None
     if fmt is None:
-        try:
-            fmt = FORMATS.get(np.dtype(dtype))
-        except TypeError:
+        try:  # (numpy.dtype(None) would be float64)
+            fmt = None if dtype is None else FORMATS.get(np.dtype(dtype))
+        except (TypeError, ValueError):
             fmt = None
         if fmt is None:
             raise TypeError(f"{func}() dtype: expected {format_names(ANY_FORMAT)}, got {dtype!r}")

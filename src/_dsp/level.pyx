@@ -6,8 +6,8 @@ from libc.math cimport M_PI, cos, sin
 
 from _arrays cimport (GAIN_BUFFER, PARTIAL, SAME_PLACE, Audio, FLOATS, NOGIL_MIN_SAMPLES,
                       Overlap, audio_arg, check_finite, check_layout, check_overlap, describe,
-                      format_names, gains_arg, number_arg, out_arg, overlap, raise_overlap,
-                      sample_format)
+                      format_names, gains_arg, most_gain, number_arg, numbers_arg, out_arg,
+                      overlap, raise_overlap, sample_format)
 from _kernels cimport *
 
 cnp.import_array()
@@ -45,7 +45,7 @@ def gain(x, g, *, out=None):
     cdef double buf[GAIN_BUFFER]
     cdef size_t ngains
     audio_arg(x, "gain", "x", FLOATS, &a)
-    held = gains_arg(g, a.channels, "gain", "g", buf, &ngains)
+    held = gains_arg(g, a.channels, "gain", "g", buf, &ngains, most_gain(a.format))
     cdef const double *gains = &buf[0] if held is None else <double *>cnp.PyArray_DATA(held)
     result = out_arg(out, "gain", cnp.PyArray_NDIM(x), cnp.PyArray_DIMS(x), a.format)
     check_overlap(x, result, True, "gain", "x")
@@ -91,8 +91,9 @@ def ramp(x, g0, g1, *, out=None):
     cdef double buf1[GAIN_BUFFER]
     cdef size_t n0, n1
     audio_arg(x, "ramp", "x", FLOATS, &a)
-    held0 = gains_arg(g0, a.channels, "ramp", "g0", buf0, &n0)
-    held1 = gains_arg(g1, a.channels, "ramp", "g1", buf1, &n1)
+    cdef double most = most_gain(a.format)
+    held0 = gains_arg(g0, a.channels, "ramp", "g0", buf0, &n0, most)
+    held1 = gains_arg(g1, a.channels, "ramp", "g1", buf1, &n1, most)
     # One value on one side and one per channel on the other: repeat the one for each channel.
     if n0 < n1:
         held0 = gains_arg([buf0[0]] * a.channels, a.channels, "ramp", "g0", buf0, &n0)
@@ -190,7 +191,7 @@ def mix(inputs, gains=None, *, out=None, bint accumulate=False):
     voice.channels = voice_dims[1] if voice_nd == 2 else 1
     voice_bytes = voice.frames * voice.channels * (4 if voice.format == PK_F32 else 8)
 
-    gain_values, ngains = mix_gains(gains, nvoices, voice.channels)
+    gain_values, ngains = mix_gains(gains, nvoices, voice.channels, most_gain(voice.format))
     cdef const double *gain_ptr = NULL
     if gain_values is not None:
         gain_ptr = <double *>cnp.PyArray_DATA(gain_values)
@@ -249,20 +250,18 @@ cdef inline const void *voice_pointer(object x, Py_ssize_t v, cnp.ndarray first,
     return a.data
 
 
-cdef inline tuple mix_gains(object gains, Py_ssize_t nvoices, Py_ssize_t channels):
+cdef inline tuple mix_gains(object gains, Py_ssize_t nvoices, Py_ssize_t channels,
+                            double most):
     """(float64 array of gains or None, gains per voice) for mix()."""
     if gains is None:
         return None, 1
-    try:
-        values = cnp.PyArray_FROMANY(gains, cnp.NPY_FLOAT64, 1, 2, cnp.NPY_ARRAY_CARRAY)
-    except (TypeError, ValueError):
-        raise TypeError("mix() gains: expected one number per voice, or per voice and channel, "
-                        f"got {describe(gains)}") from None
+    values = numbers_arg(gains, "mix", "gains", "one number per voice, or per voice and "
+                         "channel", 1, 2)
     cdef int nd = cnp.PyArray_NDIM(values)
     if cnp.PyArray_DIM(values, 0) != nvoices or (nd == 2 and cnp.PyArray_DIM(values, 1) != channels):
         raise ValueError(f"mix() gains: expected shape ({nvoices},) or ({nvoices}, {channels}) "
-                         f"for {nvoices} voices of {channels} channels, got shape {values.shape}")
-    check_finite(values, "mix", "gains")
+                         f"for {nvoices} voices of {channels} channels, got shape {(<object>values).shape}")
+    check_finite(values, "mix", "gains", most)
     return values, (1 if nd == 1 else channels)
 
 

@@ -9,14 +9,15 @@ from _arrays cimport Audio, FLOATS, NOGIL_MIN_SAMPLES, audio_arg, describe, form
 from _kernels cimport PK_F32, PK_F64, pk_format
 from _resample cimport *
 
-import numbers
-
 import numpy
 
+from pkaudio import _checks as check
 from pkaudio import _design
 
 cnp.import_array()
 
+# The most channels a Resampler converts (its history holds a window of each).
+MAX_CHANNELS = 1 << 16
 # Input frames the history holds besides one window: how much one pass of the core takes in.
 cdef enum:
     HISTORY_BLOCK = 8192
@@ -40,15 +41,7 @@ cdef struct Fraction:
 
 
 cdef double rate_arg(object value, str name) except -1.0:
-    if type(value) is not float and not isinstance(value, numbers.Real):
-        raise TypeError(f"Resampler {name}: expected a number, got {describe(value)}")
-    cdef double v = float(value)
-    if not (isfinite(v) and v > 0):
-        raise ValueError(f"Resampler {name}: expected a positive, finite rate, got {v}")
-    if not MIN_RATE <= v <= MAX_RATE:
-        raise ValueError(f"Resampler {name}: expected a rate within {MIN_RATE:g} .. "
-                         f"{MAX_RATE:g}, got {v:g}")
-    return v
+    return check.within(value, f"Resampler {name}", MIN_RATE, MAX_RATE, " frames a second")
 
 
 cdef uint64_t gcd(uint64_t a, uint64_t b) noexcept nogil:
@@ -108,10 +101,10 @@ cdef Fraction step_fraction(double in_rate, double out_rate) noexcept nogil:
     return closest_fraction(num_a * num_b, den_a * den_b, MAX_DEN)
 
 
-cdef int ratio_check(double ratio) except -1:
+cdef int ratio_check(double ratio, str func, str name) except -1:
     if not 1.0 / 256 <= ratio <= 256.0:
-        raise ValueError(f"Resampler: the ratio out/in must be within 1/256 .. 256, "
-                         f"got {ratio:g}")
+        raise ValueError(f"{func}{' ' if name else ''}{name}: expected a ratio within 1/256 .. 256 (output frames "
+                         f"per input frame), got {ratio:g}")
     return 0
 
 
@@ -158,24 +151,14 @@ cdef class Resampler:
 
     # Set up in __cinit__, which runs once, before anyone else can hold the object: so a
     # Resampler cannot be set up again while a thread runs it, nor left half set up.
-    def __cinit__(self, in_rate, out_rate, Py_ssize_t channels=1, *, str quality="high",
-                  dtype="float32"):
+    def __cinit__(self, in_rate, out_rate, channels=1, *, quality="high", dtype="float32"):
         self.in_rate = rate_arg(in_rate, "in_rate")
         self.out_rate = rate_arg(out_rate, "out_rate")
-        ratio_check(self.out_rate / self.in_rate)
-        if channels < 1:
-            raise ValueError(f"Resampler channels: expected at least 1, got {channels}")
-        if quality not in _design.QUALITIES:
-            raise ValueError(f"Resampler quality: expected one of "
-                             f"{', '.join(map(repr, _design.QUALITIES))}, got {quality!r}")
-        self.quality = quality
+        ratio_check(self.out_rate / self.in_rate, "Resampler", "out_rate / in_rate")
+        channels = check.channels(channels, "Resampler channels", MAX_CHANNELS)
+        self.quality = check.choice(quality, "Resampler quality", tuple(_design.QUALITIES))
         self.spec = _design.QUALITIES[quality]
-        try:
-            dt = numpy.dtype(dtype).name
-        except TypeError:
-            dt = None
-        if dt not in ("float32", "float64"):
-            raise TypeError(f"Resampler dtype: expected float32 or float64, got {dtype!r}")
+        dt = check.dtype(dtype, "Resampler dtype", ("float32", "float64")).name
         self.dtype = dt
         self.format = PK_F32 if dt == "float32" else PK_F64
 
@@ -266,8 +249,8 @@ cdef class Resampler:
 
     @ratio.setter
     def ratio(self, value):
-        cdef double r = rate_arg(value, "ratio")
-        ratio_check(r)
+        cdef double r = check.number(value, "Resampler.ratio")
+        ratio_check(r, "Resampler.ratio", "")
         cdef Fraction step = step_fraction(1.0, r)
         # The same step over a denominator near 2^32, so that the time within the frame keeps
         # its precision when re-expressed in it (small denominators would round it). Both
@@ -372,7 +355,7 @@ cdef inline void process_kernel(pk_resampler *r, Audio *a, char *out, bint last)
         pk_rs_process_d(r, <double *>a.data, a.frames, <double *>out, last)
 
 
-def resample(x, in_rate, out_rate, *, str quality="high"):
+def resample(x, in_rate, out_rate, *, quality="high"):
     """Convert audio from one sample rate to another.
 
     Parameters
