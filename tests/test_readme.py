@@ -2,6 +2,10 @@
 import re
 from pathlib import Path
 
+import numpy as np
+
+from pkaudio.engine import Engine
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -13,8 +17,19 @@ def python_blocks(realtime: bool) -> str:
 
 
 def test_readme_python_examples_run(tmp_path, monkeypatch):
+    """... and what their engines render never clips."""
+    peaks = []
+    render = Engine.render
+
+    def measured(self, frames, **settings):
+        block = render(self, frames, **settings)
+        peaks.append(float(np.abs(block).max(initial=0.0)))
+        return block
+
+    monkeypatch.setattr(Engine, "render", measured)
     monkeypatch.chdir(tmp_path)
     exec(compile(python_blocks(realtime=False), str(README), "exec"), {})
+    assert peaks and max(peaks) <= 1.0, peaks
 
 
 def test_readme_realtime_examples_run(jack_device, tmp_path, monkeypatch):
