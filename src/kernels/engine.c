@@ -773,7 +773,7 @@ static size_t stream_ready(pk_engine *e, size_t n)
     return n;
 }
 
-static size_t render(pk_engine *e, float *out, size_t frames, int offline)
+PK_INLINE size_t render(pk_engine *e, float *out, size_t frames, int offline)
 {
     take_commands(e);
     e->starved_voice = e->starved_frames = 0;
