@@ -211,7 +211,7 @@ class NullDevice:
         """A stream that calls `callback` (a PaStreamCallback) with `user` on its clock."""
         if self.clock is None:
             return _TimerStream(self, callback, user)
-        return _VirtualStream(self, callback, user)
+        return _VirtualStream(self, self.clock, callback, user)
 
     def __repr__(self) -> str:
         return (f"NullDevice({self.samplerate:g}, {self.channels}, "
@@ -230,8 +230,10 @@ class _Player:
     def play(self, n: int, due: float) -> None:
         device = self.device
         if self.recorded is not None:  # the source, round and round
+            source = device.source
+            assert source is not None  # (recorded is made for a device with a source)
             at = np.arange(n * device.blocksize, (n + 1) * device.blocksize)
-            self.recorded[:] = device.source[at % len(device.source)]
+            self.recorded[:] = source[at % len(source)]
         call(self.callback, self.user, self.block, due, self.recorded)
         if device.capture:
             with device._lock:
@@ -289,8 +291,8 @@ class _VirtualStream:
     """A NullDevice's stream on a VirtualClock: the clock calls `step` when its next block
     is due (`next_call`)."""
 
-    def __init__(self, device: NullDevice, callback: int, user: int):
-        self.device, self.clock = device, device.clock
+    def __init__(self, device: NullDevice, clock: VirtualClock, callback: int, user: int):
+        self.device, self.clock = device, clock
         self._player = _Player(device, callback, user)
         self._running = False
         self.next_call, self._order, self._start, self._n = 0.0, 0, 0.0, 0
@@ -318,6 +320,7 @@ class _VirtualStream:
         overdue."""
         due = self._start + self._n * self.device.period
         jitter = self.device.jitter
+        assert self._late is not None  # (start made it; the clock steps a started stream)
         self.next_call = (due + (self._late.uniform(0, jitter) if jitter else 0.0)
                           if due > now else now)
 
