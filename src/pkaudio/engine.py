@@ -26,7 +26,8 @@ from ._dsp.engine import INPUT as CORE_INPUT
 from ._dsp.level import pan_gains
 from .buffering import DiskStream, Sound
 from .events import Event
-from .realtime import DeviceRun, NullDevice, Output, Recorder, SecondInput, SecondOutput
+from .realtime import (DeviceRun, NullDevice, Output, Recorder, RecordSource, SecondInput,
+                       SecondOutput)
 
 __all__ = ["Bus", "Clock", "Engine", "Input", "Voice"]
 
@@ -870,7 +871,7 @@ class Engine:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def record(self, path, *, source: str = "output", format: str | None = None,
+    def record(self, path, *, source: RecordSource = "output", format: str | None = None,
                subtype: str | None = None) -> Recorder:
         """Record the engine's output (or, with ``source="input"``, the device's input) to
         a sound file while the engine runs, from its next block. A thread writes the file;

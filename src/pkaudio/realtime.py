@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -28,6 +28,8 @@ from .nulldevice import NullDevice
 
 __all__ = ["DeviceRun", "NullDevice", "Output", "Recorder", "SecondInput", "SecondOutput"]
 
+# What a Recorder records: the device's input, or the engine's output.
+RecordSource = Literal["input", "output"]
 # Seconds of audio a recording's ring holds while its thread writes to disk.
 RECORD_SECONDS = 4.0
 # Seconds the recorder thread sleeps when the ring is empty.
@@ -83,7 +85,8 @@ class DeviceRun:
             self.stream = device.stream(self.callback.callback_address, self.callback.address)
             self.device, self.input_channels = device.name, 0
             return
-        kind, devices, channel_counts = "output", device, channels
+        kind, devices = "output", device
+        channel_counts: int | tuple[int, int] = channels
         if input_channels:
             kind = "duplex"
             devices, channel_counts = (input_device, device), (input_channels, channels)
@@ -144,7 +147,7 @@ class DeviceRun:
         devices', then the recorders, which write out what is left in their rings; every
         stream is closed whatever fails. Raises the first error (a recorder's, or the
         Python mode's `process`)."""
-        errors = []
+        errors: list[BaseException] = []
         for stream in [self.stream] + [second.stream for second in self.seconds] + \
                 self.inputs:
             try:
@@ -174,7 +177,7 @@ class DeviceRun:
             return dict(self._python_stats)
         return self.callback.stats()
 
-    def record(self, path, source: str, channels: int, *, format=None, subtype=None
+    def record(self, path, source: RecordSource, channels: int, *, format=None, subtype=None
                ) -> Recorder:
         if self.python:
             raise RuntimeError("Engine.record: not in the Python callback mode")
@@ -292,7 +295,7 @@ class SecondInput:
                            latency=latency, what="Engine.start")
 
     def stats(self) -> dict[str, Any]:
-        stats = {"device": self.name, **self.state.stats()}
+        stats: dict[str, Any] = {"device": self.name, **self.state.stats()}
         # The link measures the engine's clock against the device's: say it the other way
         # (the device runs 1 / (1 + d) - 1 faster, if the engine runs d faster).
         stats["drift_ppm"] = (1 / (1 + stats["drift_ppm"] * 1e-6) - 1) * 1e6
@@ -313,8 +316,8 @@ class Recorder:
         The engine frame of the file's first frame.
     """
 
-    def __init__(self, run: DeviceRun, path, source: str, channels: int, *, format=None,
-                 subtype=None):
+    def __init__(self, run: DeviceRun, path, source: RecordSource, channels: int, *,
+                 format=None, subtype=None):
         if source not in ("input", "output"):
             raise ValueError(f"Engine.record source: expected 'input' or 'output', got "
                              f"{source!r}")
@@ -330,8 +333,8 @@ class Recorder:
         self._stopping = threading.Event()
         self._stop_lock = threading.Lock()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write, name=f"pkaudio recorder {path}",
-                                        daemon=True)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._write, name=f"pkaudio recorder {path}", daemon=True)
         self._thread.start()
         run.callback.record(self._recording)
 
