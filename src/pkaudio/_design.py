@@ -14,8 +14,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+
+# The qualities by name, as ``quality=`` takes them.
+QualityName = Literal["quick", "low", "medium", "high", "very_high"]
 
 # Filter lengths are multiples of this (the compiled core sums in this many lanes).
 TAP_MULTIPLE = 16
@@ -48,7 +52,7 @@ class Quality:
     with the cutoff as high as that allows (the widest flat passband).
     """
 
-    name: str
+    name: QualityName
     taps: int
     attenuation: float
     cutoff: float
@@ -67,7 +71,7 @@ class Quality:
 # Measured at ratio 1 (bench/run.py resample): passband flat within 0.01 dB up to, and stopband
 # level from the Nyquist frequency on: low 0.66 of Nyquist, -80 dB; medium 0.853, -112 dB;
 # high 0.909, -132 dB; very_high 0.946, -162 dB. The interpolated tables add errors below that.
-QUALITIES = {
+QUALITIES: dict[QualityName, Quality] = {
     q.name: q
     for q in (
         Quality("quick", 4, 0.0, 1.0, 0),

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _checks as check
 from . import dsp
-from ._design import QUALITIES
+from ._design import QUALITIES, QualityName
 from ._dsp.stream import StreamBuffer
 from .events import Event
 from .files import cut_short, name_of, open_file, soundfile
@@ -68,7 +68,7 @@ class _Delivery:
     room: int
 
     @classmethod
-    def at(cls, rate: float, source_rate: float, channels: int, quality: str,
+    def at(cls, rate: float, source_rate: float, channels: int, quality: QualityName,
            buffer_seconds: float) -> _Delivery:
         resampler = None
         if rate != source_rate:
@@ -308,7 +308,7 @@ class DiskStream:
             raise RuntimeError(f"{self!r} is already being played: a stream plays once")
         self._claimed = True
 
-    def _deliver_at(self, rate: float, quality: str) -> None:
+    def _deliver_at(self, rate: float, quality: QualityName) -> None:
         """Deliver frames at `rate` from now on (for an engine at that rate): the reader
         starts again from the stream's start into a new buffer. Only before anything has
         been consumed."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _checks as check
 from . import dsp
-from ._design import QUALITIES
+from ._design import QUALITIES, QualityName
 from ._dsp.device import MOST_FRAMES
 from ._dsp.engine import AT_ONCE, EVENT_CAPACITY, MAX_RATE, MIN_RATE, EngineCore
 from ._dsp.engine import INPUT as CORE_INPUT
@@ -408,7 +408,7 @@ class Engine:
     def play(self, sound: Sound | DiskStream | np.ndarray | Input | DeviceSource, *,
              at: int | None = None, gain: float = 1.0, pan: float | None = None,
              rate: float = 1.0, loop: bool | tuple[int, int] = False,
-             bus: Bus | str | None = None, quality: str = "high") -> Voice:
+             bus: Bus | str | None = None, quality: QualityName = "high") -> Voice:
         """Play a sound from engine frame `at` (default: the next frame rendered), exactly
         from that frame, into `bus`.
 
@@ -497,7 +497,7 @@ class Engine:
         return Voice(self, voice, None if start == AT_ONCE else start, gain,
                      None if pan is None else float(pan), rate, channels)
 
-    def _sound_data(self, sound: Sound | np.ndarray, loop, quality: str
+    def _sound_data(self, sound: Sound | np.ndarray, loop, quality: QualityName
                     ) -> tuple[np.ndarray, int, int]:
         """A sound's frames as the core reads them, (frames, channels) float32 in C order at
         the engine's rate, and its loop's start and end there."""
@@ -537,7 +537,7 @@ class Engine:
         return data, loop_start, loop_end
 
     def _play_stream(self, window, start, gains, rate, bus_id, stream: DiskStream,
-                     quality: str) -> int:
+                     quality: QualityName) -> int:
         """Hand the core a voice that plays a DiskStream as its reader delivers it, at the
         engine's rate (under the lock); the stream has one consumer, this voice."""
         stream._claim()

@@ -3,8 +3,9 @@ from typing import Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from .._design import QualityName as Quality
+
 _Float = TypeVar("_Float", np.float32, np.float64)
-Quality = Literal["quick", "low", "medium", "high", "very_high"]
 
 MAX_CHANNELS: int
 
