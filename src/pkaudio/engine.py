@@ -14,6 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import numpy as np
 
@@ -463,44 +464,47 @@ class Engine:
         gain = check.gain(gain, "Engine.play gain")
         rate = checked_rate(rate, "Engine.play rate")
         quality = check.choice(quality, "Engine.play quality", tuple(QUALITIES))
+        # What the core's voice plays: a stream, the input (`owner`), a second device's
+        # input (`owner` keeps its `link`), or `data`, repeating loop_start .. loop_end.
+        stream: DiskStream | None = None
+        owner: object = None
+        link = loop_start = loop_end = 0
         if sound is INPUT or isinstance(sound, DeviceSource):
             if rate != 1 or loop is not False:
                 raise ValueError("Engine.play: the input plays as it comes, at rate 1, once")
-            data, settings = np.zeros((0, 1), np.float32), {"owner": CORE_INPUT}
-            channels = 1
+            data, owner, channels = np.zeros((0, 1), np.float32), CORE_INPUT, 1
             if isinstance(sound, DeviceSource):
                 if sound.engine is not self:
                     raise ValueError("Engine.play: an input of another engine")
                 state = sound.second().state
-                settings = {"owner": state, "link": state.link}
-                channels = state.channels
+                owner, link, channels = state, state.link, state.channels
         elif isinstance(sound, DiskStream):
             if loop is not False:
                 raise ValueError("Engine.play: a DiskStream loops with DiskStream(..., "
                                  "loop=True)")
             data = np.zeros((STREAM_WINDOW, sound.channels), np.float32)  # (its window)
-            settings = {"stream": sound, "quality": quality}
-            channels = sound.channels
+            stream, channels = sound, sound.channels
         else:
             data, loop_start, loop_end = self._sound_data(sound, loop, quality)
-            settings = {"loop_start": loop_start, "loop_end": loop_end}
             channels = data.shape[1]
         gains = channel_gains(gain, pan, channels, self.channels, "Engine.play")
         with self._lock:
             start = self._at(at, "Engine.play at")
             bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
             self._make_room()
-            if "stream" in settings:
-                voice = self._play_stream(data, start, gains, rate, bus_id, **settings)
+            if stream is not None:
+                voice = self._play_stream(data, start, gains, rate, bus_id, stream, quality)
             else:
-                voice = self._core.play(data, start, gains, rate, bus=bus_id, **settings)
+                voice = self._core.play(data, start, gains, rate, loop_start, loop_end,
+                                        bus_id, owner=owner, link=link)
         return Voice(self, voice, None if start == AT_ONCE else start, gain,
                      None if pan is None else float(pan), rate, channels)
 
-    def _sound_data(self, sound: Sound | np.ndarray, loop, quality: QualityName
+    def _sound_data(self, sound: object, loop, quality: QualityName
                     ) -> tuple[np.ndarray, int, int]:
         """A sound's frames as the core reads them, (frames, channels) float32 in C order at
-        the engine's rate, and its loop's start and end there."""
+        the engine's rate, and its loop's start and end there; TypeError unless `sound` is a
+        Sound or an array."""
         if isinstance(sound, Sound):
             data, rate = sound.data, sound.samplerate
         elif isinstance(sound, np.ndarray):
@@ -717,7 +721,7 @@ class Engine:
             self._core.reclaim()
             return self._core.playing
 
-    def stats(self) -> dict[str, float]:
+    def stats(self) -> dict[str, Any]:
         """Counters, read without stopping the audio thread.
 
         Returns
@@ -740,9 +744,10 @@ class Engine:
         """
         with self._lock:
             self._core.reclaim()
-            stats = {"now": self._core.now, "voices": self._core.playing,
-                     "lost_events": self._core.lost_events,
-                     "invalid_samples": self._core.invalid_samples}
+            stats: dict[str, Any] = {
+                "now": self._core.now, "voices": self._core.playing,
+                "lost_events": self._core.lost_events,
+                "invalid_samples": self._core.invalid_samples}
             run = self._run or self._last_run
             if run is not None:
                 stats.update(run.stats())
@@ -851,6 +856,7 @@ class Engine:
     def _stop(self, run: DeviceRun) -> None:
         """Stop `run` (with the device lock held). The engine counts as running until its
         streams have stopped, so that nothing else renders it meanwhile."""
+        assert self._stop_at_exit is not None  # (start made it before it set _run)
         self._stop_at_exit.detach()
         try:
             run.stop()
