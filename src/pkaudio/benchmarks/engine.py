@@ -80,14 +80,16 @@ def render_pyo(seconds: float, folder: str) -> float:
 
 
 def offline(seconds: float, rounds: int) -> str:
-    ours, peer, graphs = [], [], []
+    ours: list[float] = []
+    peer: list[float] = []
+    graphs: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         for i in range(rounds):
-            first, second = (render_pkaudio, render_pyo) if i % 2 else (render_pyo,
-                                                                         render_pkaudio)
-            for run in (first, second):
-                took = run(seconds, folder) if run is render_pyo else run(seconds)
-                (peer if run is render_pyo else ours).append(took)
+            for turn in (("ours", "pyo") if i % 2 else ("pyo", "ours")):  # first by turns
+                if turn == "pyo":
+                    peer.append(render_pyo(seconds, folder))
+                else:
+                    ours.append(render_pkaudio(seconds))
             graphs.append(render_pkaudio(seconds, graph=True))
     mine, theirs = statistics.median(ours), statistics.median(peer)
     graph = statistics.median(graphs)
