@@ -14,12 +14,11 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import jack_connect, jack_ports, new_ports
 
 import pkaudio
 from pkaudio.devices import open_stream
 from pkaudio.engine import Engine
-
-from conftest import jack_connect, jack_ports, new_ports
 
 RATE = 48000
 RUN = 3.0  # seconds each device runs: the links start within 0.1 s

@@ -83,7 +83,8 @@ def samplerate(value: Any, what: str) -> float:
 def whole(value: Any, what: str, low: int = 0, high: int = MAX_FRAME,
           expected: str = "a whole number") -> int:
     """An integer low .. high (an int, a numpy integer, or a float with no fraction; not a
-    bool)."""
+    bool).
+    """
     span = f"{low} .. {high}" if high < MAX_FRAME else f">= {low}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what}: expected {expected} ({span}), got {type(value).__name__} "

@@ -108,7 +108,8 @@ def kernel(quality: Quality, scale: float, t: np.ndarray) -> np.ndarray:
 
 def rows(quality: Quality, scale: float, fractions: np.ndarray) -> np.ndarray:
     """Coefficient rows for outputs at these fractions of a frame past the window's centre
-    frame, each normalised to unit gain at 0 Hz; shape (len(fractions), taps)."""
+    frame, each normalised to unit gain at 0 Hz; shape (len(fractions), taps).
+    """
     taps = kernel_taps(quality, scale)
     j = np.arange(taps)
     # Row f weighs window frame j, which lies at t = f + taps/2 - 1 - j frames before the output.
@@ -122,7 +123,8 @@ def exact_table(quality: Quality, scale: float, den: int, dtype: str, pad: tuple
                 ) -> np.ndarray:
     """One row per phase k/den, k < den, with pad[0] zeros before and pad[1] after its taps:
     shape (den, pad[0] + taps + pad[1]), read-only. At ratio 1 (one phase at full scale) the
-    row is a unit impulse: nothing can alias, so the samples pass unchanged."""
+    row is a unit impulse: nothing can alias, so the samples pass unchanged.
+    """
     taps = kernel_taps(quality, scale)
     table = np.zeros((den, pad[0] + taps + pad[1]), dtype)
     if den == 1 and scale == 1.0:
@@ -141,7 +143,8 @@ _CUBIC_FIT = np.linalg.inv(np.vander(np.array([0.0, 1 / 3, 2 / 3, 1.0]), 4, incr
 def poly_table(quality: Quality, scale: float, dtype: str) -> np.ndarray:
     """For each of `poly_phases` intervals of a frame, the cubic in the position u in [0, 1)
     across it that passes through the exact rows at u = 0, 1/3, 2/3 and 1: shape
-    (phases, 4, taps), coefficients of u^0 .. u^3, read-only."""
+    (phases, 4, taps), coefficients of u^0 .. u^3, read-only.
+    """
     phases = quality.poly_phases
     points = np.arange(3 * phases + 1) / (3 * phases)
     exact = rows(quality, scale, points)
@@ -154,5 +157,6 @@ def poly_table(quality: Quality, scale: float, dtype: str) -> np.ndarray:
 
 def exact_fits(quality: Quality, scale: float, den: int, itemsize: int, pad: int) -> bool:
     """Whether the exact table for this denominator, its rows padded by `pad` zeros, stays
-    within EXACT_TABLE_BYTES."""
+    within EXACT_TABLE_BYTES.
+    """
     return den * (kernel_taps(quality, scale) + pad) * itemsize <= EXACT_TABLE_BYTES

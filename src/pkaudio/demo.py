@@ -110,7 +110,8 @@ def meter_line(second: float, levels: dict[str, float]) -> str:
 
 def run(output: Path, *, say: Callable[[str], None] = print) -> dict[str, float]:
     """Render the piece to `output` (a WAV file), printing the meters with `say`; return a
-    summary: seconds rendered, render time, voices started and ended, the peak."""
+    summary: seconds rendered, render time, voices started and ended, the peak.
+    """
     engine = Engine(RATE, 2, meter_interval=int(METER_SECONDS * RATE))
     voices = compose(engine, synthesise(np.random.default_rng(7)))
     total = BARS * 4 * BEAT + RATE // 2  # and half a second for the last tails

@@ -27,8 +27,15 @@ from ._dsp.engine import INPUT as CORE_INPUT
 from ._dsp.level import pan_gains
 from .buffering import DiskStream, Sound
 from .events import Event
-from .realtime import (DeviceRun, NullDevice, Output, Recorder, RecordSource, SecondInput,
-                       SecondOutput)
+from .realtime import (
+    DeviceRun,
+    NullDevice,
+    Output,
+    Recorder,
+    RecordSource,
+    SecondInput,
+    SecondOutput,
+)
 
 __all__ = ["Bus", "Clock", "Engine", "Input", "Voice"]
 
@@ -52,7 +59,8 @@ STREAM_WAIT = 10.0
 def _stop_dropped(run: DeviceRun) -> None:
     """An engine dropped while it ran: stop its device. The collector may run this on any
     thread, even the audio thread or a recorder's, which cannot stop themselves: then a
-    thread of its own does it."""
+    thread of its own does it.
+    """
     if threading.current_thread() is threading.main_thread():
         run.stop()
     else:
@@ -135,7 +143,8 @@ def checked_rate(rate: float, what: str) -> float:
 class Input:
     """The engine's input: a running device's (``Engine.start(input_channels=...)``), or what
     `Engine.render` is given as ``input``. Play it as a voice, ``engine.play(engine.input)``,
-    to hear it, send it through a bus, meter it; silent when there is none."""
+    to hear it, send it through a bus, meter it; silent when there is none.
+    """
 
     def __repr__(self) -> str:
         return "<the engine's input>"
@@ -146,7 +155,8 @@ INPUT = Input()
 
 class DeviceSource:
     """An input device of an engine, on its own clock (``Engine(inputs=[...])``): play it
-    with ``engine.play(engine.inputs[i])``."""
+    with ``engine.play(engine.inputs[i])``.
+    """
 
     def __init__(self, engine: Engine, device):
         if isinstance(device, NullDevice) and device.source is None:
@@ -504,7 +514,8 @@ class Engine:
                     ) -> tuple[np.ndarray, int, int]:
         """A sound's frames as the core reads them, (frames, channels) float32 in C order at
         the engine's rate, and its loop's start and end there; TypeError unless `sound` is a
-        Sound or an array."""
+        Sound or an array.
+        """
         if isinstance(sound, Sound):
             data, rate = sound.data, sound.samplerate
         elif isinstance(sound, np.ndarray):
@@ -543,7 +554,8 @@ class Engine:
     def _play_stream(self, window, start, gains, rate, bus_id, stream: DiskStream,
                      quality: QualityName) -> int:
         """Hand the core a voice that plays a DiskStream as its reader delivers it, at the
-        engine's rate (under the lock); the stream has one consumer, this voice."""
+        engine's rate (under the lock); the stream has one consumer, this voice.
+        """
         stream._claim()
         try:
             if stream.samplerate != self.samplerate:
@@ -647,7 +659,8 @@ class Engine:
 
     def _wait_for_stream(self, voice: int, frames: int) -> bool:
         """Wait until the stream of `voice` holds `frames` frames (or has ended); False if
-        its reader made no progress for STREAM_WAIT seconds."""
+        its reader made no progress for STREAM_WAIT seconds.
+        """
         stream = self._streams.get(voice)
         return stream is None or stream._wait_for(frames, STREAM_WAIT)
 
@@ -673,7 +686,8 @@ class Engine:
 
     def _events(self) -> list[Event]:
         """The core's events as Event objects; a bus's meter events, one per channel, become
-        one "peak" event."""
+        one "peak" event.
+        """
         found = []
         names = {bus.id: bus.name for bus in self._buses.values()}
         lost = self._core.lost_events
@@ -708,7 +722,8 @@ class Engine:
 
     async def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
         """The core's events as they come, for ``async for event in engine.listen():`` (it
-        looks every `poll` seconds without blocking the event loop)."""
+        looks every `poll` seconds without blocking the event loop).
+        """
         while True:
             for event in self.events():
                 yield event
@@ -855,7 +870,8 @@ class Engine:
 
     def _stop(self, run: DeviceRun) -> None:
         """Stop `run` (with the device lock held). The engine counts as running until its
-        streams have stopped, so that nothing else renders it meanwhile."""
+        streams have stopped, so that nothing else renders it meanwhile.
+        """
         assert self._stop_at_exit is not None  # (start made it before it set _run)
         self._stop_at_exit.detach()
         try:

@@ -102,7 +102,8 @@ class DeviceRun:
 
     def _python_callback(self, core, process, lock, kind):
         """The GIL-taking mode: sounddevice's Python callback renders the core, then runs
-        `process` on the block."""
+        `process` on the block.
+        """
         counts, budget = self._python_stats, self.blocksize / self.samplerate
 
         def callback(indata, outdata, frames, time_info, status):
@@ -130,7 +131,8 @@ class DeviceRun:
     def start(self) -> None:
         """Start the other devices (each waits for its latency's worth of frames), then the
         one that clocks the render. Raises ValueError, starting none, unless all run on one
-        clock."""
+        clock.
+        """
         streams = [self.stream] + [second.stream for second in self.seconds] + self.inputs
         if len({id(getattr(stream, "clock", None)) for stream in streams}) > 1:
             raise ValueError("Engine.start: the devices of an engine run on one clock: give "
@@ -146,7 +148,8 @@ class DeviceRun:
         """Stop the stream (PortAudio waits for the callback to return), the other
         devices', then the recorders, which write out what is left in their rings; every
         stream is closed whatever fails. Raises the first error (a recorder's, or the
-        Python mode's `process`)."""
+        Python mode's `process`).
+        """
         errors: list[BaseException] = []
         for stream in [self.stream] + [second.stream for second in self.seconds] + \
                 self.inputs:
@@ -216,7 +219,8 @@ class Output:
 
 def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, int]:
     """A second device's name, rate, channels and block size (for PortAudio: its default
-    rate, as many channels as it has, the engine's block size)."""
+    rate, as many channels as it has, the engine's block size).
+    """
     if isinstance(device, NullDevice):
         return device.name, device.samplerate, device.channels, device.blocksize
     info = device_info(device, kind, "Engine.start")
@@ -226,14 +230,16 @@ def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, 
 
 def _latency(device, engine_block: float, device_block: float, rate: float) -> int:
     """Frames (at `rate`, the ring's) a link keeps by default: two blocks of each side (in
-    seconds), 20 ms for the other side's hiccups, and twice the device's jitter."""
+    seconds), 20 ms for the other side's hiccups, and twice the device's jitter.
+    """
     seconds = 2 * (engine_block + device_block) + 0.02 + 2 * getattr(device, "jitter", 0.0)
     return int(seconds * rate)
 
 
 class SecondOutput:
     """A device after the first: on its own clock, fed from the render through a ring and a
-    resampler whose ratio a control loop steers (see `pk_output_callback`)."""
+    resampler whose ratio a control loop steers (see `pk_output_callback`).
+    """
 
     def __init__(self, output: Output, rate: float, engine_channels: int, blocksize: int,
                  latency: str | float):
@@ -272,7 +278,8 @@ class SecondInput:
     """A device's input on its own clock (``Engine(inputs=[...])``): its callback pushes
     what it records into a link, which the engine's voices of it pull at the engine's clock
     through a steered resampler. It lasts as long as its engine (voices hold its link);
-    each `Engine.start` opens its device again."""
+    each `Engine.start` opens its device again.
+    """
 
     def __init__(self, device, rate: float, blocksize: int):
         self.name, device_rate, channels, block = _second_device(device, "input", blocksize)
@@ -361,7 +368,8 @@ class Recorder:
     @property
     def first_frame(self) -> int | None:
         """The engine frame of the file's first frame (None until the callback has
-        recorded one)."""
+        recorded one).
+        """
         return self._recording.first_frame
 
     @property
@@ -372,7 +380,8 @@ class Recorder:
     def stop(self) -> int:
         """Stop recording, write out what is left, close the file; return the frames
         written. Raises what went wrong writing, if anything did (once). Any thread may call
-        it, more than once."""
+        it, more than once.
+        """
         with self._stop_lock:
             return self._stop()
 

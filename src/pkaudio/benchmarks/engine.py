@@ -39,7 +39,8 @@ def voice_settings():
 
 def render_pkaudio(seconds: float, block: int = 256, graph: bool = False) -> float:
     """Seconds to render the 64 voices. With `graph`, they go through 4 buses, meters post
-    every 10 ms, and every voice's gain and rate move (5 ms ramps) every 3rd block."""
+    every 10 ms, and every voice's gain and rate move (5 ms ramps) every 3rd block.
+    """
     table, rates, gains, pans = voice_settings()
     engine = Engine(RATE, 2, meter_interval=RATE // 100 if graph else 0)
     buses = [engine.bus(f"bus{i}") for i in range(4)] if graph else [engine.master]
@@ -107,7 +108,8 @@ def offline(seconds: float, rounds: int) -> str:
 
 def realtime_voices(most: int, blocks: int) -> tuple[int, list[str]]:
     """The most voices (doubling) with the 99.9th percentile render time per 64-frame block
-    under half the block's duration."""
+    under half the block's duration.
+    """
     table, rates, gains, pans = voice_settings()
     budget = 0.5 * 64 / RATE
     best, log, count = 0, [], 64

@@ -15,8 +15,7 @@ import time
 
 import numpy as np
 
-from .. import __version__
-from .. import dsp
+from .. import __version__, dsp
 from ..engine import Engine
 from ..realtime import NullDevice
 
@@ -54,7 +53,8 @@ def tone_snr(x: np.ndarray, frequency: float) -> float:
 def resampler_us(frames: int) -> float:
     """Time (us) the resampler alone takes for `frames` mono frames, medium quality, at a
     drifting ratio (as the second device runs it): timed on a long stretch, so that no
-    Python call's overhead counts."""
+    Python call's overhead counts.
+    """
     resampler = dsp.Resampler(RATE, RATE, 1, quality="medium")
     resampler.ratio = 1.0002
     x = np.zeros(frames * 2000, np.float32)
@@ -108,7 +108,8 @@ def run_case(master, ppm: float, jitter: float, seconds: float, lose_every: floa
 
 def run(quick: bool = False, device=None) -> str:
     """Run the two-clock benchmark with `device` (default: the default output; a NullDevice
-    where there is no PortAudio) as the master, and return the report (Markdown)."""
+    where there is no PortAudio) as the master, and return the report (Markdown).
+    """
     from ..devices import sounddevice
 
     master = device

@@ -34,8 +34,9 @@ IN_RATE, OUT_RATE = 48000, 44100
 
 
 def peers():
-    """soxr and samplerate (ImportError if either is missing: `pkaudio bench` says how to
-    install them)."""
+    """The peers' modules, soxr and samplerate (ImportError if either is missing: `pkaudio
+    bench` says how to install them).
+    """
     import samplerate
     import soxr
 
@@ -126,7 +127,8 @@ def scaling_report(seconds: float) -> str:
 @dataclass
 class Contender:
     """One library at one quality setting, as a function of (mono x, in_rate, out_rate);
-    `tier` ranks the setting within its library (0 the cheapest), for the plot's colours."""
+    `tier` ranks the setting within its library (0 the cheapest), for the plot's colours.
+    """
 
     name: str
     resample: Callable[[np.ndarray, float, float], np.ndarray]
@@ -177,7 +179,8 @@ def tone(freq: float, rate: float, seconds: float, amplitude: float, dtype) -> n
 
 def fit_tone(y: np.ndarray, freq: float, rate: float) -> tuple[float, float]:
     """(amplitude of the best-fitting sinusoid at freq, RMS of what is left), over the middle
-    80 % of y (the ends hold the filters' run-in and run-out)."""
+    80 % of y (the ends hold the filters' run-in and run-out).
+    """
     skip = len(y) // 10
     y = np.asarray(y[skip:len(y) - skip], np.float64)
     t = (np.arange(len(y)) + skip) / rate
@@ -288,7 +291,8 @@ def plot(measured: dict[str, tuple[Contender, dict]], path: Path) -> None:
 
 def run(quick: bool = False, plot_path: Path | None = None) -> str:
     """Run the resampler benchmark and return the report (Markdown); with plot_path, also
-    draw the response plot there (needs matplotlib)."""
+    draw the response plot there (needs matplotlib).
+    """
     soxr, samplerate = peers()
     rounds, batch, scaling_seconds = (3, 0.05, 1.0) if quick else (11, 0.2, 4.0)
     results = [compare(case, rounds, batch) for case in speed_cases()]
