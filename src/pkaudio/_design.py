@@ -2,12 +2,13 @@
 
 The resampler (``pkaudio._dsp.resample``) interpolates the input at each output time t with
 ``sum(x[m] * h(t - m))``, where h is a low-pass kernel of ``taps`` coefficients. Here h is
-designed and tabulated, once per (quality, ratio) and cached; the compiled core only looks rows up.
+designed and tabulated, once per (quality, ratio) and cached; the compiled core only looks
+rows up.
 
 A quality fixes the kernel's length at ratio 1, its Kaiser window and its cutoff, chosen so that
 the stopband starts at the lower of the two Nyquist frequencies (nothing aliases into the
-output's band). When downsampling by r < 1 the kernel is stretched by 1/r: its cutoff follows the output's
-Nyquist frequency, and it has taps / r coefficients.
+output's band). When downsampling by r < 1 the kernel is stretched by 1/r: its cutoff follows
+the output's Nyquist frequency, and it has taps / r coefficients.
 """
 from __future__ import annotations
 

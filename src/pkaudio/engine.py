@@ -840,7 +840,7 @@ class Engine:
                                 input_channels=int(input_channels), process=process,
                                 lock=self._lock)
                 run.inputs = [source.second().open(latency) for source in self.inputs]
-                for output, bus in zip(self.outputs[1:], buses):
+                for output, bus in zip(self.outputs[1:], buses, strict=True):
                     second = SecondOutput(output, self.samplerate, self.channels,
                                           int(blocksize), latency)
                     self._make_room()

@@ -35,7 +35,7 @@ def cases(frames_large: int = 1 << 20) -> list[Case]:
 
     def numpy_mix_loop(voice_list, out, tmp):
         np.multiply(voice_list[0], gains32[0], out=out)
-        for v, g in zip(voice_list[1:], gains32[1:]):
+        for v, g in zip(voice_list[1:], gains32[1:], strict=True):
             np.multiply(v, g, out=tmp)
             np.add(out, tmp, out=out)
 

@@ -68,7 +68,7 @@ LOADS = {"none": idle, "pure-Python loop": python_loop, "gc.collect(), 300k obje
 def engine_stream(rate: int, block: int, python_mode: bool, device):
     table, rates, gains, pans = voice_settings()
     engine = Engine(rate, 2)
-    for r, g, p in zip(rates, gains, pans):
+    for r, g, p in zip(rates, gains, pans, strict=True):
         engine.play(table, rate=float(r), gain=float(g), pan=float(p), loop=True)
     engine.start(device, blocksize=block, process=(lambda b: None) if python_mode else None)
     return (lambda: engine.stats()), engine.stop

@@ -75,14 +75,14 @@ def speed_cases() -> list[Case]:
     def ours_varispeed(quality: QualityName) -> Callable[[], None]:
         def run():
             r = dsp.Resampler(44100, 48000, 2, quality=quality)
-            for piece, ratio in zip(pieces44, ratios):
+            for piece, ratio in zip(pieces44, ratios, strict=True):
                 r.ratio = ratio
                 r.process(piece)
         return run
 
     def samplerate_varispeed():
         r = samplerate.Resampler("sinc_fastest", channels=2)
-        for piece, ratio in zip(pieces44, ratios):
+        for piece, ratio in zip(pieces44, ratios, strict=True):
             r.process(piece, ratio)
 
     return [
