@@ -17,13 +17,14 @@ INPUT: str
 MAX_CHANNELS: int
 
 class EngineCore:
-    def __init__(
-        self,
+    # Set up in __cinit__ (so at run time, __new__), once.
+    def __new__(
+        cls,
         channels: int,
         samplerate: float,
         meter_interval: int = 0,
         event_capacity: int = ...,
-    ) -> None: ...
+    ) -> EngineCore: ...
     @property
     def now(self) -> int: ...
     @property
