@@ -18,6 +18,7 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from pkaudio.cli import main
@@ -26,7 +27,7 @@ TESTBED = Path(__file__).resolve().parent.parent / "scripts" / "audio-testbed"
 
 
 @contextlib.contextmanager
-def jack_server(period: int):
+def jack_server(period: int) -> Iterator[list[str]]:
     """The device of the realtime and multicard suites: a JACK dummy server
     (scripts/audio-testbed) of `period` frames, unless the environment names one already.
     Yields the device to measure."""
@@ -51,7 +52,8 @@ if __name__ == "__main__":
     plot = ["--plot", str(results / "resample.png")] if suite == "resample" else []
     # The realtime suite's smallest block is the server's period: every block size it
     # measures is then a deadline the callback really has.
-    server = jack_server(64 if suite == "realtime" else 128) \
+    server: contextlib.AbstractContextManager[list[str]] = \
+        jack_server(64 if suite == "realtime" else 128) \
         if suite in ("realtime", "multicard") else contextlib.nullcontext([])
     with server as device:
         sys.exit(main(["bench", suite, "--output", str(results / f"{suite}.md"), *plot,

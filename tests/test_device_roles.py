@@ -14,15 +14,15 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import jack_connect, jack_ports, new_ports
 
 import pkaudio
 from pkaudio.devices import open_stream
 from pkaudio.engine import Engine
 
-from conftest import jack_connect, jack_ports, new_ports
-
 RATE = 48000
 RUN = 3.0  # seconds each device runs: the links start within 0.1 s
+TONE_RMS = 0.5 / np.sqrt(2)  # of each channel of stereo()
 
 
 def stereo():
@@ -32,7 +32,7 @@ def stereo():
             ).astype(np.float32)
 
 
-def check_tone(x, frequency, rms=0.5 / np.sqrt(2)):
+def check_tone(x, frequency, rms=TONE_RMS):
     """x's strongest component is at `frequency` (Hz, within 1%: the drift loop bends it
     less than 0.5%) and the RMS most of its 0.1 s windows reach is `rms` (within 15%: a
     dropout or two on a busy machine do not count)."""
@@ -56,7 +56,7 @@ class JackRecorder:
         self.stream = sd.InputStream(RATE, 128, "system", len(sources), "float32",
                                      callback=lambda data, *_: self.blocks.append(data.copy()))
         self.stream.start()
-        for source, port in zip(sources, new_ports(before, "PortAudio:in_")):
+        for source, port in zip(sources, new_ports(before, "PortAudio:in_"), strict=True):
             jack_connect(source, port)
 
     def close(self):
@@ -81,7 +81,8 @@ class JackTone:
         self.stream = sd.OutputStream(RATE, 128, "system", signal.shape[1], "float32",
                                       callback=play)
         self.stream.start()
-        for port, destination in zip(new_ports(before, "PortAudio:out_"), destinations):
+        for port, destination in zip(new_ports(before, "PortAudio:out_"), destinations,
+                                     strict=True):
             jack_connect(port, destination)
 
     def close(self):
@@ -176,7 +177,7 @@ def test_jack_in_every_role_starts_and_stops_again_leaving_nothing_behind(jack_d
     for _ in range(5):
         with eng.start(blocksize=128):
             assert eventually(lambda: eng.stats()["outputs"][0]["frames"] > 0)
-            assert eventually(lambda: eng.stats()["inputs"][0]["frames"] > pulled)
+            assert eventually(lambda pulled=pulled: eng.stats()["inputs"][0]["frames"] > pulled)
         pulled = eng.stats()["inputs"][0]["frames"]  # (the input's link lasts)
     assert not eng.running and jack_ports() == server  # every stream's ports gone
     assert threading.active_count() == threads

@@ -145,7 +145,7 @@ def test_more_voices_than_the_command_ring_holds():
     when it fills, and every voice sounds."""
     eng = Engine(48000, 1)
     x = np.ones(1, np.float32)
-    for i in range(10000):
+    for _ in range(10000):
         eng.play(x, at=10)
     assert eng.render(20)[10, 0] == 10000
 
@@ -437,7 +437,7 @@ def test_disk_stream_voice(tmp_path):
     deadline = time.monotonic() + 5
     while not stream.stats()["complete"] and time.monotonic() < deadline:
         time.sleep(0.001)  # all of it buffered: the render below cannot run dry
-    voice = eng.play(stream, at=300, gain=0.5)
+    eng.play(stream, at=300, gain=0.5)
     out = render_in_blocks(eng, 40000, 75)
     np.testing.assert_array_equal(out[300:30300], x * np.float32(0.5))
     assert not out[:300].any() and not out[30300:].any()

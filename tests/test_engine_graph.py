@@ -162,7 +162,7 @@ def test_buses_mix_with_their_own_gain_and_pan(rng):
     x, y, z = (rng.uniform(-0.5, 0.5, 4000).astype(np.float32) for _ in range(3))
     eng = Engine(48000, 2)
     drums = eng.bus("drums", gain=0.5)
-    keys = eng.bus("keys", pan=-1.0)
+    eng.bus("keys", pan=-1.0)
     eng.play(x, bus=drums)
     eng.play(y, bus="keys", gain=0.5)
     eng.play(z)  # the master

@@ -49,9 +49,11 @@ def test_convert_documented_points():
                  np.float32)
     assert dsp.convert(x, "int16").tolist() == [-32768, 32767, 16384, -16384, 32767, -32768, 0,
                                                 32767, -32768, 0, 2]
-    assert dsp.convert(np.array([-32768, 32767], np.int16), np.float32).tolist() == [-1.0, 32767 / 32768]
+    assert dsp.convert(np.array([-32768, 32767], np.int16), np.float32).tolist() == [
+        -1.0, 32767 / 32768]
     assert dsp.convert(np.array([-32768, 1], np.int16), "int32").tolist() == [-(2**31), 65536]
-    assert dsp.convert(np.array([2**31 - 1, -(2**31), 98304], np.int32), "int16").tolist() == [32767, -32768, 2]
+    assert dsp.convert(np.array([2**31 - 1, -(2**31), 98304], np.int32), "int16").tolist() == [
+        32767, -32768, 2]
 
 
 @pytest.mark.parametrize("dtype_arg", ["int16", np.int16, np.dtype("int16"), "i2", "<i2"])
@@ -85,7 +87,8 @@ def test_dither_is_tpdf_of_one_lsb(rng, src):
     # TPDF noise (variance 1/6) plus rounding (1/12) gives 1/4 LSB^2.
     assert error.var() == pytest.approx(0.25, rel=0.02)
     # Fresh noise on every call.
-    assert not np.array_equal(dsp.convert(x, np.int16, dither=True), dsp.convert(x, np.int16, dither=True))
+    assert not np.array_equal(dsp.convert(x, np.int16, dither=True),
+                              dsp.convert(x, np.int16, dither=True))
 
 
 @pytest.mark.parametrize("dtype", FORMATS)

@@ -33,7 +33,8 @@ def test_gain_in_place_and_into_out(rng, dtype):
 
 def test_gain_mono_1d_and_gain_forms(rng):
     x = audio(rng, 100, 1, mono_1d=True)
-    for g in (2, 2.0, np.float32(2.0), np.float64(2.0), np.array(2.0), [2.0], (2.0,), np.array([2.0])):
+    for g in (2, 2.0, np.float32(2.0), np.float64(2.0), np.array(2.0), [2.0], (2.0,),
+              np.array([2.0])):
         np.testing.assert_array_equal(dsp.gain(x, g), x * np.float32(2.0))
 
 
@@ -57,7 +58,8 @@ def ramp_reference(x, g0, g1):
 def test_ramp_matches_numpy(rng, dtype, frames, channels):
     x = audio(rng, frames, channels, dtype)
     tol = 1e-6 if dtype == np.float32 else 1e-13
-    np.testing.assert_allclose(dsp.ramp(x, 0.0, 1.0), ramp_reference(x, 0.0, 1.0), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dsp.ramp(x, 0.0, 1.0), ramp_reference(x, 0.0, 1.0), rtol=tol,
+                               atol=tol)
     g0, g1 = rng.uniform(0, 1, channels), 0.25
     np.testing.assert_allclose(dsp.ramp(x, g0, g1), ramp_reference(x, g0, g1), rtol=tol, atol=tol)
 
@@ -79,8 +81,8 @@ def test_ramp_in_place(rng):
 
 
 def mix_reference(voices, gains):
-    return sum(np.float64(g) * v.astype(np.float64) if np.ndim(g) == 0 else np.asarray(g) * v.astype(np.float64)
-               for g, v in zip(gains, voices))
+    return sum((np.float64(g) if np.ndim(g) == 0 else np.asarray(g)) * v.astype(np.float64)
+               for g, v in zip(gains, voices, strict=True))
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -93,8 +95,10 @@ def test_mix_matches_numpy(rng, dtype, frames, channels, nvoices):
     tol = 1e-5 if dtype == np.float32 else 1e-12
     expected = mix_reference(voices, gains)
     np.testing.assert_allclose(dsp.mix(voices, gains), expected, rtol=tol, atol=tol * nvoices)
-    np.testing.assert_allclose(dsp.mix(np.stack(voices), gains), expected, rtol=tol, atol=tol * nvoices)
-    np.testing.assert_allclose(dsp.mix(voices), mix_reference(voices, np.ones(nvoices)), rtol=tol, atol=tol * nvoices)
+    np.testing.assert_allclose(dsp.mix(np.stack(voices), gains), expected, rtol=tol,
+                               atol=tol * nvoices)
+    np.testing.assert_allclose(dsp.mix(voices), mix_reference(voices, np.ones(nvoices)),
+                               rtol=tol, atol=tol * nvoices)
     per_channel = rng.uniform(-1, 1, (nvoices, channels))
     np.testing.assert_allclose(dsp.mix(voices, per_channel), mix_reference(voices, per_channel),
                                rtol=tol, atol=tol * nvoices)

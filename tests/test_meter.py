@@ -76,7 +76,8 @@ def test_float32_rms_sums_in_double():
 
 
 @given(frames=st.integers(0, 400), channels=st.integers(1, 12),
-       dtype=st.sampled_from([np.int16, np.int32, np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+       dtype=st.sampled_from([np.int16, np.int32, np.float32, np.float64]),
+       seed=st.integers(0, 2**32 - 1))
 def test_meter_property(frames, channels, dtype, seed):
     x = samples(np.random.default_rng(seed), frames, channels, dtype)
     peak, rms = reference(x)

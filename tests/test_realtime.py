@@ -88,7 +88,7 @@ def test_start_stop_restart_many_times_without_leaks(jack_device):
     frames = 0
     for i in range(20):
         eng.start(jack_device, blocksize=[64, 128, 256][i % 3])
-        assert eventually(lambda: eng.now > frames)
+        assert eventually(lambda frames=frames: eng.now > frames)
         eng.stop()
         assert eng.stats()["now"] >= frames
         frames = eng.stats()["now"]

@@ -298,7 +298,7 @@ def test_events_lost_on_a_device_are_reported_as_an_event():
     eng = Engine(48000, 1, event_capacity=64, outputs=[pkaudio.NullDevice(48000, 1,
                                                                           clock=clock)])
     with eng.start():
-        for i in range(100):
+        for _ in range(100):
             eng.play(np.ones(10, np.float32))
         clock.advance(0.1)
     events = eng.events()

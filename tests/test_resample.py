@@ -380,7 +380,7 @@ def test_threads_match_serial(rng):
         t.start()
     for t in threads:
         t.join()
-    for got, want in zip(results, serial):
+    for got, want in zip(results, serial, strict=True):
         np.testing.assert_array_equal(got, want)
 
 

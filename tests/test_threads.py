@@ -28,8 +28,8 @@ def test_kernels_from_many_threads_match(rng):
         t.start()
     for t in threads:
         t.join()
-    for got, want in zip(results, expected):
-        for a, b in zip(got, want):
+    for got, want in zip(results, expected, strict=True):
+        for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
 
 

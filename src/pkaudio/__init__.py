@@ -6,11 +6,11 @@ loaded only then, so importing pkaudio needs no sound library).
 from . import dsp
 from ._version import __version__
 from .buffering import Sound
-from .diskstream import DiskStream
-from .files import info
 from .devices import devices
+from .diskstream import DiskStream
 from .engine import Engine
 from .events import Event
+from .files import info
 from .nulldevice import NullDevice, VirtualClock
 from .realtime import Output
 

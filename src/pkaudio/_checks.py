@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+_Choice = TypeVar("_Choice", bound=str)
 
 # The largest finite float32: gains and levels are float32 in the core.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -81,7 +83,8 @@ def samplerate(value: Any, what: str) -> float:
 def whole(value: Any, what: str, low: int = 0, high: int = MAX_FRAME,
           expected: str = "a whole number") -> int:
     """An integer low .. high (an int, a numpy integer, or a float with no fraction; not a
-    bool)."""
+    bool).
+    """
     span = f"{low} .. {high}" if high < MAX_FRAME else f">= {low}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what}: expected {expected} ({span}), got {type(value).__name__} "
@@ -121,8 +124,8 @@ def boolean(value: Any, what: str) -> bool:
     return bool(value)
 
 
-def choice(value: Any, what: str, options: tuple[str, ...]) -> str:
-    """One of the strings in `options`."""
+def choice(value: Any, what: str, options: tuple[_Choice, ...]) -> _Choice:
+    """One of the strings in `options` (typed as they are: a Literal's, say)."""
     if not isinstance(value, str) or value not in options:
         raise (ValueError if isinstance(value, str) else TypeError)(
             f"{what}: expected one of {', '.join(map(repr, options))}, got {_shown(value)}")

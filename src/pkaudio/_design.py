@@ -2,20 +2,25 @@
 
 The resampler (``pkaudio._dsp.resample``) interpolates the input at each output time t with
 ``sum(x[m] * h(t - m))``, where h is a low-pass kernel of ``taps`` coefficients. Here h is
-designed and tabulated, once per (quality, ratio) and cached; the compiled core only looks rows up.
+designed and tabulated, once per (quality, ratio) and cached; the compiled core only looks
+rows up.
 
 A quality fixes the kernel's length at ratio 1, its Kaiser window and its cutoff, chosen so that
 the stopband starts at the lower of the two Nyquist frequencies (nothing aliases into the
-output's band). When downsampling by r < 1 the kernel is stretched by 1/r: its cutoff follows the output's
-Nyquist frequency, and it has taps / r coefficients.
+output's band). When downsampling by r < 1 the kernel is stretched by 1/r: its cutoff follows
+the output's Nyquist frequency, and it has taps / r coefficients.
 """
 from __future__ import annotations
 
 import functools
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+
+# The qualities by name, as ``quality=`` takes them.
+QualityName = Literal["quick", "low", "medium", "high", "very_high"]
 
 # Filter lengths are multiples of this (the compiled core sums in this many lanes).
 TAP_MULTIPLE = 16
@@ -48,7 +53,7 @@ class Quality:
     with the cutoff as high as that allows (the widest flat passband).
     """
 
-    name: str
+    name: QualityName
     taps: int
     attenuation: float
     cutoff: float
@@ -67,7 +72,7 @@ class Quality:
 # Measured at ratio 1 (bench/run.py resample): passband flat within 0.01 dB up to, and stopband
 # level from the Nyquist frequency on: low 0.66 of Nyquist, -80 dB; medium 0.853, -112 dB;
 # high 0.909, -132 dB; very_high 0.946, -162 dB. The interpolated tables add errors below that.
-QUALITIES = {
+QUALITIES: dict[QualityName, Quality] = {
     q.name: q
     for q in (
         Quality("quick", 4, 0.0, 1.0, 0),
@@ -104,7 +109,8 @@ def kernel(quality: Quality, scale: float, t: np.ndarray) -> np.ndarray:
 
 def rows(quality: Quality, scale: float, fractions: np.ndarray) -> np.ndarray:
     """Coefficient rows for outputs at these fractions of a frame past the window's centre
-    frame, each normalised to unit gain at 0 Hz; shape (len(fractions), taps)."""
+    frame, each normalised to unit gain at 0 Hz; shape (len(fractions), taps).
+    """
     taps = kernel_taps(quality, scale)
     j = np.arange(taps)
     # Row f weighs window frame j, which lies at t = f + taps/2 - 1 - j frames before the output.
@@ -118,7 +124,8 @@ def exact_table(quality: Quality, scale: float, den: int, dtype: str, pad: tuple
                 ) -> np.ndarray:
     """One row per phase k/den, k < den, with pad[0] zeros before and pad[1] after its taps:
     shape (den, pad[0] + taps + pad[1]), read-only. At ratio 1 (one phase at full scale) the
-    row is a unit impulse: nothing can alias, so the samples pass unchanged."""
+    row is a unit impulse: nothing can alias, so the samples pass unchanged.
+    """
     taps = kernel_taps(quality, scale)
     table = np.zeros((den, pad[0] + taps + pad[1]), dtype)
     if den == 1 and scale == 1.0:
@@ -137,7 +144,8 @@ _CUBIC_FIT = np.linalg.inv(np.vander(np.array([0.0, 1 / 3, 2 / 3, 1.0]), 4, incr
 def poly_table(quality: Quality, scale: float, dtype: str) -> np.ndarray:
     """For each of `poly_phases` intervals of a frame, the cubic in the position u in [0, 1)
     across it that passes through the exact rows at u = 0, 1/3, 2/3 and 1: shape
-    (phases, 4, taps), coefficients of u^0 .. u^3, read-only."""
+    (phases, 4, taps), coefficients of u^0 .. u^3, read-only.
+    """
     phases = quality.poly_phases
     points = np.arange(3 * phases + 1) / (3 * phases)
     exact = rows(quality, scale, points)
@@ -150,5 +158,6 @@ def poly_table(quality: Quality, scale: float, dtype: str) -> np.ndarray:
 
 def exact_fits(quality: Quality, scale: float, den: int, itemsize: int, pad: int) -> bool:
     """Whether the exact table for this denominator, its rows padded by `pad` zeros, stays
-    within EXACT_TABLE_BYTES."""
+    within EXACT_TABLE_BYTES.
+    """
     return den * (kernel_taps(quality, scale) + pad) * itemsize <= EXACT_TABLE_BYTES

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _checks as check
 from . import dsp
+from ._design import QualityName
 from .diskstream import DiskStream, as_frames
 from .files import Info, info, open_file, read_all
 
@@ -68,7 +69,7 @@ class Sound:
 
     @classmethod
     def from_file(cls, path: Any, *, samplerate: float | None = None,
-                  quality: str = "high") -> Sound:
+                  quality: QualityName = "high") -> Sound:
         """The whole of a sound file, decoded to float32.
 
         A file that decodes to fewer frames than its header gives (cut short, or corrupt) is
@@ -86,7 +87,7 @@ class Sound:
         data, rate = read_all(path, "Sound.from_file path")
         if samplerate is not None and samplerate != rate:
             data = dsp.resample(data, rate, samplerate, quality=quality)
-            rate = samplerate
+            return cls.from_array(data, samplerate)
         return cls.from_array(data, rate)
 
     @property

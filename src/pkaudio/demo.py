@@ -110,12 +110,14 @@ def meter_line(second: float, levels: dict[str, float]) -> str:
 
 def run(output: Path, *, say: Callable[[str], None] = print) -> dict[str, float]:
     """Render the piece to `output` (a WAV file), printing the meters with `say`; return a
-    summary: seconds rendered, render time, voices started and ended, the peak."""
+    summary: seconds rendered, render time, voices started and ended, the peak.
+    """
     engine = Engine(RATE, 2, meter_interval=int(METER_SECONDS * RATE))
     voices = compose(engine, synthesise(np.random.default_rng(7)))
     total = BARS * 4 * BEAT + RATE // 2  # and half a second for the last tails
     say(f"pkaudio demo: {voices} voices, {BARS} bars at 120 bpm, 3 buses; meters (peak, dB):")
-    blocks, started, ended, meters, levels = [], 0, 0, 0, {}
+    blocks, started, ended, meters = [], 0, 0, 0
+    levels: dict[str, float] = {}  # bus -> its loudest peak since the last line printed
     took = 0.0
     while engine.now < total:
         begin = time.perf_counter()

@@ -132,7 +132,7 @@ def open_stream(kind: str, device, channels, samplerate: float, blocksize: int,
     if kind not in KINDS:
         raise ValueError(f"{what} kind: expected 'output', 'input' or 'duplex', got {kind!r}")
     native = isinstance(callback, int) and not isinstance(callback, bool)
-    if native and callback <= 0:
+    if isinstance(callback, int) and native and callback <= 0:
         raise ValueError(f"{what} callback: expected a function's address (> 0), got "
                          f"{callback!r}")
     if not native and not callable(callback):

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _checks as check
 from . import dsp
-from ._design import QUALITIES
+from ._design import QUALITIES, QualityName
 from ._dsp.stream import StreamBuffer
 from .events import Event
 from .files import cut_short, name_of, open_file, soundfile
@@ -60,7 +60,8 @@ def read_float32(source: Any, frames: int, channels: int, what: str) -> np.ndarr
 class _Delivery:
     """How a reader turns its source's frames into its buffer's: into which buffer, through
     which resampler (None: at the source's rate), `block` source frames at a time, each
-    becoming at most `room` frames."""
+    becoming at most `room` frames.
+    """
 
     buffer: StreamBuffer
     resampler: dsp.Resampler | None
@@ -68,7 +69,7 @@ class _Delivery:
     room: int
 
     @classmethod
-    def at(cls, rate: float, source_rate: float, channels: int, quality: str,
+    def at(cls, rate: float, source_rate: float, channels: int, quality: QualityName,
            buffer_seconds: float) -> _Delivery:
         resampler = None
         if rate != source_rate:
@@ -105,7 +106,8 @@ class _Control:
 class _Reader:
     """The reader thread's work: keep the delivery's buffer filled from the source until told
     to stop. The source's frames are counted, so that a file that ends before its header
-    says (cut short, or being cut while read) ends the stream with an error, not an end."""
+    says (cut short, or being cut while read) ends the stream with an error, not an end.
+    """
 
     def __init__(self, source: Any, name: str, owned: bool, control: _Control, loop: bool,
                  start: int, delivery: _Delivery, poll: float):
@@ -193,7 +195,8 @@ class _Reader:
         """Go on from source frame `frame`. The first block there goes in with the switch,
         so no gap opens; it fits (the buffer is filled only up to a block short) unless an
         earlier seek's frames still wait for the consumer: the rest is returned, to follow
-        when it can, with whether the source ended after it."""
+        when it can, with whether the source ended after it.
+        """
         if delivery is not None:
             self.delivery = delivery
         self.source.seek(frame)
@@ -308,10 +311,11 @@ class DiskStream:
             raise RuntimeError(f"{self!r} is already being played: a stream plays once")
         self._claimed = True
 
-    def _deliver_at(self, rate: float, quality: str) -> None:
+    def _deliver_at(self, rate: float, quality: QualityName) -> None:
         """Deliver frames at `rate` from now on (for an engine at that rate): the reader
         starts again from the stream's start into a new buffer. Only before anything has
-        been consumed."""
+        been consumed.
+        """
         quality = check.choice(quality, "DiskStream quality", tuple(QUALITIES))
         if self._buffer.stats()["played"]:
             raise ValueError(f"Engine.play: {self!r} has been read at {self.samplerate:g} Hz "
@@ -323,7 +327,8 @@ class DiskStream:
 
     def _wait_for(self, frames: int, timeout: float) -> bool:
         """Wait until `frames` frames are buffered (or the stream has ended); False if the
-        reader delivered nothing for `timeout` seconds."""
+        reader delivered nothing for `timeout` seconds.
+        """
         control, buffer = self._control, self._buffer
         deadline = time.monotonic() + timeout
         while buffer.readable() < frames and not buffer.stats()["complete"]:
@@ -350,7 +355,8 @@ class DiskStream:
 
     def events(self) -> list[Event]:
         """Events since the last call, oldest first; an "events_lost" event first if its
-        event ring overflowed since."""
+        event ring overflowed since.
+        """
         found = []
         lost = self._buffer.stats()["lost_events"]
         if lost != self._lost_events:
@@ -363,7 +369,8 @@ class DiskStream:
     def stats(self) -> dict[str, int | bool]:
         """The consumer's counters (frames played, underrun frames and runs, lost events),
         frames buffered ahead now, and whether all the stream's frames have been read into
-        the buffer ("complete": the end, or an error)."""
+        the buffer ("complete": the end, or an error).
+        """
         return {**self._buffer.stats(), "buffered": self._buffer.readable()}
 
     @property
@@ -372,7 +379,8 @@ class DiskStream:
 
     def close(self) -> None:
         """Stop the reader thread and close the file: the consumer plays what was buffered,
-        then the stream ends."""
+        then the stream ends.
+        """
         self._finalizer()
 
     def __enter__(self) -> DiskStream:

@@ -14,19 +14,28 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import numpy as np
 
 from . import _checks as check
 from . import dsp
-from ._design import QUALITIES
+from ._design import QUALITIES, QualityName
 from ._dsp.device import MOST_FRAMES
 from ._dsp.engine import AT_ONCE, EVENT_CAPACITY, MAX_RATE, MIN_RATE, EngineCore
 from ._dsp.engine import INPUT as CORE_INPUT
 from ._dsp.level import pan_gains
 from .buffering import DiskStream, Sound
 from .events import Event
-from .realtime import DeviceRun, NullDevice, Output, Recorder, SecondInput, SecondOutput
+from .realtime import (
+    DeviceRun,
+    NullDevice,
+    Output,
+    Recorder,
+    RecordSource,
+    SecondInput,
+    SecondOutput,
+)
 
 __all__ = ["Bus", "Clock", "Engine", "Input", "Voice"]
 
@@ -50,7 +59,8 @@ STREAM_WAIT = 10.0
 def _stop_dropped(run: DeviceRun) -> None:
     """An engine dropped while it ran: stop its device. The collector may run this on any
     thread, even the audio thread or a recorder's, which cannot stop themselves: then a
-    thread of its own does it."""
+    thread of its own does it.
+    """
     if threading.current_thread() is threading.main_thread():
         run.stop()
     else:
@@ -133,7 +143,8 @@ def checked_rate(rate: float, what: str) -> float:
 class Input:
     """The engine's input: a running device's (``Engine.start(input_channels=...)``), or what
     `Engine.render` is given as ``input``. Play it as a voice, ``engine.play(engine.input)``,
-    to hear it, send it through a bus, meter it; silent when there is none."""
+    to hear it, send it through a bus, meter it; silent when there is none.
+    """
 
     def __repr__(self) -> str:
         return "<the engine's input>"
@@ -144,7 +155,8 @@ INPUT = Input()
 
 class DeviceSource:
     """An input device of an engine, on its own clock (``Engine(inputs=[...])``): play it
-    with ``engine.play(engine.inputs[i])``."""
+    with ``engine.play(engine.inputs[i])``.
+    """
 
     def __init__(self, engine: Engine, device):
         if isinstance(device, NullDevice) and device.source is None:
@@ -407,7 +419,7 @@ class Engine:
     def play(self, sound: Sound | DiskStream | np.ndarray | Input | DeviceSource, *,
              at: int | None = None, gain: float = 1.0, pan: float | None = None,
              rate: float = 1.0, loop: bool | tuple[int, int] = False,
-             bus: Bus | str | None = None, quality: str = "high") -> Voice:
+             bus: Bus | str | None = None, quality: QualityName = "high") -> Voice:
         """Play a sound from engine frame `at` (default: the next frame rendered), exactly
         from that frame, into `bus`.
 
@@ -462,44 +474,48 @@ class Engine:
         gain = check.gain(gain, "Engine.play gain")
         rate = checked_rate(rate, "Engine.play rate")
         quality = check.choice(quality, "Engine.play quality", tuple(QUALITIES))
+        # What the core's voice plays: a stream, the input (`owner`), a second device's
+        # input (`owner` keeps its `link`), or `data`, repeating loop_start .. loop_end.
+        stream: DiskStream | None = None
+        owner: object = None
+        link = loop_start = loop_end = 0
         if sound is INPUT or isinstance(sound, DeviceSource):
             if rate != 1 or loop is not False:
                 raise ValueError("Engine.play: the input plays as it comes, at rate 1, once")
-            data, settings = np.zeros((0, 1), np.float32), {"owner": CORE_INPUT}
-            channels = 1
+            data, owner, channels = np.zeros((0, 1), np.float32), CORE_INPUT, 1
             if isinstance(sound, DeviceSource):
                 if sound.engine is not self:
                     raise ValueError("Engine.play: an input of another engine")
                 state = sound.second().state
-                settings = {"owner": state, "link": state.link}
-                channels = state.channels
+                owner, link, channels = state, state.link, state.channels
         elif isinstance(sound, DiskStream):
             if loop is not False:
                 raise ValueError("Engine.play: a DiskStream loops with DiskStream(..., "
                                  "loop=True)")
             data = np.zeros((STREAM_WINDOW, sound.channels), np.float32)  # (its window)
-            settings = {"stream": sound, "quality": quality}
-            channels = sound.channels
+            stream, channels = sound, sound.channels
         else:
             data, loop_start, loop_end = self._sound_data(sound, loop, quality)
-            settings = {"loop_start": loop_start, "loop_end": loop_end}
             channels = data.shape[1]
         gains = channel_gains(gain, pan, channels, self.channels, "Engine.play")
         with self._lock:
             start = self._at(at, "Engine.play at")
             bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
             self._make_room()
-            if "stream" in settings:
-                voice = self._play_stream(data, start, gains, rate, bus_id, **settings)
+            if stream is not None:
+                voice = self._play_stream(data, start, gains, rate, bus_id, stream, quality)
             else:
-                voice = self._core.play(data, start, gains, rate, bus=bus_id, **settings)
+                voice = self._core.play(data, start, gains, rate, loop_start, loop_end,
+                                        bus_id, owner=owner, link=link)
         return Voice(self, voice, None if start == AT_ONCE else start, gain,
                      None if pan is None else float(pan), rate, channels)
 
-    def _sound_data(self, sound: Sound | np.ndarray, loop, quality: str
+    def _sound_data(self, sound: object, loop, quality: QualityName
                     ) -> tuple[np.ndarray, int, int]:
         """A sound's frames as the core reads them, (frames, channels) float32 in C order at
-        the engine's rate, and its loop's start and end there."""
+        the engine's rate, and its loop's start and end there; TypeError unless `sound` is a
+        Sound or an array.
+        """
         if isinstance(sound, Sound):
             data, rate = sound.data, sound.samplerate
         elif isinstance(sound, np.ndarray):
@@ -536,9 +552,10 @@ class Engine:
         return data, loop_start, loop_end
 
     def _play_stream(self, window, start, gains, rate, bus_id, stream: DiskStream,
-                     quality: str) -> int:
+                     quality: QualityName) -> int:
         """Hand the core a voice that plays a DiskStream as its reader delivers it, at the
-        engine's rate (under the lock); the stream has one consumer, this voice."""
+        engine's rate (under the lock); the stream has one consumer, this voice.
+        """
         stream._claim()
         try:
             if stream.samplerate != self.samplerate:
@@ -642,7 +659,8 @@ class Engine:
 
     def _wait_for_stream(self, voice: int, frames: int) -> bool:
         """Wait until the stream of `voice` holds `frames` frames (or has ended); False if
-        its reader made no progress for STREAM_WAIT seconds."""
+        its reader made no progress for STREAM_WAIT seconds.
+        """
         stream = self._streams.get(voice)
         return stream is None or stream._wait_for(frames, STREAM_WAIT)
 
@@ -668,7 +686,8 @@ class Engine:
 
     def _events(self) -> list[Event]:
         """The core's events as Event objects; a bus's meter events, one per channel, become
-        one "peak" event."""
+        one "peak" event.
+        """
         found = []
         names = {bus.id: bus.name for bus in self._buses.values()}
         lost = self._core.lost_events
@@ -703,7 +722,8 @@ class Engine:
 
     async def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
         """The core's events as they come, for ``async for event in engine.listen():`` (it
-        looks every `poll` seconds without blocking the event loop)."""
+        looks every `poll` seconds without blocking the event loop).
+        """
         while True:
             for event in self.events():
                 yield event
@@ -716,7 +736,7 @@ class Engine:
             self._core.reclaim()
             return self._core.playing
 
-    def stats(self) -> dict[str, float]:
+    def stats(self) -> dict[str, Any]:
         """Counters, read without stopping the audio thread.
 
         Returns
@@ -739,9 +759,10 @@ class Engine:
         """
         with self._lock:
             self._core.reclaim()
-            stats = {"now": self._core.now, "voices": self._core.playing,
-                     "lost_events": self._core.lost_events,
-                     "invalid_samples": self._core.invalid_samples}
+            stats: dict[str, Any] = {
+                "now": self._core.now, "voices": self._core.playing,
+                "lost_events": self._core.lost_events,
+                "invalid_samples": self._core.invalid_samples}
             run = self._run or self._last_run
             if run is not None:
                 stats.update(run.stats())
@@ -819,7 +840,7 @@ class Engine:
                                 input_channels=int(input_channels), process=process,
                                 lock=self._lock)
                 run.inputs = [source.second().open(latency) for source in self.inputs]
-                for output, bus in zip(self.outputs[1:], buses):
+                for output, bus in zip(self.outputs[1:], buses, strict=True):
                     second = SecondOutput(output, self.samplerate, self.channels,
                                           int(blocksize), latency)
                     self._make_room()
@@ -849,7 +870,9 @@ class Engine:
 
     def _stop(self, run: DeviceRun) -> None:
         """Stop `run` (with the device lock held). The engine counts as running until its
-        streams have stopped, so that nothing else renders it meanwhile."""
+        streams have stopped, so that nothing else renders it meanwhile.
+        """
+        assert self._stop_at_exit is not None  # (start made it before it set _run)
         self._stop_at_exit.detach()
         try:
             run.stop()
@@ -870,7 +893,7 @@ class Engine:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def record(self, path, *, source: str = "output", format: str | None = None,
+    def record(self, path, *, source: RecordSource = "output", format: str | None = None,
                subtype: str | None = None) -> Recorder:
         """Record the engine's output (or, with ``source="input"``, the device's input) to
         a sound file while the engine runs, from its next block. A thread writes the file;

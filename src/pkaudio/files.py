@@ -27,7 +27,8 @@ def soundfile() -> ModuleType:
 
 def open_file(path: Any, mode: str = "r", what: str = "open", **settings: Any) -> Any:
     """soundfile.SoundFile(path, mode, ...), its errors turned into ones that name the file
-    (and, for a path of the wrong type, `what`: the function and argument it came as)."""
+    (and, for a path of the wrong type, `what`: the function and argument it came as).
+    """
     sf = soundfile()
     if not isinstance(path, (str, os.PathLike)) and not hasattr(path, "read"):
         raise TypeError(f"{what}: expected a file name (str or os.PathLike) or a file object, "
@@ -57,7 +58,8 @@ def cut_short(name: str, frames: int, promised: int) -> ValueError:
 
 def read_all(path: Any, what: str) -> tuple[np.ndarray, int]:
     """The whole of a sound file as (frames, channels) float32, and its sample rate; a file
-    that decodes to fewer frames than its header gives is an error, not a shorter sound."""
+    that decodes to fewer frames than its header gives is an error, not a shorter sound.
+    """
     sf = soundfile()
     with open_file(path, what=what) as f:
         try:

@@ -167,7 +167,8 @@ class NullDevice:
     @property
     def virtual_time(self) -> VirtualTime | None:
         """What its callbacks read the time through: its clock's, or None for the
-        system's."""
+        system's.
+        """
         return None if self.clock is None else self.clock._time
 
     @property
@@ -211,7 +212,7 @@ class NullDevice:
         """A stream that calls `callback` (a PaStreamCallback) with `user` on its clock."""
         if self.clock is None:
             return _TimerStream(self, callback, user)
-        return _VirtualStream(self, callback, user)
+        return _VirtualStream(self, self.clock, callback, user)
 
     def __repr__(self) -> str:
         return (f"NullDevice({self.samplerate:g}, {self.channels}, "
@@ -220,7 +221,8 @@ class NullDevice:
 
 class _Player:
     """Plays a NullDevice's blocks: block n, at its time on the device's clock, through the
-    callback; with the device's source as what it records, keeping what it plays."""
+    callback; with the device's source as what it records, keeping what it plays.
+    """
 
     def __init__(self, device: NullDevice, callback: int, user: int):
         self.device, self.callback, self.user = device, callback, user
@@ -230,8 +232,10 @@ class _Player:
     def play(self, n: int, due: float) -> None:
         device = self.device
         if self.recorded is not None:  # the source, round and round
+            source = device.source
+            assert source is not None  # (recorded is made for a device with a source)
             at = np.arange(n * device.blocksize, (n + 1) * device.blocksize)
-            self.recorded[:] = device.source[at % len(device.source)]
+            self.recorded[:] = source[at % len(source)]
         call(self.callback, self.user, self.block, due, self.recorded)
         if device.capture:
             with device._lock:
@@ -240,7 +244,8 @@ class _Player:
 
 class _TimerStream:
     """A NullDevice's stream on the system's clock: its thread calls the callback block by
-    block, with each block's exact time."""
+    block, with each block's exact time.
+    """
 
     clock = None
 
@@ -287,10 +292,11 @@ class _TimerStream:
 
 class _VirtualStream:
     """A NullDevice's stream on a VirtualClock: the clock calls `step` when its next block
-    is due (`next_call`)."""
+    is due (`next_call`).
+    """
 
-    def __init__(self, device: NullDevice, callback: int, user: int):
-        self.device, self.clock = device, device.clock
+    def __init__(self, device: NullDevice, clock: VirtualClock, callback: int, user: int):
+        self.device, self.clock = device, clock
         self._player = _Player(device, callback, user)
         self._running = False
         self.next_call, self._order, self._start, self._n = 0.0, 0, 0.0, 0
@@ -315,9 +321,11 @@ class _VirtualStream:
 
     def _schedule(self, now: float) -> None:
         """Call the next block when it is due, late by some jitter; at once if it is
-        overdue."""
+        overdue.
+        """
         due = self._start + self._n * self.device.period
         jitter = self.device.jitter
+        assert self._late is not None  # (start made it; the clock steps a started stream)
         self.next_call = (due + (self._late.uniform(0, jitter) if jitter else 0.0)
                           if due > now else now)
 
@@ -341,7 +349,8 @@ class _VirtualStream:
 
     def stop(self) -> None:
         """Take it off the clock (after the callback in progress, if any, as PortAudio
-        does)."""
+        does).
+        """
         with self.clock._lock:
             if self._running:
                 self.clock._streams.remove(self)

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -28,6 +28,8 @@ from .nulldevice import NullDevice
 
 __all__ = ["DeviceRun", "NullDevice", "Output", "Recorder", "SecondInput", "SecondOutput"]
 
+# What a Recorder records: the device's input, or the engine's output.
+RecordSource = Literal["input", "output"]
 # Seconds of audio a recording's ring holds while its thread writes to disk.
 RECORD_SECONDS = 4.0
 # Seconds the recorder thread sleeps when the ring is empty.
@@ -83,7 +85,8 @@ class DeviceRun:
             self.stream = device.stream(self.callback.callback_address, self.callback.address)
             self.device, self.input_channels = device.name, 0
             return
-        kind, devices, channel_counts = "output", device, channels
+        kind, devices = "output", device
+        channel_counts: int | tuple[int, int] = channels
         if input_channels:
             kind = "duplex"
             devices, channel_counts = (input_device, device), (input_channels, channels)
@@ -99,7 +102,8 @@ class DeviceRun:
 
     def _python_callback(self, core, process, lock, kind):
         """The GIL-taking mode: sounddevice's Python callback renders the core, then runs
-        `process` on the block."""
+        `process` on the block.
+        """
         counts, budget = self._python_stats, self.blocksize / self.samplerate
 
         def callback(indata, outdata, frames, time_info, status):
@@ -127,7 +131,8 @@ class DeviceRun:
     def start(self) -> None:
         """Start the other devices (each waits for its latency's worth of frames), then the
         one that clocks the render. Raises ValueError, starting none, unless all run on one
-        clock."""
+        clock.
+        """
         streams = [self.stream] + [second.stream for second in self.seconds] + self.inputs
         if len({id(getattr(stream, "clock", None)) for stream in streams}) > 1:
             raise ValueError("Engine.start: the devices of an engine run on one clock: give "
@@ -143,8 +148,9 @@ class DeviceRun:
         """Stop the stream (PortAudio waits for the callback to return), the other
         devices', then the recorders, which write out what is left in their rings; every
         stream is closed whatever fails. Raises the first error (a recorder's, or the
-        Python mode's `process`)."""
-        errors = []
+        Python mode's `process`).
+        """
+        errors: list[BaseException] = []
         for stream in [self.stream] + [second.stream for second in self.seconds] + \
                 self.inputs:
             try:
@@ -174,7 +180,7 @@ class DeviceRun:
             return dict(self._python_stats)
         return self.callback.stats()
 
-    def record(self, path, source: str, channels: int, *, format=None, subtype=None
+    def record(self, path, source: RecordSource, channels: int, *, format=None, subtype=None
                ) -> Recorder:
         if self.python:
             raise RuntimeError("Engine.record: not in the Python callback mode")
@@ -213,7 +219,8 @@ class Output:
 
 def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, int]:
     """A second device's name, rate, channels and block size (for PortAudio: its default
-    rate, as many channels as it has, the engine's block size)."""
+    rate, as many channels as it has, the engine's block size).
+    """
     if isinstance(device, NullDevice):
         return device.name, device.samplerate, device.channels, device.blocksize
     info = device_info(device, kind, "Engine.start")
@@ -223,14 +230,16 @@ def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, 
 
 def _latency(device, engine_block: float, device_block: float, rate: float) -> int:
     """Frames (at `rate`, the ring's) a link keeps by default: two blocks of each side (in
-    seconds), 20 ms for the other side's hiccups, and twice the device's jitter."""
+    seconds), 20 ms for the other side's hiccups, and twice the device's jitter.
+    """
     seconds = 2 * (engine_block + device_block) + 0.02 + 2 * getattr(device, "jitter", 0.0)
     return int(seconds * rate)
 
 
 class SecondOutput:
     """A device after the first: on its own clock, fed from the render through a ring and a
-    resampler whose ratio a control loop steers (see `pk_output_callback`)."""
+    resampler whose ratio a control loop steers (see `pk_output_callback`).
+    """
 
     def __init__(self, output: Output, rate: float, engine_channels: int, blocksize: int,
                  latency: str | float):
@@ -269,7 +278,8 @@ class SecondInput:
     """A device's input on its own clock (``Engine(inputs=[...])``): its callback pushes
     what it records into a link, which the engine's voices of it pull at the engine's clock
     through a steered resampler. It lasts as long as its engine (voices hold its link);
-    each `Engine.start` opens its device again."""
+    each `Engine.start` opens its device again.
+    """
 
     def __init__(self, device, rate: float, blocksize: int):
         self.name, device_rate, channels, block = _second_device(device, "input", blocksize)
@@ -292,7 +302,7 @@ class SecondInput:
                            latency=latency, what="Engine.start")
 
     def stats(self) -> dict[str, Any]:
-        stats = {"device": self.name, **self.state.stats()}
+        stats: dict[str, Any] = {"device": self.name, **self.state.stats()}
         # The link measures the engine's clock against the device's: say it the other way
         # (the device runs 1 / (1 + d) - 1 faster, if the engine runs d faster).
         stats["drift_ppm"] = (1 / (1 + stats["drift_ppm"] * 1e-6) - 1) * 1e6
@@ -313,8 +323,8 @@ class Recorder:
         The engine frame of the file's first frame.
     """
 
-    def __init__(self, run: DeviceRun, path, source: str, channels: int, *, format=None,
-                 subtype=None):
+    def __init__(self, run: DeviceRun, path, source: RecordSource, channels: int, *,
+                 format=None, subtype=None):
         if source not in ("input", "output"):
             raise ValueError(f"Engine.record source: expected 'input' or 'output', got "
                              f"{source!r}")
@@ -330,8 +340,8 @@ class Recorder:
         self._stopping = threading.Event()
         self._stop_lock = threading.Lock()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write, name=f"pkaudio recorder {path}",
-                                        daemon=True)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._write, name=f"pkaudio recorder {path}", daemon=True)
         self._thread.start()
         run.callback.record(self._recording)
 
@@ -358,7 +368,8 @@ class Recorder:
     @property
     def first_frame(self) -> int | None:
         """The engine frame of the file's first frame (None until the callback has
-        recorded one)."""
+        recorded one).
+        """
         return self._recording.first_frame
 
     @property
@@ -369,7 +380,8 @@ class Recorder:
     def stop(self) -> int:
         """Stop recording, write out what is left, close the file; return the frames
         written. Raises what went wrong writing, if anything did (once). Any thread may call
-        it, more than once."""
+        it, more than once.
+        """
         with self._stop_lock:
             return self._stop()
 

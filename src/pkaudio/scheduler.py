@@ -40,7 +40,8 @@ class Scheduler:
 
     def render(self, target: np.ndarray) -> np.ndarray:
         """Render the clock's period into `target`, ``(frames,)`` or ``(frames, channels)`` of
-        int16, int32, float32 or float64 (ints at full scale), and return it."""
+        int16, int32, float32 or float64 (ints at full scale), and return it.
+        """
         frames = self.clock.frames
         if not isinstance(target, np.ndarray) or target.ndim not in (1, 2):
             raise TypeError("Scheduler.render target: expected an array shaped (frames,) or "

@@ -3,6 +3,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from .engine import EngineCore
+from .resample import Resampler
+
 TIME_BUCKETS: int
 CLOCK_BANDWIDTH: float
 READ_FRAMES: int
@@ -13,10 +16,15 @@ def monotonic() -> float: ...
 
 class VirtualTime:
     def __init__(self, seconds: float = 0.0) -> None: ...
-    seconds: float
+    @property
+    def seconds(self) -> float: ...
+    @seconds.setter
+    def seconds(self, value: float) -> None: ...
 
 class Recording:
-    def __init__(self, source: Literal["input", "output"], channels: int, capacity: int) -> None: ...
+    def __init__(
+        self, source: Literal["input", "output"], channels: int, capacity: int
+    ) -> None: ...
     def read(self, out: npt.NDArray[np.float32]) -> int: ...
     @property
     def waiting(self) -> int: ...
@@ -28,7 +36,7 @@ class Recording:
     def dropped(self) -> int: ...
 
 class DeviceClock:
-    def __init__(self, rate: float, bandwidth: float = ...) -> None: ...
+    def __init__(self, rate: float, bandwidth: float = 0.1) -> None: ...
     def update(self, measured: float, frames: int) -> float: ...
     @property
     def jumps(self) -> int: ...
@@ -36,7 +44,7 @@ class DeviceClock:
 class DeviceCallback:
     def __init__(
         self,
-        core: object | None,
+        core: EngineCore | None,
         samplerate: float,
         input_channels: int = 0,
         channels: int = 0,
@@ -69,7 +77,7 @@ class DeviceOutput:
         rate: float,
         device_rate: float,
         target: float,
-        resampler: object,
+        resampler: Resampler,
         ideal_time: bool = False,
         clock: VirtualTime | None = None,
     ) -> None: ...
@@ -88,7 +96,7 @@ class DeviceInput:
         device_rate: float,
         rate: float,
         target: float,
-        resampler: object,
+        resampler: Resampler,
         ideal_time: bool = False,
         clock: VirtualTime | None = None,
     ) -> None: ...

@@ -1,18 +1,34 @@
+from typing import Literal
+
 import numpy as np
 import numpy.typing as npt
 
-EVENT_KINDS: dict[int, str]
+from .stream import StreamBuffer
+
+EventKind = Literal["voice_start", "voice_end", "peak", "underrun", "error", "late", "invalid"]
+
+EVENT_CAPACITY: int
+EVENT_KINDS: dict[int, EventKind]
 BLOCK: int
 AT_ONCE: int
 MIN_RATE: float
-INPUT: str
 MAX_RATE: float
+INPUT: str
 MAX_CHANNELS: int
 
 class EngineCore:
-    def __init__(self, channels: int, samplerate: float, meter_interval: int = 0) -> None: ...
+    # Set up in __cinit__ (so at run time, __new__), once.
+    def __new__(
+        cls,
+        channels: int,
+        samplerate: float,
+        meter_interval: int = 0,
+        event_capacity: int = ...,
+    ) -> EngineCore: ...
     @property
     def now(self) -> int: ...
+    @property
+    def address(self) -> int: ...
     def add_bus(self, output: int, gains: list[float]) -> int: ...
     def node(self, bus: int, node: int, add: bool) -> int: ...
     @property
@@ -26,7 +42,7 @@ class EngineCore:
         loop_start: int = 0,
         loop_end: int = 0,
         bus: int = 0,
-        stream: object | None = None,
+        stream: StreamBuffer | None = None,
         owner: object | None = None,
         link: int = 0,
     ) -> int: ...
@@ -43,10 +59,18 @@ class EngineCore:
     def render(self, frames: int) -> npt.NDArray[np.float32]: ...
     def render_into(
         self, out: npt.NDArray[np.float32], input: npt.NDArray[np.float32] | None = None
-    ) -> npt.NDArray[np.float32]: ...
+    ) -> None: ...
+    def render_offline(
+        self,
+        out: npt.NDArray[np.float32],
+        input: npt.NDArray[np.float32] | None,
+        start: int,
+        stop: int,
+        wait: bool,
+    ) -> int: ...
     @property
-    def address(self) -> int: ...
-    def events(self) -> list[tuple[str, int, int, int, int, float, float]]: ...
+    def starved(self) -> tuple[int, int]: ...
+    def events(self) -> list[tuple[EventKind, int, int, int, int, float, float]]: ...
     def reclaim(self) -> None: ...
     @property
     def held(self) -> int: ...
@@ -57,3 +81,5 @@ class EngineCore:
     def playing(self) -> int: ...
     @property
     def lost_events(self) -> int: ...
+    @property
+    def invalid_samples(self) -> int: ...

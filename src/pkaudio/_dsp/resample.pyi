@@ -3,14 +3,21 @@ from typing import Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from .._design import QualityName as Quality
+
 _Float = TypeVar("_Float", np.float32, np.float64)
-Quality = Literal["quick", "low", "medium", "high", "very_high"]
+
+MAX_CHANNELS: int
 
 class Resampler:
-    quality: Quality
-    in_rate: float
-    out_rate: float
-    dtype: Literal["float32", "float64"]
+    @property
+    def quality(self) -> Quality: ...
+    @property
+    def in_rate(self) -> float: ...
+    @property
+    def out_rate(self) -> float: ...
+    @property
+    def dtype(self) -> Literal["float32", "float64"]: ...
     def __init__(
         self,
         in_rate: float,

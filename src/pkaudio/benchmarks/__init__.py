@@ -18,7 +18,8 @@ from dataclasses import dataclass
 @dataclass
 class Case:
     """One comparison: pkaudio's way and the peer's way of doing the same job; `setting` is
-    a context (such as a BLAS thread limit) that both run inside."""
+    a context (such as a BLAS thread limit) that both run inside.
+    """
 
     name: str
     ours: Callable[[], object]
@@ -82,7 +83,8 @@ def measure_interleaved(case: Case, rounds: int, batch_seconds: float) -> Result
 
 def work_rate(fn: Callable[[int], object], threads: int, seconds: float) -> float:
     """Calls per second of fn, run by `threads` threads at once for about `seconds`; thread i
-    calls fn(i), so each can work on its own data."""
+    calls fn(i), so each can work on its own data.
+    """
     counts = [0] * threads
     stop = threading.Event()
     barrier = threading.Barrier(threads + 1)

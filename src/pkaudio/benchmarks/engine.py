@@ -39,19 +39,20 @@ def voice_settings():
 
 def render_pkaudio(seconds: float, block: int = 256, graph: bool = False) -> float:
     """Seconds to render the 64 voices. With `graph`, they go through 4 buses, meters post
-    every 10 ms, and every voice's gain and rate move (5 ms ramps) every 3rd block."""
+    every 10 ms, and every voice's gain and rate move (5 ms ramps) every 3rd block.
+    """
     table, rates, gains, pans = voice_settings()
     engine = Engine(RATE, 2, meter_interval=RATE // 100 if graph else 0)
     buses = [engine.bus(f"bus{i}") for i in range(4)] if graph else [engine.master]
     voices = [engine.play(table, rate=float(rate), gain=float(gain), pan=float(pan), loop=True,
                           bus=buses[i % len(buses)])
-              for i, (rate, gain, pan) in enumerate(zip(rates, gains, pans))]
+              for i, (rate, gain, pan) in enumerate(zip(rates, gains, pans, strict=True))]
     blocks = int(seconds * RATE / block)
     took = 0.0
     for i in range(blocks):
         if graph and i % 3 == 0:  # untimed changes: they land at the next block
             wobble = 1 + 0.01 * (i // 3 % 3)
-            for voice, rate, gain in zip(voices, rates, gains):
+            for voice, rate, gain in zip(voices, rates, gains, strict=True):
                 voice.set(gain=float(gain) * wobble, rate=float(rate) * wobble)
             engine.events()
         start = time.perf_counter()
@@ -69,7 +70,7 @@ def render_pyo(seconds: float, folder: str) -> float:
     server.recordOptions(dur=seconds, filename=os.path.join(folder, "pyo.wav"))
     data = pyo.DataTable(size=TABLE, init=table.astype(float).tolist())
     voices = []
-    for rate, gain, pan in zip(rates, gains, pans):
+    for rate, gain, pan in zip(rates, gains, pans, strict=True):
         osc = pyo.Osc(data, freq=float(rate) * RATE / TABLE, interp=4, mul=float(gain))
         voices.append((osc, pyo.Pan(osc, outs=2, pan=(float(pan) + 1) / 2).out()))
     start = time.perf_counter()
@@ -80,14 +81,16 @@ def render_pyo(seconds: float, folder: str) -> float:
 
 
 def offline(seconds: float, rounds: int) -> str:
-    ours, peer, graphs = [], [], []
+    ours: list[float] = []
+    peer: list[float] = []
+    graphs: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         for i in range(rounds):
-            first, second = (render_pkaudio, render_pyo) if i % 2 else (render_pyo,
-                                                                         render_pkaudio)
-            for run in (first, second):
-                took = run(seconds, folder) if run is render_pyo else run(seconds)
-                (peer if run is render_pyo else ours).append(took)
+            for turn in (("ours", "pyo") if i % 2 else ("pyo", "ours")):  # first by turns
+                if turn == "pyo":
+                    peer.append(render_pyo(seconds, folder))
+                else:
+                    ours.append(render_pkaudio(seconds))
             graphs.append(render_pkaudio(seconds, graph=True))
     mine, theirs = statistics.median(ours), statistics.median(peer)
     graph = statistics.median(graphs)
@@ -98,14 +101,15 @@ def offline(seconds: float, rounds: int) -> str:
             f"{theirs * 1e3:.1f} ms ({theirs / voice_frames * 1e9:.2f} ns) | "
             f"{theirs / mine:.2f}x | >= 3x (goal 10x) |\n"
             f"| the same through 4 buses, meters every 10 ms, every voice's gain and rate "
-            f"ramping every 3rd block (16 ms) | {graph * 1e3:.1f} ms ({graph / voice_frames * 1e9:.2f} ns "
-            f"per voice-frame) | pyo, as above | {theirs * 1e3:.1f} ms | {theirs / graph:.2f}x "
-            f"| (context) |")
+            f"ramping every 3rd block (16 ms) | {graph * 1e3:.1f} ms "
+            f"({graph / voice_frames * 1e9:.2f} ns per voice-frame) | pyo, as above | "
+            f"{theirs * 1e3:.1f} ms | {theirs / graph:.2f}x | (context) |")
 
 
 def realtime_voices(most: int, blocks: int) -> tuple[int, list[str]]:
     """The most voices (doubling) with the 99.9th percentile render time per 64-frame block
-    under half the block's duration."""
+    under half the block's duration.
+    """
     table, rates, gains, pans = voice_settings()
     budget = 0.5 * 64 / RATE
     best, log, count = 0, [], 64

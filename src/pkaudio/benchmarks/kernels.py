@@ -35,7 +35,7 @@ def cases(frames_large: int = 1 << 20) -> list[Case]:
 
     def numpy_mix_loop(voice_list, out, tmp):
         np.multiply(voice_list[0], gains32[0], out=out)
-        for v, g in zip(voice_list[1:], gains32[1:]):
+        for v, g in zip(voice_list[1:], gains32[1:], strict=True):
             np.multiply(v, g, out=tmp)
             np.add(out, tmp, out=out)
 
@@ -96,7 +96,8 @@ def cases(frames_large: int = 1 << 20) -> list[Case]:
 
 def scaling_report(seconds: float) -> str:
     """Work done by 1 and 2 threads running a compute-bound kernel: dithered float32 -> int16
-    conversion (a hash per sample) of 65536 stereo frames, each thread on its own block."""
+    conversion (a hash per sample) of 65536 stereo frames, each thread on its own block.
+    """
     frames = 65536
     blocks = [np.random.default_rng(i).uniform(-1, 1, (frames, 2)).astype(np.float32)
               for i in range(2)]

@@ -2,11 +2,12 @@
 
 The master is the device given (`bench/run.py multicard` starts a JACK dummy server for it);
 the second is a NullDevice whose clock runs `ppm` fast or slow, its wake-ups late by up to
-`jitter`, in one case losing a block (an xrun) every 15 s. The engine plays a 1 kHz tone to both. Measured over the run: when the drift
-estimate settled within 30 ppm of the truth for good, underruns after lock-in (5 s), how far
-the ring's latency strayed from its target, the tone's SNR on the second device (sine fits
-over 0.1 s windows, one a second), and what the second device costs: its callback's mean
-time beside that of the resampler alone on the same frames.
+`jitter`, in one case losing a block (an xrun) every 15 s. The engine plays a 1 kHz tone to
+both. Measured over the run: when the drift estimate settled within 30 ppm of the truth for
+good, underruns after lock-in (5 s), how far the ring's latency strayed from its target, the
+tone's SNR on the second device (sine fits over 0.1 s windows, one a second), and what the
+second device costs: its callback's mean time beside that of the resampler alone on the same
+frames.
 """
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ import time
 
 import numpy as np
 
-from .. import __version__
-from .. import dsp
+from .. import __version__, dsp
 from ..engine import Engine
 from ..realtime import NullDevice
 
@@ -54,7 +54,8 @@ def tone_snr(x: np.ndarray, frequency: float) -> float:
 def resampler_us(frames: int) -> float:
     """Time (us) the resampler alone takes for `frames` mono frames, medium quality, at a
     drifting ratio (as the second device runs it): timed on a long stretch, so that no
-    Python call's overhead counts."""
+    Python call's overhead counts.
+    """
     resampler = dsp.Resampler(RATE, RATE, 1, quality="medium")
     resampler.ratio = 1.0002
     x = np.zeros(frames * 2000, np.float32)
@@ -108,7 +109,8 @@ def run_case(master, ppm: float, jitter: float, seconds: float, lose_every: floa
 
 def run(quick: bool = False, device=None) -> str:
     """Run the two-clock benchmark with `device` (default: the default output; a NullDevice
-    where there is no PortAudio) as the master, and return the report (Markdown)."""
+    where there is no PortAudio) as the master, and return the report (Markdown).
+    """
     from ..devices import sounddevice
 
     master = device
@@ -124,9 +126,10 @@ def run(quick: bool = False, device=None) -> str:
              run_case(master, -1000, 0.005, short), run_case(master, 200, 0.0, short, 15.0)]
     rows = []
     for c in cases:
+        late = f", wake-ups up to {c['jitter'] * 1e3:g} ms late" if c["jitter"] else ""
+        losing = f", a block lost every {c['lose_every']:g} s" if c["lose_every"] else ""
         rows.append(
-            f"| {c['ppm']:+g} ppm{', wake-ups up to %g ms late' % (c['jitter'] * 1e3) if c['jitter'] else ''}"
-            f"{', a block lost every %g s' % c['lose_every'] if c['lose_every'] else ''}"
+            f"| {c['ppm']:+g} ppm{late}{losing}"
             f" | {c['seconds']:g} s | {c['settled']:.1f} s | {c['drift']:.1f} ppm "
             f"(farthest {c['farthest']:.0f} off) | "
             f"{c['underruns']} | {c['latency']:.0f} frames ({c['latency'] / c['block']:.2f} "

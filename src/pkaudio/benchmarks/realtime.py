@@ -68,14 +68,14 @@ LOADS = {"none": idle, "pure-Python loop": python_loop, "gc.collect(), 300k obje
 def engine_stream(rate: int, block: int, python_mode: bool, device):
     table, rates, gains, pans = voice_settings()
     engine = Engine(rate, 2)
-    for r, g, p in zip(rates, gains, pans):
+    for r, g, p in zip(rates, gains, pans, strict=True):
         engine.play(table, rate=float(r), gain=float(g), pan=float(p), loop=True)
     engine.start(device, blocksize=block, process=(lambda b: None) if python_mode else None)
     return (lambda: engine.stats()), engine.stop
 
 
 def numpy_stream(rate: int, block: int, device):
-    """sounddevice with a Python callback mixing the same voices with numpy."""
+    """A sounddevice stream with a Python callback mixing the same voices with numpy."""
     sd = sounddevice()
     table, rates, gains, pans = voice_settings()
     table = np.append(table, table[0])  # linear interpolation reads one past the end
@@ -124,7 +124,8 @@ STREAMS = {
 
 def delivered(stream, rate: int, block: int, load, seconds: float, device) -> tuple[float, int]:
     """Run `stream` under `load` for `seconds`; return the fraction of real time its callbacks
-    delivered, and its xruns."""
+    delivered, and its xruns.
+    """
     stats, stop = stream(rate, block, device)
     try:
         time.sleep(0.3)  # settled
@@ -142,7 +143,8 @@ def delivered(stream, rate: int, block: int, load, seconds: float, device) -> tu
 
 def cpu_per_voice(rate: int, device, seconds: float) -> tuple[float, float]:
     """Mean render time of one 64-frame block per voice (us), and as a share of the
-    block's duration (%)."""
+    block's duration (%).
+    """
     stats, stop = engine_stream(rate, 64, False, device)
     time.sleep(seconds)
     took = stats()["render_us_mean"]
@@ -152,7 +154,8 @@ def cpu_per_voice(rate: int, device, seconds: float) -> tuple[float, float]:
 
 def run(quick: bool = False, device=None) -> str:
     """Run the real-time benchmark on `device` (default: the default output) and return the
-    report (Markdown)."""
+    report (Markdown).
+    """
     sd = sounddevice()
     rate = int(sd.query_devices(device, "output")["default_samplerate"])
     seconds, repeats = (1.0, 1) if quick else (3.0, 3)

@@ -16,6 +16,7 @@ rounds. Quality, for every quality of each library, measured with the same probe
 """
 from __future__ import annotations
 
+import functools
 import os
 import platform
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__, dsp
+from .._design import QualityName
 from . import Case, compare, table, thread_scaling
 
 CHUNK = 256
@@ -32,8 +34,9 @@ IN_RATE, OUT_RATE = 48000, 44100
 
 
 def peers():
-    """soxr and samplerate (ImportError if either is missing: `pkaudio bench` says how to
-    install them)."""
+    """The peers' modules, soxr and samplerate (ImportError if either is missing: `pkaudio
+    bench` says how to install them).
+    """
     import samplerate
     import soxr
 
@@ -69,17 +72,17 @@ def speed_cases() -> list[Case]:
             s.resample_chunk(piece)
         s.resample_chunk(x44[:0], last=True)
 
-    def ours_varispeed(quality: str) -> Callable[[], None]:
+    def ours_varispeed(quality: QualityName) -> Callable[[], None]:
         def run():
             r = dsp.Resampler(44100, 48000, 2, quality=quality)
-            for piece, ratio in zip(pieces44, ratios):
+            for piece, ratio in zip(pieces44, ratios, strict=True):
                 r.ratio = ratio
                 r.process(piece)
         return run
 
     def samplerate_varispeed():
         r = samplerate.Resampler("sinc_fastest", channels=2)
-        for piece, ratio in zip(pieces44, ratios):
+        for piece, ratio in zip(pieces44, ratios, strict=True):
             r.process(piece, ratio)
 
     return [
@@ -124,7 +127,8 @@ def scaling_report(seconds: float) -> str:
 @dataclass
 class Contender:
     """One library at one quality setting, as a function of (mono x, in_rate, out_rate);
-    `tier` ranks the setting within its library (0 the cheapest), for the plot's colours."""
+    `tier` ranks the setting within its library (0 the cheapest), for the plot's colours.
+    """
 
     name: str
     resample: Callable[[np.ndarray, float, float], np.ndarray]
@@ -134,27 +138,35 @@ class Contender:
 
 
 def contenders() -> list[Contender]:
-    soxr, samplerate = peers()
-    ours = [Contender(f"pkaudio {q}", lambda x, a, b, q=q: dsp.resample(x, a, b, quality=q),
+    soxr, _ = peers()  # (and samplerate: both there, or ImportError before any measuring)
+    qualities: tuple[QualityName, ...] = ("quick", "low", "medium", "high", "very_high")
+    ours = [Contender(f"pkaudio {q}", functools.partial(dsp.resample, quality=q),
                       tier, np.float64 if q == "very_high" else np.float32)
-            for tier, q in enumerate(("quick", "low", "medium", "high", "very_high"))]
+            for tier, q in enumerate(qualities)]
     # The same filters with the time step a changing ratio uses, through interpolated rows.
+    varying: tuple[tuple[int, QualityName], ...] = ((2, "medium"), (3, "high"))
     variable = [Contender(f"pkaudio {q}, variable ratio",
-                          lambda x, a, b, q=q: varispeed(x, a, b, q), tier)
-                for tier, q in ((2, "medium"), (3, "high"))]
-    theirs = [Contender(f"soxr {q}", lambda x, a, b, q=q: soxr.resample(x, a, b, quality=q),
+                          functools.partial(varispeed, quality=q), tier)
+                for tier, q in varying]
+    theirs = [Contender(f"soxr {q}", functools.partial(soxr.resample, quality=q),
                         tier, np.float64 if q == "VHQ" else np.float32)
               for tier, q in enumerate(("QQ", "LQ", "MQ", "HQ", "VHQ"))]
     libsamplerate = [
-        Contender(f"samplerate {c}",
-                  lambda x, a, b, c=c: samplerate.resample(x, b / a, c).astype(x.dtype), tier,
-                  delay_compensated=False)
+        Contender(f"samplerate {c}", functools.partial(libsamplerate_resample, converter=c),
+                  tier, delay_compensated=False)
         for tier, c in enumerate(("linear", "sinc_fastest", "sinc_medium", "sinc_best"))
     ]
     return ours + variable + theirs + libsamplerate
 
 
-def varispeed(x: np.ndarray, in_rate: float, out_rate: float, quality: str) -> np.ndarray:
+def libsamplerate_resample(x: np.ndarray, in_rate: float, out_rate: float, converter: str
+                           ) -> np.ndarray:
+    _, samplerate = peers()
+    return samplerate.resample(x, out_rate / in_rate, converter).astype(x.dtype)
+
+
+def varispeed(x: np.ndarray, in_rate: float, out_rate: float, quality: QualityName
+              ) -> np.ndarray:
     r = dsp.Resampler(in_rate, out_rate, quality=quality, dtype=x.dtype)
     r.ratio = out_rate / in_rate
     return r.process(x, last=True)
@@ -167,7 +179,8 @@ def tone(freq: float, rate: float, seconds: float, amplitude: float, dtype) -> n
 
 def fit_tone(y: np.ndarray, freq: float, rate: float) -> tuple[float, float]:
     """(amplitude of the best-fitting sinusoid at freq, RMS of what is left), over the middle
-    80 % of y (the ends hold the filters' run-in and run-out)."""
+    80 % of y (the ends hold the filters' run-in and run-out).
+    """
     skip = len(y) // 10
     y = np.asarray(y[skip:len(y) - skip], np.float64)
     t = (np.arange(len(y)) + skip) / rate
@@ -278,7 +291,8 @@ def plot(measured: dict[str, tuple[Contender, dict]], path: Path) -> None:
 
 def run(quick: bool = False, plot_path: Path | None = None) -> str:
     """Run the resampler benchmark and return the report (Markdown); with plot_path, also
-    draw the response plot there (needs matplotlib)."""
+    draw the response plot there (needs matplotlib).
+    """
     soxr, samplerate = peers()
     rounds, batch, scaling_seconds = (3, 0.05, 1.0) if quick else (11, 0.2, 4.0)
     results = [compare(case, rounds, batch) for case in speed_cases()]

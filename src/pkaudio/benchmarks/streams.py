@@ -44,7 +44,8 @@ def write_test_files(folder: Path, seconds: float = 30.0) -> dict[str, Path]:
 
 def sustains(path: Path, count: int, seconds: float) -> str:
     """Run `count` streams of `path` in real time for `seconds` (10 times their 1 s buffers,
-    so readers slower than real time run dry); "" if all kept up, else what went wrong."""
+    so readers slower than real time run dry); "" if all kept up, else what went wrong.
+    """
     streams = [DiskStream(path, buffer_seconds=1.0) for _ in range(count)]
     try:
         time.sleep(1.0)  # let the readers fill the buffers
