@@ -385,3 +385,29 @@ def test_the_tone_helper_measures_what_it_should():
     """(The helper the rate tests rely on.)"""
     assert abs(frequency_of(sine(1000, 48000), 48000) - 1000) < 0.5
     assert tone_snr(sine(1000, 48000).astype(np.float64), 1000 / 48000) > 100
+
+
+def test_a_start_that_fails_half_way_leaves_nothing_behind():
+    """The second output's tap was in the graph when the third failed to open: it must leave
+    before its memory goes (the next render read freed memory)."""
+    result = run_isolated("""
+        import gc
+        import numpy as np
+        import pkaudio
+        eng = pkaudio.Engine(48000, 2, outputs=[
+            pkaudio.NullDevice(48000, 2), pkaudio.NullDevice(48000, 2),
+            pkaudio.Output(pkaudio.NullDevice(48000, 2), channels=(0, 5))])
+        eng.play(np.ones(1000, np.float32), loop=True)
+        try:
+            eng.start()
+        except ValueError as error:
+            assert "channels" in str(error), error
+        assert not eng.running
+        eng.outputs = []
+        gc.collect()
+        junk = [np.full(1 << 16, 7.0) for _ in range(200)]  # where the tap was, if freed
+        assert (eng.render(512) == 1).all()
+        print("ok")
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

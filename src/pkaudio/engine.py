@@ -839,21 +839,35 @@ class Engine:
                                 input_device=input_device,
                                 input_channels=int(input_channels), process=process,
                                 lock=self._lock)
-                run.inputs = [source.second().open(latency) for source in self.inputs]
-                for output, bus in zip(self.outputs[1:], buses, strict=True):
-                    second = SecondOutput(output, self.samplerate, self.channels,
-                                          int(blocksize), latency)
-                    self._make_room()
-                    self._core.node(bus, second.state.node, True)  # the tap, next block
-                    run.seconds.append(second)
                 self._stop_at_exit = weakref.finalize(self, _stop_dropped, run)
-                self._run = run
+                self._run = run  # from here on, _stop(run) undoes what is set up
+                try:
+                    self._open_others(run, buses, blocksize, latency)
+                    failed = None
+                except BaseException as error:
+                    failed = error
             try:
+                if failed is not None:
+                    raise failed
                 run.start()
             except BaseException:
                 self._stop(run)
                 raise
         return self
+
+    def _open_others(self, run: DeviceRun, buses: list[int], blocksize: int,
+                     latency: str | float) -> None:
+        """Open the engine's other devices for `run` (with the lock held): its inputs, and
+        its outputs after the first, each with its tap at the end of its bus. Each is noted
+        in `run` as soon as it is open, so that stopping the run closes it.
+        """
+        for source in self.inputs:
+            run.inputs.append(source.second().open(latency))
+        for output, bus in zip(self.outputs[1:], buses, strict=True):
+            second = SecondOutput(output, self.samplerate, self.channels, blocksize, latency)
+            run.seconds.append(second)
+            self._make_room()
+            self._core.node(bus, second.state.node, True)  # the tap, from the next block
 
     def stop(self) -> None:
         """Stop rendering on the device (what is recording is written out); voices stay
