@@ -11,6 +11,7 @@ import pytest
 import soundfile
 
 import pkaudio
+import pkaudio.scheduler
 from pkaudio import dsp
 from pkaudio.benchmarks.multicard import tone_snr
 from pkaudio.engine import Engine
@@ -411,3 +412,61 @@ def test_a_start_that_fails_half_way_leaves_nothing_behind():
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("play", [
+    lambda eng: eng.play(np.zeros((0, 1), np.float32), at=5),          # nothing to play
+    lambda eng: eng.play(np.ones(100, np.float32), at=5).stop(at=5),  # stopped as it starts
+    lambda eng: eng.play(np.ones(100, np.float32), at=50).stop(at=5),  # before it starts
+])
+def test_every_voice_starts_and_ends_once(play):
+    eng = Engine(48000, 1)
+    play(eng)
+    eng.render(256)
+    events = [(e.kind, e.frame) for e in eng.events()]
+    assert [kind for kind, _ in events] == ["voice_start", "voice_end"], events
+    assert events[0][1] <= events[1][1]
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: dsp.mix([np.ones(2)], out=np.ones(2), accumulate=np.array([])), TypeError,
+     r"mix\(\) accumulate: expected True or False"),
+    (lambda: dsp.Resampler(1, 2).process(np.ones(2, np.float32), last=float("inf")),
+     TypeError, r"Resampler.process\(\) last: expected True or False"),
+    (lambda: dsp.resample(np.ones((4, 0)), 1, 2), ValueError, r"resample\(\) x: expected at "
+                                                              "least one channel"),
+    (lambda: dsp.gain(np.ones(2), np.timedelta64(1, "s")), TypeError,
+     r"gain\(\) g: expected a number"),
+    (lambda: Engine(outputs=1e308), TypeError, "Engine outputs: expected a list of devices"),
+    (lambda: engine().events(float("nan")), ValueError, "Engine.events timeout"),
+    (lambda: engine().events([]), TypeError, "Engine.events timeout"),
+    (lambda: engine().listen(float("nan")), ValueError, "Engine.listen poll"),
+    (lambda: engine().start(device=1.5), TypeError, "Engine.start device: expected"),
+    (lambda: pkaudio.Output(device=1j), TypeError, "Output device: expected"),
+    (lambda: pkaudio.Output(latency=float("nan")), ValueError, "Output latency"),
+    (lambda: pkaudio.Output(channels=(0, "1")), TypeError, "Output channels"),
+    (lambda: pkaudio.Sound.from_array(np.ones(3, object), 48000), TypeError,
+     "Sound.from_array array: expected dtype"),
+    (lambda: pkaudio.Sound.from_file(""), ValueError, "Sound.from_file path: expected a file"),
+    (lambda: pkaudio.NullDevice(48000, 2, source=np.ones((0, 2, 2))), ValueError,
+     "NullDevice source: expected"),
+    (lambda: pkaudio.scheduler.Scheduler({0.5}, pkaudio.engine.Clock()), TypeError,
+     "Scheduler sound: expected a Sound"),
+    (lambda: engine().play(pkaudio.Sound.from_array(np.ones(3, np.float32), 1)), ValueError,
+     "Engine.play sound: expected a rate within 256 times the source's 1"),
+])
+def test_more_bad_input_the_fuzzer_found_is_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_source_that_reads_the_wrong_samples_ends_its_stream_with_an_error():
+    class Complex:
+        samplerate, channels = 48000, 2
+
+        def read(self, frames):
+            return np.zeros((3, 2), np.complex64)
+
+    sound = pkaudio.Sound(100, 48000, 2, "int16")
+    with pytest.raises(TypeError, match="Filler source: read\\(\\) returned complex64"):
+        pkaudio.buffering.Filler(Complex(), sound).run()

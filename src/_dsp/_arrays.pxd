@@ -154,6 +154,15 @@ cdef inline int raise_overlap(str func, str name, bint same_place_ok) except -1:
     raise ValueError(f"{func}() out: overlaps {name} in memory{allowed}")
 
 
+cdef inline bint flag_arg(object value, str func, str name) except -1:
+    """True or False (a Python or numpy bool; not 1, not a string)."""
+    if value is True or value is False:
+        return value
+    if type(value).__name__ in ("bool", "bool_") and hasattr(value, "dtype"):
+        return bool(value)
+    raise TypeError(f"{func}() {name}: expected True or False, got {describe(value)}")
+
+
 cdef inline double number_arg(object value, str func, str name, double most=INFINITY
                               ) except? -1.0:
     """A finite float from a Python or numpy real number (not a bool, not a string) within
@@ -172,6 +181,9 @@ cdef inline double number_arg(object value, str func, str name, double most=INFI
             v = float(value)
         except OverflowError:
             v = INFINITY
+        except (TypeError, ValueError):  # (numpy's timedelta64 is an Integral float refuses)
+            raise TypeError(f"{func}() {name}: expected a number, got {describe(value)}"
+                            ) from None
     if not isfinite(v):
         shown = repr(value)
         raise ValueError(f"{func}() {name}: expected a finite number, got "

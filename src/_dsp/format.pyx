@@ -8,7 +8,8 @@ from libc.stdint cimport int16_t, uint64_t
 import numpy as np
 
 from _arrays cimport (ANY_FORMAT, NOGIL_MIN_SAMPLES, Audio, audio_arg, check_layout,
-                      check_overlap, describe, format_names, out_arg, sample_format)
+                      check_overlap, describe, flag_arg, format_names, out_arg,
+                      sample_format)
 from _kernels cimport *
 
 cnp.import_array()
@@ -65,7 +66,7 @@ cdef object convert_into(object x, pk_format target, object out, bint dither, st
     return result
 
 
-def convert(x, dtype, *, out=None, bint dither=False):
+def convert(x, dtype, *, out=None, dither=False):
     """Convert audio to another sample format.
 
     int16 full scale is 32768 and int32's is 2**31: int -> float divides by it, float -> int
@@ -89,7 +90,8 @@ def convert(x, dtype, *, out=None, bint dither=False):
     numpy.ndarray
         `out`, or a new array when `out` is None.
     """
-    return convert_into(x, format_arg(dtype, "convert"), out, dither, "convert")
+    return convert_into(x, format_arg(dtype, "convert"), out,
+                        flag_arg(dither, "convert", "dither"), "convert")
 
 
 def copy(src, out):

@@ -6,7 +6,7 @@ from libc.math cimport M_PI, cos, sin
 
 from _arrays cimport (GAIN_BUFFER, PARTIAL, SAME_PLACE, Audio, FLOATS, NOGIL_MIN_SAMPLES,
                       Overlap, audio_arg, check_finite, check_layout, check_overlap, describe,
-                      format_names, gains_arg, most_gain, number_arg, numbers_arg, out_arg,
+                      flag_arg, format_names, gains_arg, most_gain, number_arg, numbers_arg, out_arg,
                       overlap, raise_overlap, sample_format)
 from _kernels cimport *
 
@@ -123,7 +123,7 @@ cdef inline void mix_kernel(pk_format fmt, const void **inputs, size_t nvoices, 
                  ngains, accumulate)
 
 
-def mix(inputs, gains=None, *, out=None, bint accumulate=False):
+def mix(inputs, gains=None, *, out=None, accumulate=False):
     """Sum voices, each times its gain, in one pass without temporaries.
 
     Parameters
@@ -156,7 +156,8 @@ def mix(inputs, gains=None, *, out=None, bint accumulate=False):
     cdef cnp.ndarray stacked
     cdef tuple voices = None
 
-    if accumulate and out is None:
+    cdef bint adding = flag_arg(accumulate, "mix", "accumulate")
+    if adding and out is None:
         raise ValueError("mix() accumulate=True needs out=, the array to add to")
     if cnp.PyArray_Check(inputs):
         stacked = <cnp.ndarray>inputs
@@ -216,10 +217,10 @@ def mix(inputs, gains=None, *, out=None, bint accumulate=False):
         if voice.frames * voice.channels * nvoices >= NOGIL_MIN_SAMPLES:
             with nogil:
                 mix_kernel(voice.format, ptrs, nvoices, cnp.PyArray_BYTES(result),
-                           voice.frames, voice.channels, gain_ptr, ngains, accumulate)
+                           voice.frames, voice.channels, gain_ptr, ngains, adding)
         else:
             mix_kernel(voice.format, ptrs, nvoices, cnp.PyArray_BYTES(result),
-                       voice.frames, voice.channels, gain_ptr, ngains, accumulate)
+                       voice.frames, voice.channels, gain_ptr, ngains, adding)
     finally:
         if ptrs != stack_ptrs:
             PyMem_Free(ptrs)

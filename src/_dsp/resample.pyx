@@ -5,7 +5,8 @@ cimport numpy as cnp
 from libc.math cimport fabs, frexp, isfinite, ldexp
 from libc.stdint cimport uint64_t
 
-from _arrays cimport Audio, FLOATS, NOGIL_MIN_SAMPLES, audio_arg, describe, format_names
+from _arrays cimport (Audio, FLOATS, NOGIL_MIN_SAMPLES, audio_arg, describe, flag_arg,
+                      format_names)
 from _kernels cimport PK_F32, PK_F64, pk_format
 from _resample cimport *
 
@@ -279,7 +280,7 @@ cdef class Resampler:
         self.finished = False
         self.busy = False
 
-    def process(self, x, *, bint last=False):
+    def process(self, x, *, last=False):
         """Resample the next chunk of the stream.
 
         Parameters
@@ -297,6 +298,7 @@ cdef class Resampler:
             The output frames ready: ``(frames, channels)``, or ``(frames,)`` for 1-D input.
         """
         cdef Audio a
+        last = flag_arg(last, "Resampler.process", "last")
         audio_arg(x, "Resampler.process", "x", FLOATS, &a)
         if a.format != self.format:
             raise TypeError(f"Resampler.process() x: expected dtype {self.dtype}, the "
@@ -391,6 +393,8 @@ def resample(x, in_rate, out_rate, *, quality="high"):
     """
     cdef Audio a
     audio_arg(x, "resample", "x", FLOATS, &a)
+    if a.channels < 1:
+        raise ValueError(f"resample() x: expected at least one channel, got {describe(x)}")
     resampler = Resampler(in_rate, out_rate, a.channels, quality=quality,
                           dtype="float32" if a.format == PK_F32 else "float64")
     return resampler.process(x, last=True)

@@ -712,6 +712,8 @@ PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
         }
         const int64_t end = render_voice(e, v, v->bus->buffer, frames);
         if (end <= pass_end) { /* done: out of the list, back to Python */
+            if (!(v->flags & PK_VOICE_PLAYING)) /* it played nothing: it starts as it ends */
+                post_voice(e, PK_EVENT_VOICE_START, v->start, v, 0);
             if (v->flags & PK_VOICE_FAILED)
                 post_voice(e, PK_EVENT_ERROR, end > v->start ? end : v->start, v, 0);
             post_voice(e, PK_EVENT_VOICE_END, end > v->start ? end : v->start, v, 0);

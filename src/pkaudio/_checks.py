@@ -45,6 +45,9 @@ def number(value: Any, what: str) -> float:
         result = float(value)
     except OverflowError:
         result = math.inf
+    except (TypeError, ValueError):  # (numpy's timedelta64 is an Integral that float refuses)
+        raise TypeError(f"{what}: expected a number, got {type(value).__name__} "
+                        f"{_shown(value)}") from None
     if not math.isfinite(result):
         raise ValueError(f"{what}: expected a finite number, got {_shown(value)}")
     return result
@@ -80,6 +83,13 @@ def samplerate(value: Any, what: str) -> float:
     return within(value, what, LEAST_SAMPLERATE, MOST_SAMPLERATE, " frames a second")
 
 
+def conversion(source_rate: float, rate: float, what: str) -> None:
+    """Raise unless a source at `source_rate` can be resampled to `rate` (within 256 times)."""
+    if not 1 / 256 <= rate / source_rate <= 256:
+        raise ValueError(f"{what}: expected a rate within 256 times the source's "
+                         f"{source_rate:g}, got {rate:g}")
+
+
 def whole(value: Any, what: str, low: int = 0, high: int = MAX_FRAME,
           expected: str = "a whole number") -> int:
     """An integer low .. high (an int, a numpy integer, or a float with no fraction; not a
@@ -89,10 +99,10 @@ def whole(value: Any, what: str, low: int = 0, high: int = MAX_FRAME,
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what}: expected {expected} ({span}), got {type(value).__name__} "
                         f"{_shown(value)}")
-    if isinstance(value, numbers.Integral):
+    if isinstance(value, numbers.Integral) and not isinstance(value, np.timedelta64):
         result = int(value)
     else:
-        as_float = float(value)
+        as_float = number(value, what) if not isinstance(value, float) else value
         if not (math.isfinite(as_float) and as_float == int(as_float)):
             raise ValueError(f"{what}: expected {expected} ({span}), got {_shown(value)}")
         result = int(as_float)
@@ -114,6 +124,11 @@ def frame(value: Any, what: str) -> int:
 def channels(value: Any, what: str, high: int = MAX_CHANNELS) -> int:
     """A channel count, 1 .. high."""
     return whole(value, what, 1, high, "a channel count")
+
+
+def seconds(value: Any, what: str, low: float = 0.0, high: float = 1e9) -> float:
+    """A finite number of seconds, low .. high."""
+    return within(value, what, low, high, " seconds")
 
 
 def boolean(value: Any, what: str) -> bool:

@@ -59,9 +59,10 @@ class Sound:
         if not isinstance(array, np.ndarray):
             raise TypeError(f"Sound.from_array array: expected a numpy array, got "
                             f"{type(array).__name__}")
-        if array.ndim not in (1, 2) or (array.ndim == 2 and array.shape[1] < 1):
+        check.dtype(array.dtype, "Sound.from_array array", DTYPES)
+        if array.ndim not in (1, 2) or (array.ndim == 2 and not 1 <= array.shape[1] <= 1 << 16):
             raise ValueError(f"Sound.from_array array: expected shape (frames,) or (frames, "
-                             f"channels), got {array.shape}")
+                             f"channels) with 1 .. 65536 channels, got {array.shape}")
         channels = array.shape[1] if array.ndim == 2 else 1
         sound = cls(0, samplerate, channels, array.dtype)
         sound.data = np.ascontiguousarray(array.reshape(len(array), channels))
@@ -86,6 +87,7 @@ class Sound:
             samplerate = check.samplerate(samplerate, "Sound.from_file samplerate")
         data, rate = read_all(path, "Sound.from_file path")
         if samplerate is not None and samplerate != rate:
+            check.conversion(rate, samplerate, "Sound.from_file samplerate")
             data = dsp.resample(data, rate, samplerate, quality=quality)
             return cls.from_array(data, samplerate)
         return cls.from_array(data, rate)

@@ -9,6 +9,7 @@ runs it without ever taking the GIL), or a Python function (the GIL-taking mode)
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -69,11 +70,18 @@ def device_info(device: int | str | None, kind: str, what: str = "device_info"
     """
     if kind not in ("output", "input"):
         raise ValueError(f"{what} kind: expected 'output' or 'input', got {kind!r}")
+    if not (device is None or isinstance(device, str) or
+            (isinstance(device, numbers.Integral) and not isinstance(device, bool))):
+        raise TypeError(f"{what} device: expected a device's index, part of its name, or None "
+                        f"for the default, got {type(device).__name__} {device!r}")
     sd = sounddevice()
+    if not isinstance(device, (str, type(None))) and not 0 <= device < len(sd.query_devices()):
+        raise ValueError(f"{what} device: no {kind} device {device!r}; pkaudio.devices() "
+                         "lists them")
     try:
         return dict(sd.query_devices(device, kind))
     except (ValueError, sd.PortAudioError) as error:
-        raise ValueError(f"{what}: no {kind} device {device!r} ({error}); "
+        raise ValueError(f"{what} device: no {kind} device {device!r} ({error}); "
                          "pkaudio.devices() lists them") from None
 
 

@@ -38,6 +38,9 @@ def as_frames(chunk: Any, channels: int, what: str) -> np.ndarray:
     """A source's chunk as a (frames, channels) array in C order, checked."""
     if not isinstance(chunk, np.ndarray):
         raise TypeError(f"{what}: read() returned {type(chunk).__name__}, not a numpy array")
+    if chunk.dtype.name not in ("int16", "int32", "float32", "float64"):
+        raise TypeError(f"{what}: read() returned {chunk.dtype} samples; expected int16, "
+                        "int32, float32 or float64")
     if chunk.ndim == 1:
         chunk = chunk.reshape(-1, 1)
     if chunk.ndim != 2 or chunk.shape[1] != channels:
@@ -264,11 +267,12 @@ class DiskStream:
             path_or_source
         try:
             self.name = name_of(path_or_source) if owned else type(source).__name__
-            self.channels = check.channels(source.channels, "DiskStream source channels",
-                                           1 << 16)
+            self.channels = check.channels(source.channels,
+                                           "DiskStream path_or_source.channels", 1 << 16)
             self.source_samplerate = check.samplerate(source.samplerate,
-                                                      "DiskStream source samplerate")
+                                                      "DiskStream path_or_source.samplerate")
             self.samplerate = samplerate if samplerate is not None else self.source_samplerate
+            check.conversion(self.source_samplerate, self.samplerate, "DiskStream samplerate")
             delivery = _Delivery.at(self.samplerate, self.source_samplerate, self.channels,
                                     "high", self.buffer_seconds)
         except BaseException:
@@ -317,6 +321,7 @@ class DiskStream:
         been consumed.
         """
         quality = check.choice(quality, "DiskStream quality", tuple(QUALITIES))
+        check.conversion(self.source_samplerate, rate, "Engine.play sound")
         if self._buffer.stats()["played"]:
             raise ValueError(f"Engine.play: {self!r} has been read at {self.samplerate:g} Hz "
                              f"already; open it with DiskStream(..., samplerate={rate:g})")

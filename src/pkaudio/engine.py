@@ -90,6 +90,16 @@ class Clock:
         self.frames = check.frames(frames, "Clock.set frames")
 
 
+def _devices(devices: Any, what: str) -> list[Any]:
+    """An engine's `outputs` or `inputs`: a list or tuple of devices (None: none)."""
+    if devices is None:
+        return []
+    if not isinstance(devices, (list, tuple)):
+        raise TypeError(f"{what}: expected a list of devices, got {type(devices).__name__} "
+                        f"{devices!r}")
+    return list(devices)
+
+
 def channel_gains(gain: float, pan: float | None, sources: int, channels: int, what: str
                   ) -> list[float]:
     """The gain of each output channel for a source of `sources` channels.
@@ -367,8 +377,9 @@ class Engine:
         self._run: DeviceRun | None = None  # the device rendering the engine, if one is
         self._last_run: DeviceRun | None = None
         self._stop_at_exit: weakref.finalize | None = None
-        self.outputs = [o if isinstance(o, Output) else Output(o) for o in outputs or []]
-        self.inputs = [DeviceSource(self, device) for device in inputs or []]
+        self.outputs = [o if isinstance(o, Output) else Output(o)
+                        for o in _devices(outputs, "Engine outputs")]
+        self.inputs = [DeviceSource(self, device) for device in _devices(inputs, "Engine inputs")]
 
     @property
     def now(self) -> int:
@@ -537,6 +548,7 @@ class Engine:
         if data.dtype != np.float32:
             data = dsp.convert(data, "float32")
         if rate != self.samplerate:
+            check.conversion(rate, self.samplerate, "Engine.play sound")
             ratio = self.samplerate / rate
             data = dsp.resample(data, rate, self.samplerate, quality=quality)
             loop_start, loop_end = round(loop_start * ratio), round(loop_end * ratio)
@@ -673,6 +685,8 @@ class Engine:
             Seconds to wait for at least one event when there is none yet (None: as long as
             it takes). The default, 0, returns at once.
         """
+        if timeout is not None:
+            timeout = check.seconds(timeout, "Engine.events timeout")
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
@@ -720,10 +734,17 @@ class Engine:
         found.sort(key=lambda event: event.frame)
         return found
 
-    async def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
-        """The core's events as they come, for ``async for event in engine.listen():`` (it
-        looks every `poll` seconds without blocking the event loop).
+    def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
+        """The core's events as they come, for ``async for event in engine.listen():``.
+
+        Parameters
+        ----------
+        poll : float
+            Seconds between looks (without blocking the event loop), > 0.
         """
+        return self._listen(check.seconds(poll, "Engine.listen poll", 1e-6, 3600.0))
+
+    async def _listen(self, poll: float) -> AsyncIterator[Event]:
         while True:
             for event in self.events():
                 yield event
@@ -923,7 +944,9 @@ class Engine:
             run = self._run
             if run is None:
                 raise RuntimeError("Engine.record: start the engine on a device first")
+            source = check.choice(source, "Engine.record source", ("output", "input"))
             if source == "input" and not run.input_channels:
-                raise ValueError("Engine.record: no input; start with input_channels=...")
+                raise ValueError("Engine.record source: 'input', but the engine has no input; "
+                                 "start it with input_channels=...")
             channels = run.input_channels if source == "input" else self.channels
             return run.record(path, source, channels, format=format, subtype=subtype)

@@ -19,10 +19,11 @@ class Event:
         in that block; later blocks of the same run are counted, not reported again). "end":
         the data ended. "error": reading failed (or a file held fewer frames than its header
         said); what was read before still played. "voice_start" / "voice_end": an engine
-        voice played its first frame / after its last. "late": a voice whose start frame had
-        passed when the engine took it; it starts at `frame`, `frames` late, from its first
-        frame. "peak": a bus's levels over the engine's meter interval, which ended at
-        `frame`. "invalid": a bus's audio held NaN or infinity from `frame` on (`frames`
+        voice played its first frame / after its last (every voice posts one of each, in that
+        order; one that plays no frame, both on its start frame). "late": a voice whose
+        start frame had passed when the engine took it; it starts at `frame`, `frames` late,
+        from its first frame. "peak": a bus's levels over the engine's meter interval, which
+        ended at `frame`. "invalid": a bus's audio held NaN or infinity from `frame` on (`frames`
         samples in the first block of the run); they were set to 0, the rest of the mix
         played on. "events_lost": `frames` events found the engine's event ring full on a
         device (see ``Engine(event_capacity=...)``) and are lost.

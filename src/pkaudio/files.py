@@ -33,15 +33,18 @@ def open_file(path: Any, mode: str = "r", what: str = "open", **settings: Any) -
     if not isinstance(path, (str, os.PathLike)) and not hasattr(path, "read"):
         raise TypeError(f"{what}: expected a file name (str or os.PathLike) or a file object, "
                         f"got {type(path).__name__}")
+    if isinstance(path, (str, os.PathLike)) and not os.fspath(path):
+        raise ValueError(f"{what}: expected a file name, got ''")
     try:
         return sf.SoundFile(path, mode, **settings)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as e:
-        name = os.fspath(path)
-        if mode == "r":
+        name = f"{what}: {name_of(path)}" if isinstance(path, (str, os.PathLike)) else what
+        if mode == "r" and isinstance(path, (str, os.PathLike)):
             if not os.path.exists(path):
                 raise FileNotFoundError(f"{name}: no such file") from None
             if os.path.isfile(path) and os.path.getsize(path) == 0:
                 raise ValueError(f"{name}: the file is empty") from None
+        if mode == "r":
             raise ValueError(f"{name}: not a sound file libsndfile can read ({e})") from None
         raise ValueError(f"{name}: cannot open for writing ({e})") from None
 

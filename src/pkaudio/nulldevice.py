@@ -151,10 +151,15 @@ class NullDevice:
                             f"pkaudio.VirtualClock, got {clock!r}")
         exact_times = check.boolean(exact_times, "NullDevice exact_times")
         if source is not None:
-            source = np.asarray(source, np.float32).reshape(len(source), -1)
-            if source.shape[1] != channels or len(source) == 0:
+            if not isinstance(source, np.ndarray) or source.dtype.kind not in "iuf":
+                raise TypeError(f"NullDevice source: expected a numpy array of samples, got "
+                                f"{type(source).__name__} {getattr(source, 'dtype', '')}")
+            if source.ndim == 1:
+                source = source.reshape(-1, 1)
+            if source.ndim != 2 or source.shape[1] != channels or len(source) == 0:
                 raise ValueError(f"NullDevice source: expected (frames > 0, {channels}) "
                                  f"frames, got shape {source.shape}")
+            source = source.astype(np.float32)
         self.source = None if source is None else np.ascontiguousarray(source)
         self.samplerate, self.channels = samplerate, channels
         self.rate_error_ppm, self.capture = rate_error_ppm, capture

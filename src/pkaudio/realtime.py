@@ -12,6 +12,7 @@ takes commands from a lock-free ring and posts events to another; what it has no
 """
 from __future__ import annotations
 
+import numbers
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from . import _checks as check
 from ._dsp.device import DeviceCallback, DeviceInput, DeviceOutput, Recording
 from ._dsp.resample import Resampler
 from .devices import device_info, open_stream
@@ -215,6 +217,24 @@ class Output:
     bus: str = "master"
     channels: tuple[int, ...] | None = None
     latency: int | None = None
+
+    def __post_init__(self) -> None:
+        device = self.device
+        if not (device is None or isinstance(device, (str, NullDevice)) or
+                (isinstance(device, numbers.Integral) and not isinstance(device, bool))):
+            raise TypeError(f"Output device: expected a device's index, part of its name, a "
+                            f"NullDevice or None, got {type(device).__name__} {device!r}")
+        check.text(self.bus, "Output bus")
+        if self.channels is not None:
+            if not isinstance(self.channels, (list, tuple)) or not self.channels:
+                raise TypeError(f"Output channels: expected a list of bus channels, got "
+                                f"{self.channels!r}")
+            object.__setattr__(self, "channels", tuple(
+                check.whole(c, "Output channels", 0, check.MAX_CHANNELS - 1, "a bus channel")
+                for c in self.channels))
+        if self.latency is not None:
+            object.__setattr__(self, "latency", check.frames(self.latency, "Output latency",
+                                                             1 << 30))
 
 
 def _second_device(device, kind: str, blocksize: int) -> tuple[str, float, int, int]:

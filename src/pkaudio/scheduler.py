@@ -27,6 +27,11 @@ class Scheduler:
     """
 
     def __init__(self, sound: Sound, clock: Clock):
+        if not isinstance(sound, Sound):
+            raise TypeError(f"Scheduler sound: expected a Sound, got {type(sound).__name__}")
+        if not isinstance(clock, Clock):
+            raise TypeError(f"Scheduler clock: expected an engine.Clock, got "
+                            f"{type(clock).__name__}")
         self.sound, self.clock = sound, clock
         self._starts: list[int] = []
         self._engine: Engine | None = None
