@@ -8,6 +8,7 @@ numpy reference for what it returns (`CHECKS`). `fuzzing.py` runs and judges the
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -719,17 +720,110 @@ def scheduler_case(draw):
                 "(scheduler.Scheduler(sound, clock))")
 
 
+@st.composite
+def record_case(draw):
+    start = "\neng.start(device=pkaudio.NullDevice(48000, 2))" if chance(draw, 85) else ""
+    b = [("eng", Code("eng = pkaudio.Engine(48000, 2)\neng.play(np.full(96000, 0.25, "
+                      "np.float32))" + start)),
+         ("_", Code("os.makedirs('folder.wav', exist_ok=True)")),
+         ("path", pick(draw, (v("'take.wav'"), v("'take.flac'"), v("'take.ogg'"),
+                              v("pathlib.Path('take.wav')"), v("'take'"), v("'folder.wav'"),
+                              v("'no/such/dir.wav'"), v("''", "str"), v("io.BytesIO()"))
+                       ) if chance(draw, 85) else hostile(draw))]
+    source = None if chance(draw, 50) else pick(draw, (
+        v("'output'"), v("'input'"), v("'master'"), v("''", "str"))) if chance(draw, 70) \
+        else hostile(draw)
+    fmt = None if chance(draw, 60) else pick(draw, FORMATS) if chance(draw, 80) \
+        else hostile(draw)
+    sub = None if chance(draw, 60) else pick(draw, SUBTYPES) if chance(draw, 80) \
+        else hostile(draw)
+    return _case("Engine.record", b, [("source", source), ("format", fmt), ("subtype", sub)],
+                 "eng.record(path{kw})")
+
+
+def check_record(ns, pre):
+    import soundfile
+
+    ns["eng"].stop()
+    path = ns["path"]
+    if isinstance(path, (str, os.PathLike)):
+        try:
+            soundfile.info(path)
+        except Exception as e:
+            return f"the recording, stopped, is not a sound file soundfile can read ({e})"
+    return None
+
+
+LISTEN = """\
+async def first_event(engine, poll):  # what listen() yields once there is something
+    events = engine.listen(poll)
+    task = asyncio.ensure_future(events.__anext__())
+    await asyncio.sleep(0.02)
+    engine.render(100)
+    return await asyncio.wait_for(task, 2)"""
+
+
+@st.composite
+def listen_case(draw):
+    poll = None if chance(draw, 20) else pick(draw, (
+        v("0.001"), v("0", "zero"), v("-1", "neg"), v("float('nan')", "nan"),
+        v("-float('inf')", "inf", "neg"), v("np.float32(0.001)"), v("Decimal('0.001')"),
+        v("Fraction(1, 1000)"), v("True", "bool"), v("'0.001'", "str"), v("None", "none"),
+        v("[0.001]", "seq"), v("1j", "complex"), v("object()", "obj")))
+    b = [("eng", Code("eng = pkaudio.Engine(48000, 2)\neng.play(np.ones(10, np.float32))\n"
+                      + LISTEN))]
+    if poll is None:
+        return Case("Engine.listen", tuple(b), "asyncio.run(first_event(eng, 0.005))")
+    return Case("Engine.listen", tuple(b + [("poll", poll)]),
+                "asyncio.run(first_event(eng, poll))")
+
+
+PLAY_ON = """\
+def play_on(output):  # an engine with a second output, run for a moment
+    eng = pkaudio.Engine(48000, 2, outputs=[pkaudio.NullDevice(48000, 2), output])
+    eng.bus('fx')
+    eng.play(np.ones(1000, np.float32), loop=True)
+    with eng.start():
+        time.sleep(0.05)
+    return eng.stats()"""
+
+
+@st.composite
+def output_case(draw):
+    device = pick(draw, (v("pkaudio.NullDevice(48000, 2)"), v("pkaudio.NullDevice(44100, 1)"),
+                         v("pkaudio.NullDevice(48000, 8, blocksize=64)"),
+                         v("pkaudio.NullDevice(96000, 2, rate_error_ppm=500)"),
+                         v("'no such device, surely'", "str"), v("-5", "neg"))) \
+        if chance(draw, 85) else hostile(draw)
+    bus = None if chance(draw, 40) else pick(draw, (v("'master'"), v("'fx'"), v("'nope'"))) \
+        if chance(draw, 70) else hostile(draw)
+    channels = None if chance(draw, 50) else pick(draw, (
+        v("(0, 1)", "seq"), v("(1, 0)", "seq"), v("(1,)", "seq"), v("(5,)", "seq"),
+        v("(-1, 0)", "seq"), v("(0, 1, 0, 1, 0, 1, 0, 1)", "seq"), v("()", "seq"),
+        v("(0.5, 1)", "seq"), v("(2**63, 0)", "seq"))) if chance(draw, 70) else hostile(draw)
+    latency = None if chance(draw, 50) else pick(draw, (
+        v("256"), v("0", "zero"), v("1"), v("-1", "neg"), v("10**12"), v("2**63", "big"),
+        v("1.5", "frac"), v("float('nan')", "nan"))) if chance(draw, 70) else hostile(draw)
+    b = [("_", Code(PLAY_ON)), ("device", device)]
+    optional = [("bus", bus), ("channels", channels), ("latency", latency)]
+    output = _case("Output", b, optional, "pkaudio.Output(device{kw})")
+    return Case("Output", output.bindings, f"play_on({output.call})")
+
+
 # ---- sounds, files and streams ----
 
 FILES = """\
 sf.write('good.wav', np.full((500, 2), 0.25, np.float32), 48000)
 sf.write('good.flac', np.full((500, 1), 0.25, np.float32), 44100)
+sf.write('good.mp3', np.sin(np.arange(24000, dtype=np.float32) / 9) / 2, 48000)
 open('empty.wav', 'wb').close()
 open('junk.wav', 'wb').write(bytes(range(256)) * 4)
 open('short.wav', 'wb').write(open('good.wav', 'rb').read()[:1000])
+open('short.mp3', 'wb').write(open('good.mp3', 'rb').read()[:1500])  # header: 24000 frames
 os.makedirs('folder.wav', exist_ok=True)"""
 PATHS = [v("'good.wav'"), v("'good.flac'"), v("pathlib.Path('good.wav')"), v("'empty.wav'"),
-         v("'junk.wav'"), v("'short.wav'"), v("'missing.wav'"), v("'folder.wav'"),
+         v("'junk.wav'"), v("'short.wav'"), v("'short.mp3'"), v("'good.mp3'"),
+         v("'missing.wav'"), v("'folder.wav'"),
          v("b'good.wav'"), v("io.BytesIO(open('good.wav', 'rb').read())"),
          v("open('good.wav', 'rb')"), v("''", "str"), v("'.'"), v("'good.wav\\x00x'"),
          v("None", "none"), v("os.open('good.wav', os.O_RDONLY)"), v("['good.wav']", "seq"),
@@ -836,9 +930,11 @@ def source_value(draw):
 
 DRAIN = """\
 def drain(stream):  # read until the stream ends, as a consumer would
+    stream.seen = []
     for _ in range(400):
         stream.read(512)
-        if any(e.kind in ('end', 'error') for e in stream.events()):
+        stream.seen += [e.kind for e in stream.events()]
+        if 'end' in stream.seen or 'error' in stream.seen:
             break
         time.sleep(0.002)
     stream.close()
@@ -1149,6 +1245,9 @@ def _render(ns, frames, sound_data=None):
         if e.kind == "peak" and any(math.isnan(r) and not math.isnan(p)
                                     for p, r in zip(e.peak, e.rms, strict=False)):
             return events, f"a peak event reads peak {e.peak} where RMS reads {e.rms}"
+    lost = eng.stats()["lost_events"]
+    if lost:
+        return events, f"{lost} events lost rendering offline"
     return events, None
 
 
@@ -1167,6 +1266,8 @@ def _sound_data(ns, pre):
 
 def check_play(ns, pre):
     eng, voice = ns["eng"], ns["result"]
+    if "stream_frames" in ns:
+        return _check_stream_voice(ns, voice)
     data, rate = _sound_data(ns, pre)
     if data is None:
         return _engine_finite(ns)
@@ -1193,6 +1294,39 @@ def check_play(ns, pre):
     if abs((ends[0] - starts[0]) - duration) > 2:
         return (f"the voice lasted {ends[0] - starts[0]} frames, expected {duration:.1f} "
                 f"({len(data)} frames at {rate} Hz, rate {speed}, engine at {eng.samplerate} Hz)")
+    return _check_pan_law(ns, data, rate, speed, looping)
+
+
+def _check_pan_law(ns, data, rate, speed, looping):
+    """A mono voice on a stereo engine plays as dsp.pan(sound * gain, pan) does."""
+    from pkaudio import dsp
+
+    eng, voice = ns["eng"], ns["result"]
+    if eng.channels != 2 or data.ndim == 2 and data.shape[1] != 1 or looping or speed != 1 \
+            or rate != eng.samplerate or voice.start != ns["now_before"] or not len(data) or \
+            not np.isfinite(data.astype(np.float64)).all() or not abs(voice.gain) <= 4:
+        return None
+    mono = dsp.convert(np.ascontiguousarray(data.reshape(-1)), "float32")
+    want = dsp.pan(mono * np.float32(voice.gain), voice.pan)
+    again = ns["eng_again"] = type(eng)(eng.samplerate, 2)
+    again.play(data, gain=voice.gain, pan=voice.pan)
+    got = again.render(len(data))
+    if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+        i = int(np.argmax(np.abs(got - want).max(axis=1)))
+        return (f"a mono voice at pan={voice.pan} plays {got[i].tolist()} where "
+                f"dsp.pan gives {want[i].tolist()} (frame {i}): two pan laws")
+    return None
+
+
+def _check_stream_voice(ns, voice):
+    """A DiskStream longer than its buffer, rendered offline in one call at once: every frame
+    plays (offline, render waits for the reader; only a device never waits)."""
+    frames, level = ns["stream_frames"], ns["stream_level"]
+    got = ns["eng"].render(frames)
+    silent = int(np.sum(np.all(got == 0, axis=1)))
+    if silent or not np.allclose(got, level, atol=1e-6):
+        return (f"{silent} of the {frames} frames of a DiskStream rendered offline came out "
+                "silent: render did not wait for the stream's reader")
     return None
 
 
@@ -1231,14 +1365,17 @@ def check_events(ns, pre):
 
 
 def check_from_file(ns, pre):
-    path = ns["path"]
-    if isinstance(path, str) and path in ("good.wav", "good.flac"):
-        sound = ns["result"]
-        rate = ns.get("samplerate")
-        frames = 500 if rate is None else round(500 * float(rate) / (48000 if
-                                                path == "good.wav" else 44100))
+    import pkaudio
+
+    path, sound, rate = ns["path"], ns["result"], ns.get("samplerate")
+    if isinstance(path, str) and path in ("good.wav", "good.flac", "good.mp3", "short.wav",
+                                          "short.mp3"):
+        promised = pkaudio.info(path)
+        frames = promised.frames if rate is None else \
+            round(promised.frames * float(rate) / promised.samplerate)
         if abs(sound.frames - frames) > 1:
-            return f"{sound.frames} frames, expected {frames}"
+            return (f"returned {sound.frames} frames of the {frames} that info() promised, "
+                    "without an error")
     return None
 
 
@@ -1246,6 +1383,9 @@ def check_stream(ns, pre):
     stream = ns["result"]
     if not stream.closed:
         return "not closed by close()"
+    if ns.get("path_or_source") == "short.mp3" and "error" not in stream.seen:
+        return (f"a DiskStream of a file shorter than its header says reported {stream.seen}, "
+                "not an error")
     return None
 
 
@@ -1332,6 +1472,18 @@ def register():
                                              "latency": NUMBER - {"str"} | {"neg"}},
                                      aliases=("NullDevice",),
                                      after="eng.stop(); " + ENGINE_AFTER)
+    TARGETS["Engine.record"] = Target(("record",), ("path", "source", "format", "subtype"),
+                                      outputs=(), errors=engine_errors, path_params=("path",),
+                                      check="record", after="eng.stop(); eng.render(100)")
+    TARGETS["Engine.listen"] = Target(("listen",), ("poll",), outputs=(),
+                                      errors=engine_errors,
+                                      refuse={"poll": NOT_NUMBER | {"nan", "seq"}},
+                                      after=ENGINE_AFTER)
+    TARGETS["Output"] = Target(("Output", "Engine", "start"), ("device", "bus", "channels",
+                                                              "latency"),
+                               outputs=(), errors=engine_errors,
+                               refuse={"latency": WHOLE, "channels": {"str", "bytes", "obj",
+                                                                      "map", "none"}})
     TARGETS["Clock.set"] = Target(("set", "Clock"), ("frame", "frames"), outputs=(),
                                   refuse={"frame": WHOLE, "frames": WHOLE})
     TARGETS["Scheduler"] = Target(("Scheduler", "render", "play"),
@@ -1377,7 +1529,8 @@ def register():
                   interleave=check_transpose("planar"), deinterleave=check_transpose("x"),
                   resample=check_resample, process=check_process, play=check_play,
                   engine_finite=check_engine_finite, stop=check_stop, render=check_render,
-                  events=check_events, from_file=check_from_file, stream=check_stream)
+                  events=check_events, from_file=check_from_file, stream=check_stream,
+                  record=check_record)
 
 
 register()
@@ -1445,6 +1598,21 @@ EXAMPLES = {
         example("Engine.play", "eng.play(sound)",
                 ("eng", Code("eng = pkaudio.Engine(48000, 2, meter_interval=256)")),
                 ("now_before", "eng.now"), ("sound", Array("float32", (1000,), fill="special"))),
+        example("Engine.play", "eng.play(sound)",
+                ("eng", Code("eng = pkaudio.Engine(48000, 2)")),
+                ("stream_frames", "48000"), ("stream_level", "0.25"),
+                ("_", Code("sf.write('long.wav', np.full((stream_frames, 2), stream_level, "
+                           "np.float32), 48000)")),
+                ("sound", "pkaudio.DiskStream('long.wav', buffer_seconds=0.1)")),
+        example("Engine.play", "eng.play(sound)", *WITH_FX,
+                ("sound", "np.ones(1000, np.float32)"), ("pan", "0.0")),
+        replace(example("Engine.play", "eng.play(sound)", *WITH_FX,
+                        ("_", Code("sf.write('s44.wav', np.full((300, 2), 0.25, np.float32), "
+                                   "44100)")),
+                        ("sound", "pkaudio.DiskStream('s44.wav')")), valid=True),
+        example("Engine.play", "[eng.play(sound) for _ in range(10_000)][0]",
+                ("eng", Code("eng = pkaudio.Engine(48000, 2)")), ("now_before", "eng.now"),
+                ("sound", "np.ones(10, np.float32)")),
     ],
     "Voice.stop": [example("Voice.stop", "v.stop(at=at)", *WITH_FX,
                            ("v", Code(f"v = eng.play({SIN}, at=100)")), ("at", "100"))],
@@ -1468,7 +1636,11 @@ EXAMPLES = {
         ("r", Code("r = dsp.Resampler(44100, 48000)")),
         ("_", Code("before = (r.in_rate, r.out_rate, r.channels, r.quality, r.dtype)")),
         ("in_rate", "22050"), ("out_rate", "48000"), ("quality", v("'nonsense'", "str")))],
+    "Sound.from_file": [example("Sound.from_file", "pkaudio.Sound.from_file(path)",
+                                ("_", Code(FILES)), ("path", "'short.mp3'"))],
     "DiskStream": [
+        example("DiskStream", "drain(pkaudio.DiskStream(path_or_source))",
+                ("_", Code(FILES + "\n" + DRAIN)), ("path_or_source", "'short.mp3'")),
         example("DiskStream", "drain(pkaudio.DiskStream(path_or_source, "
                 "buffer_seconds=buffer_seconds))", ("_", Code(FILES + "\n" + DRAIN)),
                 ("path_or_source", "'good.wav'"), ("buffer_seconds", v("'2'", "str"))),
@@ -1490,7 +1662,9 @@ STRATEGIES = {
     "Engine": engine_case(), "Engine.play": play_case(), "Voice.set": voice_set_case(),
     "Voice.stop": voice_stop_case(), "Engine.bus": bus_case(), "Bus.set": bus_set_case(),
     "Engine.render": render_case(), "Engine.events": events_case(),
-    "Engine.start": start_case(), "Clock.set": clock_case(), "Scheduler": scheduler_case(),
+    "Engine.start": start_case(), "Engine.record": record_case(),
+    "Engine.listen": listen_case(), "Output": output_case(),
+    "Clock.set": clock_case(), "Scheduler": scheduler_case(),
     "info": info_case(), "Sound.from_file": from_file_case(), "Sound": sound_case(),
     "Sound.from_array": from_array_case(), "Sound.save": save_case(),
     "DiskStream": disk_stream_case(), "DiskStream.read": stream_read_case(),
@@ -1502,4 +1676,5 @@ STRATEGIES = {
 COUNT = 110
 COUNTS = {"dsp.mix": 200, "dsp.gain": 150, "dsp.ramp": 150, "Engine.play": 200,
           "Engine.events": 40, "NullDevice.lose": 40, "Clock.set": 60, "info": 50,
-          "DiskStream.seek": 60, "DiskStream": 80, "Engine.start": 80}
+          "DiskStream.seek": 60, "DiskStream": 80, "Engine.start": 80, "Engine.record": 60,
+          "Engine.listen": 30, "Output": 60}

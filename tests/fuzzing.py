@@ -47,7 +47,7 @@ GUARD = 64
 GUARD_BYTE = 0xA5
 
 HEADER = """\
-import io, os, pathlib, threading, time
+import asyncio, io, os, pathlib, threading, time
 from decimal import Decimal
 from fractions import Fraction
 import numpy as np
@@ -309,11 +309,13 @@ class _Context:
 @dataclass(frozen=True)
 class Case:
     """One call of `target` (a key of TARGETS): `bindings` make the names, in order, and
-    `call` is the expression whose value becomes ``result``."""
+    `call` is the expression whose value becomes ``result``. A `valid` case is one the API
+    promises to do: raising is a fault."""
 
     target: str
     bindings: tuple  # ((name, V | Array | Alias | Same | Items | Code), ...)
     call: str
+    valid: bool = False
 
     def setup(self) -> str:
         ctx, lines = _Context(), []
@@ -446,6 +448,8 @@ def judge_error(target, case, error) -> list:
     allowed = tuple(ERRORS[n] for n in target.errors)
     if not isinstance(error, allowed):
         return [("wrong-type", f"{kind}: {message}{where}")]
+    if case.valid:
+        return [("refused", f"a call the API promises to do raised {kind}: {message}{where}")]
     params = [p for p in target.params if case.value(p) is not None]
     paths = [case.value(p).code.strip("'\"") for p in target.path_params
              if isinstance(case.value(p), V)]
