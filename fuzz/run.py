@@ -28,7 +28,9 @@ Usage::
     python fuzz/run.py replay files INPUT...      # run saved inputs, print what each did
 
 With AddressSanitizer (an opt-in build, see the README), run with
-``LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0``.
+``LD_PRELOAD=$(gcc -print-file-name=libasan.so)`` and
+``ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1`` (huge allocations then raise
+MemoryError instead of aborting).
 """
 from __future__ import annotations
 

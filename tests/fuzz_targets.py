@@ -112,7 +112,7 @@ def gain_values(draw, channels, engine=False) -> V:
         values = [floats(draw, -4, 4) for _ in range(min(n, 70))]
         if values and chance(draw, 30):
             values[draw(st.integers(0, len(values) - 1))] = hostile(draw)
-        plain = not any(x.tags & (NOT_NUMBER - {"none"}) for x in values)
+        plain = not any(x.tags & (NOT_NUMBER - {"none"} | {"seq", "array"}) for x in values)
         if plain and chance(draw, 20):
             as_list = seq(values)
             dtype = pick(draw, ("float", "np.float32"))
@@ -283,7 +283,7 @@ def pan_case(draw):
     pos = floats(draw, -1, 1) if chance(draw, 60) else pick(draw, (
         v("1.0000001"), v("-1.5", "neg"), v("1e39", "huge"))) if chance(draw, 30) \
         else hostile(draw)
-    out = out_value(draw, x, (frames, 2), dtype_of(x))
+    out = out_value(draw, x, (frames, 2), dtype_of(x), of="mono")
     return _case("dsp.pan", [("mono", x), ("position", pos)], [("out", out)],
                  "dsp.pan(mono, position{kw})")
 
@@ -1458,6 +1458,7 @@ def register():
                                       after=ENGINE_AFTER)
     TARGETS["Engine"] = Target(("Engine",), ("samplerate", "channels", "blocksize",
                                              "meter_interval", "outputs", "inputs"),
+                               aliases=("input", "output"),  # (one of the inputs or outputs)
                                outputs=(), refuse={
                                    "samplerate": RATE, "channels": WHOLE | {"zero"},
                                    "blocksize": WHOLE | {"zero"}, "meter_interval": WHOLE,
@@ -1504,7 +1505,8 @@ def register():
     TARGETS["Sound.from_array"] = Target(("from_array", "Sound"), ("array", "samplerate"),
                                          outputs=(), refuse={"samplerate": RATE})
     TARGETS["Sound.save"] = Target(("save", "Sound"), ("path", "format", "subtype"),
-                                   outputs=(), errors=file_errors, path_params=path)
+                                   outputs=(), errors=file_errors, path_params=path,
+                                   aliases=("sample rate",))  # (the sound's, not an argument)
     TARGETS["DiskStream"] = Target(("DiskStream",), ("path_or_source", "buffer_seconds",
                                                      "loop", "start", "samplerate"),
                                    outputs=(), errors=file_errors,
@@ -1673,8 +1675,8 @@ STRATEGIES = {
 }
 # Cases drawn per target (fewer where the values to draw from are few; duplicates are run
 # once, so a target runs somewhat fewer).
-COUNT = 110
-COUNTS = {"dsp.mix": 200, "dsp.gain": 150, "dsp.ramp": 150, "Engine.play": 200,
+COUNT = 150
+COUNTS = {"dsp.mix": 300, "dsp.gain": 250, "dsp.ramp": 200, "Engine.play": 300,
           "Engine.events": 40, "NullDevice.lose": 40, "Clock.set": 60, "info": 50,
           "DiskStream.seek": 60, "DiskStream": 80, "Engine.start": 80, "Engine.record": 60,
           "Engine.listen": 30, "Output": 60}

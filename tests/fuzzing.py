@@ -431,8 +431,10 @@ def _names(message, names):
 def raised_at(error) -> str:
     """Where pkaudio raised `error` (or let it through): its innermost frame in pkaudio's
     code, or else the innermost frame of all."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not f.filename.startswith("<")]
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames and frames[-1].filename == "<case>":
+        return "the compiled function's argument conversion"  # (Cython's, before its body)
+    frames = [f for f in frames if not f.filename.startswith("<")]
     if not frames:
         return ""
     ours = [f for f in frames if "pkaudio" in f.filename or f.filename.endswith((".pyx", ".pxd"))]
@@ -453,9 +455,13 @@ def judge_error(target, case, error) -> list:
     params = [p for p in target.params if case.value(p) is not None]
     paths = [case.value(p).code.strip("'\"") for p in target.path_params
              if isinstance(case.value(p), V)]
+    # A message may name the argument by the string it was given ("no bus 'nope'").
+    quoted = [case.value(p).code for p in params if isinstance(case.value(p), V)
+              and re.fullmatch(r"'[^']{1,40}'", case.value(p).code)]
     named_function = _names(message, target.names)
     named_argument = _names(message, params + list(target.aliases)) or \
-        any(p and p in message for p in paths) or isinstance(error, RuntimeError)
+        any(p and p in message for p in paths) or any(q in message for q in quoted) or \
+        isinstance(error, RuntimeError)
     if isinstance(error, (FileNotFoundError,)) or (paths and any(p and p in message
                                                                  for p in paths)):
         named_function = True  # file errors name the file (documented in buffering)
@@ -528,6 +534,9 @@ def _forked(job, timeout):
         try:
             os.chdir(folder)
             os.close(read_end)
+            # A case may read file descriptor 0 (soundfile opens an int as one): let it read
+            # nothing, not the worker's pipe.
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(err.fileno(), 1)
             os.dup2(err.fileno(), 2)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
@@ -554,9 +563,36 @@ def _forked(job, timeout):
     return _death(status, stderr)
 
 
+def _sanitizer_report(stderr):
+    """The gist of an AddressSanitizer report: what, where (the first frames), and for a
+    use-after-free where it was freed; None if there is none."""
+    lines = stderr.splitlines()
+    first = next((i for i, line in enumerate(lines) if "ERROR: AddressSanitizer" in line), None)
+    if first is None:
+        return None
+    what = re.sub(r"^==\d+==ERROR: ", "", lines[first]).split(" on ")[0]
+    kept, room = [what], 6  # frames still to keep of the section being read
+    for line in lines[first + 1:]:
+        if re.match(r"\s+#\d+ ", line):
+            if room > 0:
+                kept.append(re.sub(r" 0x[0-9a-f]+ in ", " ", line))
+                room -= 1
+        elif "freed by thread" in line:
+            kept.append(line)
+            room = 3
+        elif line.startswith("SUMMARY"):
+            kept.append(line)
+        elif line.strip():
+            room = 0 if re.search(r"allocated by|thread T\d+ created", line) else room
+    return "\n".join(kept)
+
+
 def _death(status, stderr):
     # What the case printed as it died (faulthandler's stack, a sanitizer's report), without
     # the harness's own frames.
+    report = _sanitizer_report(stderr)
+    if report:
+        return {"faults": [("crash", report)], "outcome": report.splitlines()[0]}
     lines = [line for line in stderr.strip().splitlines()
              if not re.search(r"fuzzing\.py|^Extension modules|File \"<string>\"", line)]
     tail = "\n".join(lines[-12:])
@@ -600,8 +636,9 @@ class Worker:
         self.process = None
 
     def _start(self):
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                   PYTHONFAULTHANDLER="1")
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+        if "asan" not in env.get("LD_PRELOAD", ""):  # (ASan reports a crash better itself)
+            env["PYTHONFAULTHANDLER"] = "1"
         here = os.path.dirname(os.path.abspath(__file__))
         code = (f"import sys; sys.path.insert(0, {here!r}); import fuzzing, fuzz_targets; "
                 "fuzzing.worker_main()")
@@ -690,7 +727,8 @@ def signature(target, kind, detail):
     first = detail.strip().splitlines()[0] if detail.strip() else ""
     if kind == "accepted":
         first = first.split("=")[0].split(" item")[0]
-    if kind in ("unnamed", "wrong-type", "warning", "wrong-result", "memory"):
+    if kind in ("unnamed", "wrong-type", "warning", "wrong-result", "memory", "refused",
+                "unusable-after"):
         first = re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", first)
         first = re.sub(r"array\(.*", "array(...)", first)
         first = re.sub(r"\(at [^)]*\)", "", first) if kind != "wrong-type" else first
@@ -725,6 +763,36 @@ class Run:
 
     def count(self, *kinds):
         return sum(len(f.cases) for f in self.faults.values() if f.kind in kinds)
+
+    def causes(self) -> str:
+        """The faults grouped across targets by cause: an error of one type let through (or
+        raised with an unclear message) at one place in pkaudio is one cause, whichever calls
+        reach it; other faults by target, kind and what went wrong."""
+        groups: dict = {}
+        for fault in self.faults.values():
+            case, detail = fault.smallest
+            where = re.search(r"\[([^:\]]+):\d+ in ([^\]]+)\]", detail)
+            conversion = "argument conversion]" in detail
+            if fault.kind in ("wrong-type", "unnamed") and (where or conversion):
+                kind = detail.split(":")[0].split(" names")[0]
+                place = f"{where.group(1)}:{where.group(2)}" if where else \
+                    "the compiled function's argument conversion"
+                key = (fault.kind, f"{kind} at {place}")
+            else:
+                key = (fault.kind, f"{fault.target}: {signature('', fault.kind, detail)[2]}")
+            groups.setdefault(key, []).append(fault)
+        lines = []
+        for (kind, cause), faults in sorted(groups.items(),
+                                            key=lambda kv: (kv[0][0], -len(kv[1]), kv[0][1])):
+            targets = sorted({f.target for f in faults})
+            case, detail = min((f.smallest for f in faults),
+                               key=lambda cd: len(cd[0].source()))
+            lines.append(f"=== {kind}: {cause}\n    {sum(len(f.cases) for f in faults)} cases, "
+                         f"{len(faults)} distinct, in {', '.join(targets)}\n    e.g. "
+                         f"{detail.strip().splitlines()[0]}\n"
+                         + "\n".join("      " + line for line in
+                                     (case.setup() + f"\nresult = {case.call}").splitlines()))
+        return "\n".join(lines)
 
     def report(self, targets=None) -> str:
         """The faults, grouped by cause, each with its smallest case as a program."""
@@ -796,6 +864,8 @@ def main(argv=None):
     parser.add_argument("--count", type=int, default=None,
                         help="cases to draw per target (default: as the test suite does)")
     parser.add_argument("--quiet", action="store_true", help="counts only, no programs")
+    parser.add_argument("--causes", action="store_true",
+                        help="group the faults by cause across targets, not by target")
     args = parser.parse_args(argv)
     targets = args.targets or list(fuzz_targets.STRATEGIES)
     counts = {t: args.count or fuzz_targets.COUNTS.get(t, fuzz_targets.COUNT) for t in targets}
@@ -820,7 +890,7 @@ def main(argv=None):
     for case, error in run.setup_failed[:5]:
         print(f"(setup failed: {error})\n{case.setup()}\n")
     if not args.quiet:
-        print(run.report())
+        print(run.causes() if args.causes else run.report())
 
 
 if __name__ == "__main__":
