@@ -29,6 +29,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -609,6 +610,12 @@ def _death(status, stderr):
             "outcome": f"exit {code}"}
 
 
+def _forking():
+    """Whether cases run in forked grandchildren (PKAUDIO_FUZZ_NO_FORK=1 tries, on a system
+    that has fork, the way Windows runs them: in the worker itself)."""
+    return hasattr(os, "fork") and not os.environ.get("PKAUDIO_FUZZ_NO_FORK")
+
+
 def worker_main():
     """The worker's loop: jobs in on stdin, results out on the real stdout. Anything a case
     prints goes to stderr, so it cannot break the protocol."""
@@ -616,7 +623,7 @@ def worker_main():
     os.dup2(2, 1)
     exec(HEADER, {})  # import once here, not in every grandchild
     jobs = sys.stdin.buffer
-    fork = hasattr(os, "fork")
+    fork = _forking()
     while True:
         item = _receive(jobs)
         if item is None:
@@ -649,16 +656,29 @@ class Worker:
         """Run one job (a Case or ("script", code)); its result."""
         if self.process is None or self.process.poll() is not None:
             self._start()
-        try:
-            _send(self.process.stdin, (job, timeout))
-            result = _receive(self.process.stdout)
-        except (BrokenPipeError, OSError):
-            result = None
-        if result is None:  # no fork: the case killed the worker itself
+        answer: list = []
+
+        def receive():
+            try:
+                _send(self.process.stdin, (job, timeout))
+                answer.append(_receive(self.process.stdout))
+            except (BrokenPipeError, OSError):
+                answer.append(None)
+
+        # The grandchild's alarm ends a hang; without fork (Windows) only this wait does.
+        reader = threading.Thread(target=receive, daemon=True)
+        reader.start()
+        reader.join(timeout + (60 if _forking() else 1))
+        if reader.is_alive():
+            self.process.kill()
+            self.close()
+            return {"faults": [("hang", "still running after the case's time was up")],
+                    "outcome": "hang"}
+        if answer[0] is None:  # no fork: the case killed the worker itself
             status = self.process.wait()
             self.close()
             return _death(_as_wait_status(status), "")
-        return result
+        return answer[0]
 
     def close(self):
         if self.process is not None:
