@@ -903,6 +903,9 @@ def _kw_or_pos(target, bindings, positional, optional, function):
 
 
 SOURCE = """\
+def disk_on_fire():
+    raise OSError('disk on fire')
+
 class Source:  # a stream source with hostile attributes and reads
     samplerate, channels = {rate}, {channels}
     def __init__(self): self.n = 0
@@ -915,7 +918,7 @@ READS = ("np.full((min(frames, 300 - 100 * (self.n - 1)) if self.n <= 3 else 0, 
          "np.float32)", "None", "[[0.0, 0.0]] * 3", "np.zeros((4, 2, 1), np.float32)",
          "np.zeros((frames + 5, 2), np.float32)", "np.zeros((3, 2), np.complex64)",
          "np.zeros((3, 3), np.float32)", "np.full((3, 2), np.nan, np.float32)",
-         "np.zeros(3, np.float32)", "np.zeros((0, 2), np.int8)", "1 / 0",
+         "np.zeros(3, np.float32)", "np.zeros((0, 2), np.int8)", "disk_on_fire()",
          "np.zeros((3, 2), np.int16) if self.n < 3 else np.zeros((0, 2), np.float32)")
 
 
@@ -1517,7 +1520,9 @@ def register():
                                         errors=engine_errors, refuse={"frames": WHOLE})
     TARGETS["DiskStream.seek"] = Target(("seek",), ("frame",), outputs=(),
                                         refuse={"frame": WHOLE})
+    # (Filler.run lets the source's own errors through: the hostile source's is an OSError.)
     TARGETS["Filler"] = Target(("Filler",), ("source", "sound", "block"), outputs=(),
+                               errors=("TypeError", "ValueError", "OSError"),
                                refuse={"block": WHOLE | {"zero"}})
     TARGETS["NullDevice"] = Target(("NullDevice",), (
         "samplerate", "channels", "rate_error_ppm", "capture", "blocksize", "jitter",
