@@ -1225,10 +1225,10 @@ def check_process(ns, pre):
 
 
 REINIT_AFTER = """\
-probe = np.random.default_rng(1).uniform(-1, 1, (300, r.channels)).astype(r.dtype)
 now = (r.in_rate, r.out_rate, r.channels, r.quality, r.dtype)
 if _error is not None:
     assert now == before, f'a refused re-init changed it: {before} became {now}'
+probe = np.random.default_rng(1).uniform(-1, 1, (300, r.channels)).astype(r.dtype)
 fresh = dsp.Resampler(*now[:3], quality=now[3], dtype=now[4])
 assert np.array_equal(r.process(probe), fresh.process(probe)), \\
     f'it resamples unlike a new Resampler{now}'"""
@@ -1396,6 +1396,7 @@ def register():
     level_target("gain", ("x", "g", "out"), {"g": NUMBER}, "gain")
     level_target("ramp", ("x", "g0", "g1", "out"), {"g0": NUMBER, "g1": NUMBER}, "ramp")
     TARGETS["dsp.mix"] = Target(("mix",), ("inputs", "gains", "out", "accumulate"),
+                                none_ok=("gains",),
                                 refuse={"gains": NUMBER, "accumulate": FLAG}, check="mix")
     TARGETS["dsp.pan"] = Target(("pan",), ("mono", "position", "out"),
                                 refuse={"position": SCALAR}, check="pan")
@@ -1435,29 +1436,33 @@ def register():
     engine_errors = ("TypeError", "ValueError", "RuntimeError")
     TARGETS["Engine.play"] = Target(
         ("play",), ("sound", "at", "gain", "pan", "rate", "loop", "bus"), outputs=(),
-        errors=engine_errors, check="play", after=ENGINE_AFTER,
+        errors=engine_errors, check="play", after=ENGINE_AFTER, none_ok=("at", "bus"),
         refuse={"at": WHOLE, "gain": GAIN32, "pan": SCALAR, "rate": RATE,
                 "loop": NOT_NUMBER - {"none"} | {"none", "nan", "inf", "frac", "neg"}})
     gain_pan_rate = {"gain": GAIN32, "pan": SCALAR, "rate": RATE, "ramp": WHOLE, "at": WHOLE}
     TARGETS["Voice.set"] = Target(("set",), ("gain", "pan", "rate", "ramp", "at"),
                                   outputs=(), errors=engine_errors, refuse=gain_pan_rate,
+                                  none_ok=("gain", "pan", "rate", "ramp", "at"),
                                   check="engine_finite", after=ENGINE_AFTER)
     TARGETS["Voice.stop"] = Target(("stop",), ("at", "release"), outputs=(),
                                    errors=engine_errors, check="stop",
-                                   refuse={"at": WHOLE, "release": WHOLE}, after=ENGINE_AFTER)
+                                   refuse={"at": WHOLE, "release": WHOLE}, after=ENGINE_AFTER,
+                                   none_ok=("at",))
     TARGETS["Engine.bus"] = Target(("bus",), ("name", "gain", "pan", "output"), outputs=(),
                                    errors=engine_errors, check="engine_finite",
                                    refuse={"name": NOT_NUMBER - {"str"}, "gain": GAIN32,
                                            "pan": SCALAR}, after=ENGINE_AFTER)
     TARGETS["Bus.set"] = Target(("set",), ("gain", "pan", "mute", "ramp", "at"), outputs=(),
                                 errors=engine_errors, check="engine_finite",
-                                refuse=dict(gain_pan_rate, mute=FLAG), after=ENGINE_AFTER)
+                                refuse=dict(gain_pan_rate, mute=FLAG), after=ENGINE_AFTER,
+                                none_ok=("gain", "pan", "mute", "ramp", "at"))
     TARGETS["Engine.render"] = Target(("render",), ("frames", "input"), outputs=(),
                                       errors=engine_errors, check="render",
                                       refuse={"frames": WHOLE}, after=ENGINE_AFTER)
     TARGETS["Engine.events"] = Target(("events",), ("timeout",), outputs=(),
                                       errors=engine_errors, check="events",
                                       refuse={"timeout": NOT_NUMBER | {"nan", "seq"}},
+                                      none_ok=("timeout",),
                                       after=ENGINE_AFTER)
     TARGETS["Engine"] = Target(("Engine",), ("samplerate", "channels", "blocksize",
                                              "meter_interval", "outputs", "inputs"),
@@ -1474,7 +1479,7 @@ def register():
                                      outputs=(), errors=engine_errors,
                                      refuse={"blocksize": WHOLE | {"zero"},
                                              "latency": NUMBER - {"str"} | {"neg"}},
-                                     aliases=("NullDevice",),
+                                     aliases=("NullDevice",), none_ok=("blocksize",),
                                      after="eng.stop(); " + ENGINE_AFTER)
     TARGETS["Engine.record"] = Target(("record",), ("path", "source", "format", "subtype"),
                                       outputs=(), errors=engine_errors, path_params=("path",),
@@ -1487,7 +1492,8 @@ def register():
                                                               "latency"),
                                outputs=(), errors=engine_errors,
                                refuse={"latency": WHOLE, "channels": {"str", "bytes", "obj",
-                                                                      "map", "none"}})
+                                                                      "map"}},
+                               none_ok=("latency",))
     TARGETS["Clock.set"] = Target(("set", "Clock"), ("frame", "frames"), outputs=(),
                                   refuse={"frame": WHOLE, "frames": WHOLE})
     TARGETS["Scheduler"] = Target(("Scheduler", "render", "play"),
@@ -1500,7 +1506,8 @@ def register():
     TARGETS["Sound.from_file"] = Target(("from_file", "Sound"), ("path", "samplerate",
                                                                  "quality"),
                                         outputs=(), errors=file_errors, path_params=path,
-                                        refuse={"samplerate": RATE}, check="from_file")
+                                        refuse={"samplerate": RATE}, check="from_file",
+                                        none_ok=("samplerate",))
     TARGETS["Sound"] = Target(("Sound",), ("frames", "samplerate", "channels", "dtype"),
                               outputs=(), refuse={"frames": WHOLE, "samplerate": RATE,
                                                   "channels": WHOLE | {"zero"},
@@ -1514,6 +1521,7 @@ def register():
                                                      "loop", "start", "samplerate"),
                                    outputs=(), errors=file_errors,
                                    path_params=("path_or_source",), check="stream",
+                                   none_ok=("samplerate",),
                                    refuse={"buffer_seconds": RATE, "loop": FLAG,
                                            "start": WHOLE, "samplerate": RATE})
     TARGETS["DiskStream.read"] = Target(("read",), ("frames", "out"),

@@ -40,7 +40,7 @@ import numpy as np
 # Seconds a case may run before it counts as a hang (its grandchild gets SIGALRM); after a
 # target's first hang, its other cases get less (a hang found again costs little time).
 CASE_TIMEOUT = 5
-SHORT_TIMEOUT = 1
+SHORT_TIMEOUT = 2
 # Address space a case may use, so that a huge allocation fails at once instead of paging.
 CASE_MEMORY = 6 << 30
 # Guard bytes on each side of every array a case makes, and their value.
@@ -479,6 +479,8 @@ def judge_error(target, case, error) -> list:
 def judge_accepted(target, case, ns) -> list:
     faults = []
     for param, refused in target.refuse.items():
+        if param in target.none_ok:
+            refused = refused - {"none"}
         value = case.value(param)
         if isinstance(value, V) and value.tags & refused:
             faults.append(("accepted", f"{param}={value.code}"))
@@ -856,7 +858,8 @@ class Target:
     refuse: per parameter, the value tags it must refuse. check: a key of CHECKS, the
     reference for what it returned. after: code that must still work after the call (after
     a refused one too, if after_refused). aliases: more words that name an argument (a
-    message about "the ratio" names the rates it is made of).
+    message about "the ratio" names the rates it is made of). none_ok: parameters whose
+    default is None, which therefore take None.
     """
 
     names: tuple
@@ -869,6 +872,7 @@ class Target:
     after_refused: bool = True
     path_params: tuple = ()
     aliases: tuple = ()
+    none_ok: tuple = ()
 
 
 TARGETS: dict[str, Target] = {}
