@@ -39,6 +39,12 @@ def test_the_worker_reports_crashes_and_hangs(worker):
         ["hang: still running after the case's time was up"]
     assert script(worker, "assert 1 + 1 == 3")[0].startswith("failed:")
     assert script(worker, "import pkaudio") == []
+    # A write just past out=, into its guard bytes, is caught.
+    x = fuzzing.Array("float32", (8, 2))
+    spill = fuzzing.Case("dsp.gain", (("x", x), ("g", fuzzing.V("0.5")), ("out", x)),
+                         "(dsp.gain(x, g, out=out), _b1.__setitem__(-1, 0))[0]")
+    kinds = [kind for kind, _ in worker.run(spill)["faults"]]
+    assert kinds == ["memory"], kinds
 
 
 @pytest.mark.parametrize("target", list(fuzz_targets.STRATEGIES))
