@@ -1027,9 +1027,10 @@ def lose_case(draw):
 
 # ---- the references ----
 
-def compare(got, ref, dtype, ulps=2.0, tol=None, skip=None):
+def compare(got, ref, dtype, ulps=2.0, tol=None, skip=None, loose=None):
     """None if got matches ref (float64, exact) to within `ulps` of dtype (or `tol`); where
-    ref is beyond dtype's range either infinity or the largest value is right. Else what
+    ref is beyond dtype's range either infinity or the largest value is right, and where
+    `loose` (an input sample was NaN or infinite) any NaN or infinity is. Else what
     differs."""
     got = np.asarray(got)
     if got.shape != np.shape(ref):
@@ -1052,6 +1053,9 @@ def compare(got, ref, dtype, ulps=2.0, tol=None, skip=None):
                 & ~(np.abs(g - r) <= allowed))
     if skip is not None:
         bad &= ~skip
+    if loose is not None:
+        with np.errstate(invalid="ignore"):
+            bad &= ~(np.broadcast_to(loose, bad.shape) & ~np.isfinite(got.astype(np.float64)))
     if not bad.any():
         return None
     i = tuple(int(k) for k in np.argwhere(bad)[0]) if bad.ndim else ()
@@ -1075,10 +1079,15 @@ def _per_channel(values, x):
     return g
 
 
+def _wild(x):
+    """Where x's samples are NaN or infinite."""
+    return ~np.isfinite(x.astype(np.float64))
+
+
 def check_gain(ns, pre):
     x = pre["x"]
     ref = x.astype(np.float64) * _per_channel(ns["g"], x)
-    return _out_identity(ns) or compare(ns["result"], ref, x.dtype)
+    return _out_identity(ns) or compare(ns["result"], ref, x.dtype, loose=_wild(x))
 
 
 def check_ramp(ns, pre):
@@ -1091,7 +1100,8 @@ def check_ramp(ns, pre):
     gains = g0 * (1 - t) + g1 * t
     ref = x.astype(np.float64) * gains
     tol = 4e-16 * np.maximum(np.abs(g0), np.abs(g1)) * np.abs(x.astype(np.float64)) * 4
-    return _out_identity(ns) or compare(ns["result"], ref, x.dtype, ulps=3, tol=tol)
+    return _out_identity(ns) or compare(ns["result"], ref, x.dtype, ulps=3, tol=tol,
+                                        loose=_wild(x))
 
 
 def check_mix(ns, pre):
@@ -1106,24 +1116,27 @@ def check_mix(ns, pre):
     g = None if gains is None else np.asarray(gains, np.float64)
     ref = np.zeros(result.shape)
     absolute = np.zeros(result.shape)
+    wild = np.zeros(result.shape, bool)
     for i, x in enumerate(voices):
         gv = 1.0 if g is None else g[i]
         term = x.astype(np.float64) * gv
-        ref, absolute = ref + term, absolute + np.abs(term)
+        ref, absolute, wild = ref + term, absolute + np.abs(term), wild | _wild(x)
     if ns.get("accumulate") and out_pre is not None:
         ref, absolute = ref + out_pre, absolute + np.abs(out_pre.astype(np.float64))
     info = np.finfo(result.dtype)
     tol = (len(voices) + 2) * float(info.eps) * absolute
     # Sums past the format's range overflow or not by the order of the additions.
     skip = (absolute > float(info.max)) & ~np.isnan(ref)
-    return _out_identity(ns) or compare(result, ref, result.dtype, tol=tol, skip=skip)
+    return _out_identity(ns) or compare(result, ref, result.dtype, tol=tol, skip=skip,
+                                        loose=wild)
 
 
 def check_pan(ns, pre):
     x = pre["mono"].reshape(-1).astype(np.float64)
     theta = (float(ns["position"]) + 1) * math.pi / 4
     ref = np.stack([x * math.cos(theta), x * math.sin(theta)], axis=1)
-    return _out_identity(ns) or compare(ns["result"], ref, pre["mono"].dtype)
+    return _out_identity(ns) or compare(ns["result"], ref, pre["mono"].dtype,
+                                        loose=_wild(x)[:, None])
 
 
 FULL_SCALE = {"int16": 32768.0, "int32": 2147483648.0, "float32": 1.0, "float64": 1.0}
@@ -1280,7 +1293,7 @@ def check_play(ns, pre):
     if data is None:
         return _engine_finite(ns)
     speed = float(getattr(voice, "rate", 1.0))
-    looping = ns.get("loop") not in (None, False)
+    looping = not (ns.get("loop") is None or ns.get("loop") is False)
     duration = len(data) * eng.samplerate / rate / speed
     start, now = voice.start, ns["now_before"]
     if looping or duration > 100_000 or start is None or start > 20_000:
