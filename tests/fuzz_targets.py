@@ -166,10 +166,6 @@ def with_slack(binding_list, name):
             binding_list[i] = (bound, replace(value, slack=4 * value.nbytes + 256))
 
 
-def kw(name, value):
-    return "" if value is None else f", {name}={name}"
-
-
 def call_with(bindings, optional, template):
     """Bind the optional values that are present; the call with their keywords."""
     extra = []
@@ -484,30 +480,29 @@ SOUND_RATES = (48000, 44100, 96000, 22050, 48000.5)
 
 
 @st.composite
-def sound_value(draw, channels, engine=True):
-    """What Engine.play plays: an array, a Sound (perhaps at another rate), a DiskStream, the
-    engine's input, or something else."""
+def sound_bindings(draw, channels, engine=True):
+    """Bindings that end in `sound`, what Engine.play plays: an array, a Sound (perhaps at
+    another rate), a DiskStream, the engine's input (with `engine`), or something else."""
     c = draw(st.integers(0, 19))
     frames = pick(draw, (0, 1, 7, 64, 100, 257, 1000))
     ch = pick(draw, (1, 1, 2, channels, 3))
     fill = "special" if chance(draw, 5) else "noise"
     array = Array(pick(draw, SAMPLE_DTYPES), (frames, ch) if chance(draw, 60) else (frames,),
                   fill=fill, seed=draw(st.integers(0, 99)))
-    if c < 7:
-        return array
+    if c < 7 or not engine and 12 <= c < 14:  # (without an engine: no stream, no input)
+        return [("sound", array)]
     if c < 12:
-        return Code(f"{'sound_data'} = None"), V(
-            f"pkaudio.Sound.from_array(sound_data, {pick(draw, SOUND_RATES)})"), array
-    if c < 14 and not engine:
-        return array
+        rate = pick(draw, SOUND_RATES)
+        return [("sound_data", array),
+                ("sound", V(f"pkaudio.Sound.from_array(sound_data, {rate})"))]
     if c < 13:
-        return Code("sf.write('s.wav', np.full((300, 2), 0.25, np.float32), 48000)"), \
-            V("pkaudio.DiskStream('s.wav', samplerate=eng.samplerate)")
+        return [("_", Code("sf.write('s.wav', np.full((300, 2), 0.25, np.float32), 48000)")),
+                ("sound", V("pkaudio.DiskStream('s.wav', samplerate=eng.samplerate)"))]
     if c < 14:
-        return V("eng.input")
+        return [("sound", V("eng.input"))]
     if c < 16:
-        return draw(arrays(bad=100))
-    return hostile(draw)
+        return [("sound", draw(arrays(bad=100)))]
+    return [("sound", hostile(draw))]
 
 
 LOOPS = [v("True", "bool"), v("False", "bool"), v("(0, 10)", "seq"), v("(5, 7)", "seq"),
@@ -531,25 +526,14 @@ def bus_value(draw):
     return hostile(draw)
 
 
-def _sound_bindings(sound):
-    """Bindings for a sound_value: (bindings, name)."""
-    if isinstance(sound, tuple) and len(sound) == 3:
-        _, wrapper, data = sound
-        return [("sound_data", data), ("sound", wrapper)]
-    if isinstance(sound, tuple):
-        return [("_", sound[0]), ("sound", sound[1])]
-    return [("sound", sound)]
-
-
 ENGINE_AFTER = "eng.render(300); eng.events(); eng.stats()"
 
 
 @st.composite
 def play_case(draw):
     code, channels = engine_code(draw)
-    sound = draw(sound_value(channels))
     b = [("eng", code), ("fx", V("eng.bus('fx')")), ("now_before", V("eng.now"))] + \
-        _sound_bindings(sound)
+        draw(sound_bindings(channels))
     loop = None if chance(draw, 50) else pick(draw, LOOPS) if chance(draw, 60) \
         else pick(draw, BAD_LOOPS) if chance(draw, 70) else hostile(draw)
     optional = [("at", frame_value(draw)), ("gain", engine_gain(draw, channels)),
@@ -705,9 +689,7 @@ def clock_case(draw):
 
 @st.composite
 def scheduler_case(draw):
-    sound = draw(sound_value(2, engine=False))
-    b = [("clock", Code("clock = engine.Clock()"))]
-    b += _sound_bindings(sound)
+    b = [("clock", Code("clock = engine.Clock()"))] + draw(sound_bindings(2, engine=False))
     b.append(("frame", frame_value(draw, 2000, none_ok=False)))
     period = pick(draw, (0, 1, 75, 256))
     target = Array(pick(draw, SAMPLE_DTYPES), (period,) + ((pick(draw, (1, 2)),)
