@@ -63,7 +63,8 @@ class Finding(Exception):
 
 def signature(error: BaseException) -> str:
     """What makes two findings the same: the kind, where in pkaudio it was raised, and the
-    message with its numbers blurred."""
+    message with its numbers blurred.
+    """
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if "pkaudio" in f.filename or f.filename.endswith((".pyx", ".pxd"))]
     where = f" [{os.path.basename(frames[-1].filename)}:{frames[-1].name}]" if frames else ""
@@ -75,7 +76,8 @@ def signature(error: BaseException) -> str:
 
 def record(error: BaseException, data: bytes, target: str) -> None:
     """Save the smallest input of each finding so far, and count every one (in a file, as
-    libFuzzer's fork mode runs the inputs in child processes)."""
+    libFuzzer's fork mode runs the inputs in child processes).
+    """
     key = signature(error)
     FOUND[key] = FOUND.get(key, 0) + 1
     folder = WORKDIR / target / "findings"
@@ -366,7 +368,8 @@ def one_input(target: str):
 
 def replay(target: str, paths: list[str], verbose: bool = False) -> int:
     """Run saved inputs (files, or every file in a directory) once each; print what broke
-    the contract, grouped by cause. Returns how many did."""
+    the contract, grouped by cause. Returns how many did.
+    """
     global SCRATCH
     SCRATCH = tempfile.mkdtemp(prefix="pkaudio-replay-")
     inputs = sorted(p for path in map(Path, paths)
@@ -415,7 +418,8 @@ def _instrument(atheris, value):
 
 def keep_going(args, libfuzzer) -> int:
     """Run the fuzzer again after each crash until args.seconds have passed. (libFuzzer's own
-    fork mode re-executes argv[0], which for atheris is a script, not a program.)"""
+    fork mode re-executes argv[0], which for atheris is a script, not a program.)
+    """
     import subprocess
 
     deadline = time.monotonic() + args.seconds
@@ -474,10 +478,11 @@ def main(argv=None) -> int:
     SCRATCH = tempfile.mkdtemp(prefix="pkaudio-fuzz-")
     # pkaudio's editable install loads it through its own finder, which atheris's import
     # hook does not see: instrument what is loaded instead (pkaudio's and soundfile's Python).
+    import soundfile
+
     import pkaudio
     import pkaudio.buffering
     import pkaudio.engine
-    import soundfile
 
     for module in [m for name, m in sys.modules.items()
                    if name.split(".")[0] in ("pkaudio", "soundfile") and m is not None]:

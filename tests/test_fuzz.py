@@ -7,12 +7,11 @@ The contract a call must keep, and how faults are judged and reported, are in fu
 what is called with which values, in fuzz_targets.py. ``python tests/fuzzing.py`` runs the
 same cases outside pytest and prints every fault, grouped by cause.
 """
-import pytest
-from hypothesis import HealthCheck, given, settings
-
 import fuzz_scenarios
 import fuzz_targets
 import fuzzing
+import pytest
+from hypothesis import HealthCheck, given, settings
 
 # Faults a failing test lists in full; `python tests/fuzzing.py TARGET` prints them all.
 SHOWN = 12

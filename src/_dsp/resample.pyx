@@ -17,8 +17,9 @@ from pkaudio import _design
 
 cnp.import_array()
 
-# The most channels a Resampler converts (its history holds a window of each).
-MAX_CHANNELS = 1 << 16
+# The most channels a Resampler converts: its history holds a window and a block of each
+# (some 34 kB), whatever the length of the audio.
+MAX_CHANNELS = 1024
 # Input frames the history holds besides one window: how much one pass of the core takes in.
 cdef enum:
     HISTORY_BLOCK = 8192
@@ -393,8 +394,9 @@ def resample(x, in_rate, out_rate, *, quality="high"):
     """
     cdef Audio a
     audio_arg(x, "resample", "x", FLOATS, &a)
-    if a.channels < 1:
-        raise ValueError(f"resample() x: expected at least one channel, got {describe(x)}")
+    if not 1 <= a.channels <= MAX_CHANNELS:
+        raise ValueError(f"resample() x: expected 1 .. {MAX_CHANNELS} channels, got "
+                         f"{describe(x)}")
     resampler = Resampler(in_rate, out_rate, a.channels, quality=quality,
                           dtype="float32" if a.format == PK_F32 else "float64")
     return resampler.process(x, last=True)

@@ -51,6 +51,8 @@ DEFAULT_RAMP = 0.005
 COMMAND_WAIT = 2.0
 # Seconds between looks for events from a thread that does not say when it posts them.
 EVENT_POLL = 0.005
+# The most frames one render returns (12 hours at 48 kHz): longer pieces render in parts.
+MOST_RENDER = (1 << 31) - 1
 # Seconds an offline render waits for a disk stream's reader before it plays what is
 # missing as silence (reported as an underrun): a reader this stuck is not coming back.
 STREAM_WAIT = 10.0
@@ -634,7 +636,7 @@ class Engine:
             ``(frames,)`` or ``(frames, channels)``: the engine's input for these frames, as
             voices of `Engine.input` play it (a device's input does the same on a device).
         """
-        frames = check.frames(frames, "Engine.render frames")
+        frames = check.frames(frames, "Engine.render frames", MOST_RENDER)
         if input is not None:
             input = self._input_block(input, frames)
         block = np.empty((frames, self.channels), np.float32)

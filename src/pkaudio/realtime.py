@@ -13,6 +13,7 @@ takes commands from a lock-free ring and posts events to another; what it has no
 from __future__ import annotations
 
 import numbers
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -400,7 +401,8 @@ class Recorder:
     def stop(self) -> int:
         """Stop recording, write out what is left, close the file; return the frames
         written. Raises what went wrong writing, if anything did (once). Any thread may call
-        it, more than once.
+        it, more than once. A recording that got no frame leaves an empty file where its
+        format can hold none (WAV, OGG), and no file where it cannot (FLAC, MP3).
         """
         with self._stop_lock:
             return self._stop()
@@ -426,6 +428,9 @@ class Recorder:
         finally:
             self._file.close()
             self._run.recorders.remove(self)
+            if self.frames == 0 and isinstance(self.path, (str, os.PathLike)) and \
+                    os.path.getsize(self.path) == 0:
+                os.remove(self.path)  # (FLAC and MP3 hold no frames as an empty file)
         error, self._error = self._error, None
         if error is not None:
             raise error
