@@ -470,3 +470,18 @@ def test_a_source_that_reads_the_wrong_samples_ends_its_stream_with_an_error():
     sound = pkaudio.Sound(100, 48000, 2, "int16")
     with pytest.raises(TypeError, match="Filler source: read\\(\\) returned complex64"):
         pkaudio.buffering.Filler(Complex(), sound).run()
+
+
+@pytest.mark.parametrize("name,header", [
+    # (found by atheris) a 42-byte FLAC whose header claims 23 billion frames: it was read
+    # into 262 GiB; a 45-byte WAV claiming 1.09 GHz and 45 channels: a 720 GiB buffer
+    ("h.flac", "664c6143000000221000100000012775757575fc7575752df400f0000000000000000000757528"
+               "410511"),
+    ("h.wav", "524946465104000057415645666d74201000000001002d000000c540803e000002001000646174"
+              "61b085401f00"),
+])
+def test_a_tiny_file_claiming_a_huge_length_is_refused_not_allocated(tmp_path, name, header):
+    path = tmp_path / name
+    path.write_bytes(bytes.fromhex(header))
+    with pytest.raises(ValueError, match=f"Sound.from_file path: .*{name}"):
+        pkaudio.Sound.from_file(path)

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from . import _checks as check
+
 __all__ = ["Info", "info"]
+
+
+# Frames read_all decodes at a time.
+READ_ALL_BLOCK = 1 << 20
 
 
 def soundfile() -> ModuleType:
@@ -59,19 +65,24 @@ def cut_short(name: str, frames: int, promised: int) -> ValueError:
                       f"header gives (cut short, or corrupt)")
 
 
-def read_all(path: Any, what: str) -> tuple[np.ndarray, int]:
+def read_all(path: Any, what: str) -> tuple[np.ndarray, float]:
     """The whole of a sound file as (frames, channels) float32, and its sample rate; a file
     that decodes to fewer frames than its header gives is an error, not a shorter sound.
     """
     sf = soundfile()
     with open_file(path, what=what) as f:
+        rate = check.samplerate(f.samplerate, f"{what}: {name_of(path)}: its sample rate")
+        # A block at a time: a header may claim far more frames than the file holds.
+        blocks = []
         try:
-            data = f.read(dtype="float32", always_2d=True)
+            while len(block := f.read(READ_ALL_BLOCK, dtype="float32", always_2d=True)):
+                blocks.append(block)
         except (sf.LibsndfileError, RuntimeError) as e:
-            raise ValueError(f"{name_of(path)}: cannot decode ({e})") from None
+            raise ValueError(f"{what}: {name_of(path)}: cannot decode ({e})") from None
+        data = np.concatenate(blocks) if blocks else np.zeros((0, f.channels), np.float32)
         if len(data) < f.frames:
-            raise cut_short(name_of(path), len(data), f.frames)
-        return data, f.samplerate
+            raise cut_short(f"{what}: {name_of(path)}", len(data), f.frames)
+        return data, rate
 
 
 @dataclass(frozen=True)
