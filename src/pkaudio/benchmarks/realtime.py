@@ -80,8 +80,8 @@ def numpy_stream(rate: int, block: int, device):
     table, rates, gains, pans = voice_settings()
     table = np.append(table, table[0])  # linear interpolation reads one past the end
     size = len(table) - 1
-    angle = (pans + 1) * np.pi / 4
-    left, right = gains * np.sqrt(2) * np.cos(angle), gains * np.sqrt(2) * np.sin(angle)
+    angle = (pans + 1) * np.pi / 4  # the engine's law for a mono voice (dsp.pan_gains)
+    left, right = gains * np.cos(angle), gains * np.sin(angle)
     phases = np.zeros(VOICES)
     steps = np.arange(block)
     counts = {"frames": 0, "xruns": 0, "callbacks": 0}
