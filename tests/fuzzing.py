@@ -37,6 +37,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+try:
+    from numpy.lib.array_utils import byte_bounds
+except ImportError:  # numpy < 2.0
+    from numpy import byte_bounds
+
 # Seconds a case may run before it counts as a hang (its grandchild gets SIGALRM); after a
 # target's first hang, its other cases get less (a hang found again costs little time).
 CASE_TIMEOUT = 5
@@ -345,8 +350,7 @@ def _byte_range(arr, buf):
     """arr's bytes as (start, end) offsets into buf, or None if it is not in buf."""
     if not isinstance(arr, np.ndarray) or arr.size == 0:
         return None
-    lo, hi = np.lib.array_utils.byte_bounds(arr) if hasattr(np.lib, "array_utils") else \
-        np.byte_bounds(arr)
+    lo, hi = byte_bounds(arr)
     base = buf.ctypes.data
     if base <= lo and hi <= base + buf.nbytes:
         return lo - base, hi - base
