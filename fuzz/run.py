@@ -152,7 +152,6 @@ def seed_files(folder: Path) -> None:
 
 def files(data: bytes) -> None:
     import pkaudio
-    from pkaudio import buffering
 
     if len(data) < 2:
         return
@@ -170,38 +169,59 @@ def files(data: bytes) -> None:
     except allowed():
         sound = None
     if sound is not None:
-        data_ = sound.data
-        if data_.dtype != np.float32 or data_.ndim != 2:
-            raise Finding(f"from_file returned {data_.dtype} {data_.shape}")
-        if info is None:
-            raise Finding("from_file read a file that info() refused")
-        if data_.shape[1] != info.channels:
-            raise Finding(f"from_file: {data_.shape[1]} channels, info() said {info.channels}")
-        if rate is None and sound.frames != info.frames:
-            raise Finding(f"from_file returned {sound.frames} of the {info.frames} frames "
-                          f"info() promised, without an error ({info.format} "
-                          f"{info.subtype})")
+        check_loaded(sound, info, rate)
+    check_streamed(path, rate, info, sound)
+
+
+def check_loaded(sound, info, rate) -> None:
+    """What Sound.from_file returned must be float32 (frames, channels) with the channels
+    info() reported, and (loaded at the file's own rate) all the frames it reported.
+    """
+    data = sound.data
+    if data.dtype != np.float32 or data.ndim != 2:
+        raise Finding(f"from_file returned {data.dtype} {data.shape}")
+    if info is None:
+        raise Finding("from_file read a file that info() refused")
+    if data.shape[1] != info.channels:
+        raise Finding(f"from_file: {data.shape[1]} channels, info() said {info.channels}")
+    if rate is None and sound.frames != info.frames:
+        raise Finding(f"from_file returned {sound.frames} of the {info.frames} frames "
+                      f"info() promised, without an error ({info.format} {info.subtype})")
+
+
+def check_streamed(path, rate, info, sound) -> None:
+    """A DiskStream of the file (where it opens one) must end, and not early: not before the
+    frames info() reported, where from_file loaded them all at the file's own rate.
+    """
+    from pkaudio import buffering
+
     try:
         stream = buffering.DiskStream(path, buffer_seconds=0.5, samplerate=rate)
     except allowed():
         return
     with stream:
-        deadline = time.monotonic() + 5.0
-        frames, kinds = 0, []
-        while time.monotonic() < deadline:
-            frames += len(stream.read(8192))
-            kinds += [e.kind for e in stream.events()]
-            if "end" in kinds or "error" in kinds:
-                break
-            time.sleep(0.0005)
-        else:
-            raise Finding(f"a DiskStream of a {os.path.getsize(path)}-byte file had not ended "
-                          f"after 5 s ({frames} frames read)")
+        kinds = read_to_end(stream, path)
         if "end" in kinds and info is not None and rate is None and \
                 stream.stats()["played"] < info.frames and sound is not None and \
                 sound.frames == info.frames:
             raise Finding("a DiskStream ended early: played "
                           f"{stream.stats()['played']} of {info.frames} frames")
+
+
+def read_to_end(stream, path) -> list:
+    """Read `stream` (of the file at `path`) until it reports its end or an error; the kinds
+    of the events it reported. Raises Finding if that takes more than 5 s.
+    """
+    deadline = time.monotonic() + 5.0
+    frames, kinds = 0, []
+    while time.monotonic() < deadline:
+        frames += len(stream.read(8192))
+        kinds += [e.kind for e in stream.events()]
+        if "end" in kinds or "error" in kinds:
+            return kinds
+        time.sleep(0.0005)
+    raise Finding(f"a DiskStream of a {os.path.getsize(path)}-byte file had not ended "
+                  f"after 5 s ({frames} frames read)")
 
 
 # ---- commands ----

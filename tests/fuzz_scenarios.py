@@ -174,28 +174,11 @@ def commands_from_threads(seed, senders=4, commands=150):
         mine = []
         try:
             for i in range(commands):
-                op = rng.random()
-                if op < 0.45 or not mine:
-                    voice = eng.play(tone[:rng.randrange(1, 4000)], gain=rng.uniform(0, 1),
-                                     pan=rng.uniform(-1, 1), rate=rng.choice((1, 0.5, 2, 1.5)),
-                                     loop=rng.random() < 0.15,
-                                     bus=rng.choice(("master", "a", "b")))
+                voice = send_random_command(eng, rng, tone, mine, new_bus=f"t{t}.{i}")
+                if voice is not None:
                     mine.append(voice)
                     with lock:
                         played.append(voice)
-                elif op < 0.65:
-                    rng.choice(mine).set(gain=rng.uniform(0, 1), pan=rng.uniform(-1, 1),
-                                         rate=rng.choice((None, 0.75, 1.25)),
-                                         ramp=rng.randrange(0, 500))
-                elif op < 0.8:
-                    rng.choice(mine).stop(release=rng.randrange(0, 500))
-                elif op < 0.95:
-                    eng.buses[rng.choice(("master", "a", "b"))].set(
-                        gain=rng.uniform(0.5, 1), mute=rng.random() < 0.2,
-                        ramp=rng.randrange(0, 300))
-                else:
-                    eng.bus(f"t{t}.{i}", gain=rng.uniform(0, 1),
-                            output=rng.choice(("master", "a")))
         except Exception:
             errors.append(traceback.format_exc())
 
@@ -218,15 +201,56 @@ def commands_from_threads(seed, senders=4, commands=150):
     done.set()
     render_thread.join()
     assert not errors, "commands failed:\n" + "\n".join(errors)
-    for voice in played:
+    events += stop_and_render_out(eng, played)
+    assert eng.playing == 0, f"{eng.playing} voices still playing after all were stopped"
+    wrong = misreported_voices(played, events)
+    lost = eng.stats()["lost_events"]
+    assert not wrong and not lost, (
+        f"{len(wrong)} of {len(played)} voices reported wrongly, {lost} events lost: "
+        + "; ".join(wrong[:5]))
+
+
+def send_random_command(eng, rng, tone, mine, new_bus):
+    """Send `eng` one command drawn from `rng`: play a piece of `tone` (the voice is
+    returned; always this while `mine` is empty), change or stop one of the voices `mine`,
+    change a bus, or add the bus named `new_bus`."""
+    op = rng.random()
+    if op < 0.45 or not mine:
+        return eng.play(tone[:rng.randrange(1, 4000)], gain=rng.uniform(0, 1),
+                        pan=rng.uniform(-1, 1), rate=rng.choice((1, 0.5, 2, 1.5)),
+                        loop=rng.random() < 0.15, bus=rng.choice(("master", "a", "b")))
+    if op < 0.65:
+        rng.choice(mine).set(gain=rng.uniform(0, 1), pan=rng.uniform(-1, 1),
+                             rate=rng.choice((None, 0.75, 1.25)), ramp=rng.randrange(0, 500))
+    elif op < 0.8:
+        rng.choice(mine).stop(release=rng.randrange(0, 500))
+    elif op < 0.95:
+        eng.buses[rng.choice(("master", "a", "b"))].set(
+            gain=rng.uniform(0.5, 1), mute=rng.random() < 0.2, ramp=rng.randrange(0, 300))
+    else:
+        eng.bus(new_bus, gain=rng.uniform(0, 1), output=rng.choice(("master", "a")))
+    return None
+
+
+def stop_and_render_out(eng, voices):
+    """Stop every one of `voices` and render until none plays (at most 1000 blocks of
+    4096 frames); the events the engine reported meanwhile."""
+    for voice in voices:
         voice.stop()
+    events = []
     for _ in range(1000):
         eng.render(4096)
         events.extend(eng.events())
         if not eng.playing:
             break
     events.extend(eng.events())
-    assert eng.playing == 0, f"{eng.playing} voices still playing after all were stopped"
+    return events
+
+
+def misreported_voices(played, events):
+    """A line for each voice in `played` whose `events` are not one end and at most one
+    start, the start (or, without one, the end) at the frame it was played and the end no
+    earlier than the start."""
     starts, ends = {}, {}
     for e in events:
         if e.kind == "voice_start":
@@ -241,10 +265,7 @@ def commands_from_threads(seed, senders=4, commands=150):
         if len(e) != 1 or len(s) > 1 or (s and (e[0] < s[0] or s[0] != voice.start)) or \
                 (not s and e[0] != voice.start):
             wrong.append(f"voice {voice.id} played at {voice.start}: starts {s}, ends {e}")
-    lost = eng.stats()["lost_events"]
-    assert not wrong and not lost, (
-        f"{len(wrong)} of {len(played)} voices reported wrongly, {lost} events lost: "
-        + "; ".join(wrong[:5]))
+    return wrong
 
 
 def mix_race(rounds=6, voices=8, samples=1 << 21):

@@ -223,60 +223,81 @@ def ramp_case(draw):
 
 @st.composite
 def mix_case(draw):
-    choice = draw(st.integers(0, 9))
+    kind = draw(st.integers(0, 9))
     first = draw(arrays())
-    shape, dtype = first.shape, first.dtype
     n = pick(draw, (0, 1, 2, 3, 4, 5, 8, 9, 64, 65, 70))
-    if choice < 6:  # a list of voices, mostly alike, now and then one that is not
-        items = [replace(first, seed=i) for i in range(n)]
-        if items and chance(draw, 25):
-            items[draw(st.integers(0, n - 1))] = array_or_hostile(draw, 30, bad=100)
-        inputs = Items(tuple(items), pick(draw, ("list", "list", "tuple")))
-        alias_of = "inputs_0" if n else None
-    elif choice < 9:  # one array, (voices, frames) or (voices, frames, channels)
-        inputs = replace(first, shape=(n,) + shape) if math.prod((n,) + shape) <= MAX_ELEMENTS \
-            else replace(first, shape=(2,) + shape)
-        if chance(draw, 20):
-            inputs = draw(arrays(ndims=(2, 3), bad=100))
-        alias_of = "inputs"
-    else:
-        inputs, alias_of = hostile(draw), None
+    inputs, alias_of = mix_inputs(draw, kind, first, n)
     nvoices = n if isinstance(inputs, Items) else (inputs.shape[0] if isinstance(inputs, Array)
                                                    and inputs.shape else 0)
-    channels = shape[1] if len(shape) == 2 else 1
-    g = None
-    gchoice = draw(st.integers(0, 5))
-    if gchoice == 1:
-        g = seq([floats(draw, -2, 2) for _ in range(nvoices)])
-    elif gchoice == 2:
-        g = V("np.array(" + seq([seq([floats(draw, -2, 2) for _ in range(min(channels, 20))])
-                                 for _ in range(nvoices)]).code + ")", frozenset({"array"}))
-    elif gchoice == 3:
-        values = [floats(draw, -2, 2) for _ in range(nvoices)]
-        if values:
-            values[draw(st.integers(0, len(values) - 1))] = gain_values(draw, 1)
-        g = seq(values)
-    elif gchoice == 4:
-        g = hostile(draw)
-    out = None
-    if alias_of is not None and chance(draw, 25):
-        size = first.nbytes
-        out = Alias(alias_of, dtype, shape, pick(draw, (0, 0, first.itemsize, -size // 2,
-                                                          size)))
-    elif chance(draw, 60):
-        out = out_value(draw, first, shape, dtype, of=alias_of or "x")
-        if isinstance(out, (Same, Alias)) and alias_of is None:
-            out = None
-        elif isinstance(out, Same):
-            out = Same(alias_of)
-        elif isinstance(out, Alias):
-            out = replace(out, of=alias_of)
+    channels = first.shape[1] if len(first.shape) == 2 else 1
+    g = mix_gains(draw, nvoices, channels)
+    out = mix_out(draw, first, alias_of)
     acc = pick(draw, (None, v("True", "bool"), v("False", "bool"))) if chance(draw, 85) \
         else hostile(draw)
     b = [("inputs", inputs)]
     optional = [("gains", g), ("out", out), ("accumulate", acc)]
     template = "dsp.mix(inputs{kw})"
     return _case("dsp.mix", b, optional, template)
+
+
+def mix_inputs(draw, kind, first, n):
+    """The inputs= of a mix of `n` voices like array `first`: by `kind` (0-9), a list or
+    tuple of arrays, one array, or something hostile. Also the name of the array an out= may
+    alias (None if there is none)."""
+    if kind < 6:  # a list of voices, mostly alike, now and then one that is not
+        items = [replace(first, seed=i) for i in range(n)]
+        if items and chance(draw, 25):
+            items[draw(st.integers(0, n - 1))] = array_or_hostile(draw, 30, bad=100)
+        inputs = Items(tuple(items), pick(draw, ("list", "list", "tuple")))
+        return inputs, ("inputs_0" if n else None)
+    if kind < 9:  # one array, (voices, frames) or (voices, frames, channels)
+        shape = (n,) + first.shape
+        inputs = replace(first, shape=shape if math.prod(shape) <= MAX_ELEMENTS
+                         else (2,) + first.shape)
+        if chance(draw, 20):
+            inputs = draw(arrays(ndims=(2, 3), bad=100))
+        return inputs, "inputs"
+    return hostile(draw), None
+
+
+def mix_gains(draw, nvoices, channels):
+    """gains= for a mix of `nvoices` voices of `channels` channels: absent (None), one per
+    voice, one per voice and channel, one per voice with one hostile, or hostile."""
+    kind = draw(st.integers(0, 5))
+    if kind == 1:
+        return seq([floats(draw, -2, 2) for _ in range(nvoices)])
+    if kind == 2:
+        return V("np.array(" + seq([seq([floats(draw, -2, 2) for _ in range(min(channels, 20))])
+                                    for _ in range(nvoices)]).code + ")", frozenset({"array"}))
+    if kind == 3:
+        values = [floats(draw, -2, 2) for _ in range(nvoices)]
+        if values:
+            values[draw(st.integers(0, len(values) - 1))] = gain_values(draw, 1)
+        return seq(values)
+    if kind == 4:
+        return hostile(draw)
+    return None
+
+
+def mix_out(draw, first, alias_of):
+    """out= for a mix of voices shaped like `first`: what `out_value` draws, with its views
+    taken of `alias_of` (the inputs' array, or the first of their list), or else an overlapping
+    view of it; None where there is nothing to take a view of."""
+    shape, dtype = first.shape, first.dtype
+    if alias_of is not None and chance(draw, 25):
+        size = first.nbytes
+        return Alias(alias_of, dtype, shape, pick(draw, (0, 0, first.itemsize, -size // 2,
+                                                           size)))
+    if not chance(draw, 60):
+        return None
+    out = out_value(draw, first, shape, dtype, of=alias_of or "x")
+    if isinstance(out, (Same, Alias)) and alias_of is None:
+        return None
+    if isinstance(out, Same):
+        return Same(alias_of)
+    if isinstance(out, Alias):
+        return replace(out, of=alias_of)
+    return out
 
 
 def _case(target, bindings, optional, template):

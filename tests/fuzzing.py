@@ -37,6 +37,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+try:
+    from numpy.lib.array_utils import byte_bounds
+except ImportError:  # numpy < 2.0
+    from numpy import byte_bounds
+
 # Seconds a case may run before it counts as a hang (its grandchild gets SIGALRM); after a
 # target's first hang, its other cases get less (a hang found again costs little time).
 CASE_TIMEOUT = 5
@@ -345,8 +350,7 @@ def _byte_range(arr, buf):
     """arr's bytes as (start, end) offsets into buf, or None if it is not in buf."""
     if not isinstance(arr, np.ndarray) or arr.size == 0:
         return None
-    lo, hi = np.lib.array_utils.byte_bounds(arr) if hasattr(np.lib, "array_utils") else \
-        np.byte_bounds(arr)
+    lo, hi = byte_bounds(arr)
     base = buf.ctypes.data
     if base <= lo and hi <= base + buf.nbytes:
         return lo - base, hi - base
@@ -366,62 +370,96 @@ def run_case(case: Case) -> dict:
     "outcome": "returned" or the exception's type name}."""
     target = TARGETS[case.target]
     ns: dict = {}
+    setup_error = _set_up(case, ns)
+    if setup_error:  # a case the strategies should not have drawn
+        return {"faults": [], "outcome": "setup-failed", "setup_error": setup_error}
+    buffers = {k: b.copy() for k, b in _buffers(ns).items()}
+    pre = {k: val.copy() for k, val in ns.items()
+           if isinstance(val, np.ndarray) and not k.startswith("_")}
+    error, faults = _call(case, ns)
+    if error is not None:
+        faults += judge_error(target, case, error)
+    else:
+        faults += judge_accepted(target, case, ns)
+    faults += _memory_faults(target, ns, buffers, error)
+    if error is None:
+        faults += _result_faults(target, ns, pre)
+    if target.after and (error is None or target.after_refused):
+        faults += _after_faults(target, ns, error)
+    return {"faults": faults,
+            "outcome": "returned" if error is None else type(error).__name__}
+
+
+def _set_up(case, ns) -> str:
+    """Run the case's setup in `ns`; the error it raised, or "" if none."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             exec(compile(HEADER + case.setup(), "<case setup>", "exec"), ns)
-        except Exception as e:  # a case the strategies should not have drawn
-            return {"faults": [], "outcome": "setup-failed",
-                    "setup_error": f"{type(e).__name__}: {e}"}
-    buffers = {k: b.copy() for k, b in _buffers(ns).items()}
-    pre = {k: val.copy() for k, val in ns.items()
-           if isinstance(val, np.ndarray) and not k.startswith("_")}
-    faults = []
+        except Exception as e:
+            return f"{type(e).__name__}: {e}"
+    return ""
+
+
+def _call(case, ns):
+    """Make the case's call in `ns`: the exception it raised (None if it returned), and a
+    "warning" fault for each warning it gave."""
     error = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             exec(compile(f"result = {case.call}", "<case>", "exec"), ns)
-        except Exception as e:  # judged below
+        except Exception as e:  # judged by the caller
             error = e
-        for w in caught:
-            faults.append(("warning", f"{w.category.__name__}: {w.message}"))
-    if error is not None:
-        faults += judge_error(target, case, error)
-    else:
-        faults += judge_accepted(target, case, ns)
-    # Memory: nothing outside the outputs may change; nothing at all when the call refused.
+        faults = [("warning", f"{w.category.__name__}: {w.message}") for w in caught]
+    return error, faults
+
+
+def _memory_faults(target, ns, buffers, error) -> list:
+    """Compare each guarded buffer with its copy from before the call (`buffers`): nothing
+    outside the target's outputs may change; nothing at all when the call refused."""
+    faults = []
     for key, before in buffers.items():
-        allowed = []
-        if error is None:
-            for out in target.outputs:
-                rng = _byte_range(ns.get(out), ns[key])
-                if rng:
-                    allowed.append(rng)
+        allowed = _output_ranges(target, ns, ns[key]) if error is None else []
         diff = _changed(before, ns[key], allowed)
         if len(diff):
             where = "refused call wrote" if error is not None else "wrote outside out="
             faults.append(("memory", f"{where}: {len(diff)} bytes of {key} changed, first at "
                                      f"byte {diff[0]} of {len(before)}"))
-    if error is None and target.check:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                problem = CHECKS[target.check](ns, pre)
-            except Exception as e:
-                problem = f"the check failed: {type(e).__name__}: {e}"
-        if problem:
-            faults.append(("wrong-result", problem))
-    if target.after and (error is None or target.after_refused):
-        ns["_error"] = error
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                exec(compile(target.after, "<after>", "exec"), ns)
-            except Exception as e:
-                faults.append(("unusable-after", f"{type(e).__name__}: {e}"))
-    return {"faults": faults,
-            "outcome": "returned" if error is None else type(error).__name__}
+    return faults
+
+
+def _output_ranges(target, ns, buf) -> list:
+    """The (start, end) byte offsets in `buf` of each of the target's outputs that lies in it."""
+    ranges = [_byte_range(ns.get(out), buf) for out in target.outputs]
+    return [rng for rng in ranges if rng]
+
+
+def _result_faults(target, ns, pre) -> list:
+    """A "wrong-result" fault if the target's reference check (if it has one) disagrees with
+    what the call returned; `pre` holds the case's arrays as they were before the call."""
+    if not target.check:
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            problem = CHECKS[target.check](ns, pre)
+        except Exception as e:
+            problem = f"the check failed: {type(e).__name__}: {e}"
+    return [("wrong-result", problem)] if problem else []
+
+
+def _after_faults(target, ns, error) -> list:
+    """An "unusable-after" fault if the target's `after` code fails after the call (it sees
+    the call's exception, or None, as `_error`)."""
+    ns["_error"] = error
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(compile(target.after, "<after>", "exec"), ns)
+        except Exception as e:
+            return [("unusable-after", f"{type(e).__name__}: {e}")]
+    return []
 
 
 def _names(message, names):
