@@ -74,7 +74,8 @@ class Sound:
         """The whole of a sound file, decoded to float32.
 
         A file that decodes to fewer frames than its header gives (cut short, or corrupt) is
-        a ValueError naming it, not a shorter sound.
+        a ValueError naming it, not a shorter sound; one that decodes to more (the length of
+        an MPEG stream without a length header is an estimate) gives them all.
 
         Parameters
         ----------
