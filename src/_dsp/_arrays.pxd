@@ -154,6 +154,37 @@ cdef inline int raise_overlap(str func, str name, bint same_place_ok) except -1:
     raise ValueError(f"{func}() out: overlaps {name} in memory{allowed}")
 
 
+cdef inline bint is_real(object value):
+    """Whether value is a real number: a Python or numpy int or float, or any numbers.Real;
+    not a bool, a string or a numpy timedelta."""
+    if type(value) is float or type(value) is int:
+        return True
+    import numbers
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_", "timedelta64"):
+        return False
+    return isinstance(value, numbers.Real)
+
+
+cdef inline int check_finite(cnp.ndarray values, str func, str name,
+                             double most=INFINITY) except -1:
+    """values: a C-contiguous float64 array, each finite and within +-most."""
+    cdef double *v = <double *>cnp.PyArray_DATA(values)
+    cdef Py_ssize_t i
+    for i in range(cnp.PyArray_SIZE(values)):
+        if not isfinite(v[i]):
+            raise ValueError(f"{func}() {name}: expected finite values, got {v[i]} "
+                             f"at index {i}")
+        if fabs(v[i]) > most:
+            raise ValueError(f"{func}() {name}: expected gains within +-{most:.8g} (what the "
+                             f"audio's float32 holds), got {v[i]:g} at index {i}")
+    return 0
+
+
+cdef inline double most_gain(pk_format fmt) noexcept:
+    """The largest gain for audio of this format: what its samples hold."""
+    return FLT_MAX if fmt == PK_F32 else INFINITY
+
+
 cdef inline bint flag_arg(object value, str func, str name) except -1:
     """True or False (a Python or numpy bool; not 1, not a string)."""
     if value is True or value is False:
@@ -171,11 +202,8 @@ cdef inline double number_arg(object value, str func, str name, double most=INFI
     if type(value) is float:
         v = value
     else:
-        import numbers
-        if (isinstance(value, bool) or type(value).__name__ in ("bool", "bool_") or
-                not (isinstance(value, numbers.Real) or (cnp.PyArray_Check(value) and
-                                                         cnp.PyArray_NDIM(value) == 0 and
-                                                         value.dtype.kind in "iuf"))):
+        if not (is_real(value) or (cnp.PyArray_Check(value) and cnp.PyArray_NDIM(value) == 0
+                                   and value.dtype.kind in "iuf")):
             raise TypeError(f"{func}() {name}: expected a number, got {describe(value)}")
         try:
             v = float(value)
@@ -230,32 +258,30 @@ cdef inline object gains_arg(object g, Py_ssize_t channels, str func, str name, 
 cdef inline cnp.ndarray numbers_arg(object g, str func, str name, str expected, int least_nd,
                                     int most_nd):
     """g, a sequence or array of real numbers, as a C-contiguous float64 array of least_nd ..
-    most_nd dimensions (strings, bools and other objects refused)."""
-    cdef cnp.ndarray given
+    most_nd dimensions (strings, bools and other objects refused: numpy would read "0.5")."""
+    cdef char kind
+    if cnp.PyArray_Check(g):
+        kind = (<cnp.dtype>cnp.PyArray_DESCR(<cnp.ndarray>g)).kind
+        if kind != b'i' and kind != b'u' and kind != b'f':
+            raise TypeError(f"{func}() {name}: expected {expected}, got {describe(g)}")
+    elif not real_items(g, most_nd):
+        raise TypeError(f"{func}() {name}: expected {expected}, got {describe(g)}")
     try:
-        given = cnp.PyArray_FROMANY(g, cnp.NPY_NOTYPE, 0, 0, 0)
+        return cnp.PyArray_FROMANY(g, cnp.NPY_FLOAT64, least_nd, most_nd, cnp.NPY_ARRAY_CARRAY)
     except (TypeError, ValueError):
         raise TypeError(f"{func}() {name}: expected {expected}, got {describe(g)}") from None
-    if given.dtype.kind not in "iuf" or not least_nd <= cnp.PyArray_NDIM(given) <= most_nd:
-        raise TypeError(f"{func}() {name}: expected {expected}, got {describe(given)}")
-    return cnp.PyArray_FROMANY(given, cnp.NPY_FLOAT64, 0, 0, cnp.NPY_ARRAY_CARRAY)
 
 
-cdef inline int check_finite(cnp.ndarray values, str func, str name,
-                             double most=INFINITY) except -1:
-    """values: a C-contiguous float64 array, each finite and within +-most."""
-    cdef double *v = <double *>cnp.PyArray_DATA(values)
-    cdef Py_ssize_t i
-    for i in range(cnp.PyArray_SIZE(values)):
-        if not isfinite(v[i]):
-            raise ValueError(f"{func}() {name}: expected finite values, got {v[i]} "
-                             f"at index {i}")
-        if fabs(v[i]) > most:
-            raise ValueError(f"{func}() {name}: expected gains within +-{most:.8g} (what the "
-                             f"audio's float32 holds), got {v[i]:g} at index {i}")
-    return 0
-
-
-cdef inline double most_gain(pk_format fmt) noexcept:
-    """The largest gain for audio of this format: what its samples hold."""
-    return FLT_MAX if fmt == PK_F32 else INFINITY
+cdef inline bint real_items(object g, int depth):
+    """Whether g is a list or tuple (nested up to `depth` deep) of real numbers only."""
+    if not isinstance(g, (list, tuple)):
+        return False
+    for item in <object>g:
+        if type(item) is float or type(item) is int:
+            continue
+        if isinstance(item, (list, tuple)):
+            if depth < 2 or not real_items(item, depth - 1):
+                return False
+        elif not is_real(item):
+            return False
+    return True
