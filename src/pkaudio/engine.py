@@ -554,8 +554,9 @@ class Engine:
             ratio = self.samplerate / rate
             data = dsp.resample(data, rate, self.samplerate, quality=quality)
             loop_start, loop_end = round(loop_start * ratio), round(loop_end * ratio)
-            if loop_end and loop_start == loop_end:
-                loop_end += 1  # (a loop shorter than a frame here is one frame)
+            if loop_end and loop_start == loop_end:  # shorter than a frame here: one frame
+                loop_start, loop_end = min(loop_start, len(data) - 1), min(loop_end + 1,
+                                                                           len(data))
         if len(data) > MAX_SOUND:
             raise ValueError(f"Engine.play sound: at most {MAX_SOUND} frames, got {len(data)};"
                              f" play a DiskStream of it instead")
