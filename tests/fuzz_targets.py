@@ -1313,7 +1313,10 @@ def check_play(ns, pre):
         return _engine_finite(ns)
     speed = float(getattr(voice, "rate", 1.0))
     looping = not (ns.get("loop") is None or ns.get("loop") is False)
-    duration = len(data) * eng.samplerate / rate / speed
+    # (A sound at another rate is resampled to a whole number of the engine's frames, the
+    # nearest to its length, before its varispeed stretches it.)
+    duration = (round(len(data) * eng.samplerate / rate) if rate != eng.samplerate
+                else len(data)) / speed
     start, now = voice.start, ns["now_before"]
     if looping or duration > 100_000 or start is None or start > 20_000:
         return _engine_finite(ns, data)

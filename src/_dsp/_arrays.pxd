@@ -261,6 +261,9 @@ cdef inline cnp.ndarray numbers_arg(object g, str func, str name, str expected, 
     most_nd dimensions (strings, bools and other objects refused: numpy would read "0.5")."""
     cdef char kind
     if cnp.PyArray_Check(g):
+        if not cnp.PyArray_CheckExact(g) and type(g).__name__ in ("MaskedArray",
+                                                                 "MaskedConstant"):
+            raise TypeError(f"{func}() {name}: expected {expected}, got a masked array")
         kind = (<cnp.dtype>cnp.PyArray_DESCR(<cnp.ndarray>g)).kind
         if kind != b'i' and kind != b'u' and kind != b'f':
             raise TypeError(f"{func}() {name}: expected {expected}, got {describe(g)}")

@@ -28,7 +28,8 @@ cdef pk_format format_arg(object dtype, str func) except *:
     fmt = FORMATS.get(dtype) if isinstance(dtype, (str, np.dtype, type)) else None
     if fmt is None:
         try:  # (numpy.dtype(None) would be float64)
-            fmt = None if dtype is None else FORMATS.get(np.dtype(dtype))
+            fmt = FORMATS.get(np.dtype(dtype)) if isinstance(dtype, (str, np.dtype, type)) \
+                else None  # (not a value: numpy would read np.float32(1) as float32)
         except (TypeError, ValueError):
             fmt = None
         if fmt is None:

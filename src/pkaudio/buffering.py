@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _checks as check
 from . import dsp
-from ._design import QualityName
+from ._design import QUALITIES, QualityName
 from .diskstream import DiskStream, as_frames
 from .files import Info, info, open_file, read_all
 
@@ -40,9 +40,12 @@ class Sound:
 
     def __init__(self, frames: int, samplerate: float, channels: int = 1,
                  dtype: Any = "float32"):
-        frames = check.frames(frames, "Sound frames")
+        frames = check.frames(frames, "Sound frames", 1 << 40)
         self.samplerate = check.samplerate(samplerate, "Sound samplerate")
         channels = check.channels(channels, "Sound channels", 1 << 16)
+        if frames * channels > 1 << 40:
+            raise ValueError(f"Sound frames: {frames} frames of {channels} channels are more "
+                             "samples than memory holds")
         self.data = np.zeros((frames, channels), check.dtype(dtype, "Sound dtype", DTYPES))
 
     @classmethod
@@ -86,6 +89,7 @@ class Sound:
         """
         if samplerate is not None:
             samplerate = check.samplerate(samplerate, "Sound.from_file samplerate")
+        quality = check.choice(quality, "Sound.from_file quality", tuple(QUALITIES))
         data, rate = read_all(path, "Sound.from_file path")
         if samplerate is not None and samplerate != rate:
             check.conversion(rate, samplerate, "Sound.from_file samplerate")

@@ -493,8 +493,12 @@ class Engine:
         owner: object = None
         link = loop_start = loop_end = 0
         if sound is INPUT or isinstance(sound, DeviceSource):
-            if rate != 1 or loop is not False:
-                raise ValueError("Engine.play: the input plays as it comes, at rate 1, once")
+            if rate != 1:
+                raise ValueError(f"Engine.play rate: the input plays as it comes, at rate 1; "
+                                 f"got {rate:g}")
+            if loop is not False:
+                raise ValueError(f"Engine.play loop: the input plays as it comes, once; got "
+                                 f"{loop!r}")
             data, owner, channels = np.zeros((0, 1), np.float32), CORE_INPUT, 1
             if isinstance(sound, DeviceSource):
                 if sound.engine is not self:
@@ -546,7 +550,7 @@ class Engine:
             raise TypeError(f"Engine.play sound: expected dtype int16, int32, float32 or "
                             f"float64, got {data.dtype}")
         loop_start, loop_end = loop_region(loop, len(data))
-        data = np.ascontiguousarray(data)
+        data = np.ascontiguousarray(data, data.dtype.newbyteorder("="))
         if data.dtype != np.float32:
             data = dsp.convert(data, "float32")
         if rate != self.samplerate:
@@ -669,7 +673,7 @@ class Engine:
         if input.dtype.name not in ("int16", "int32", "float32", "float64"):
             raise TypeError(f"Engine.render input: expected dtype int16, int32, float32 or "
                             f"float64, got {input.dtype}")
-        input = np.ascontiguousarray(input)
+        input = np.ascontiguousarray(input, input.dtype.newbyteorder("="))
         return input if input.dtype == np.float32 else dsp.convert(input, "float32")
 
     def _wait_for_stream(self, voice: int, frames: int) -> bool:

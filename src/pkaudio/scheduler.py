@@ -55,6 +55,9 @@ class Scheduler:
             raise ValueError(f"Scheduler.render target: the clock's period is {frames} frames, "
                              f"the target holds {len(target)}")
         channels = 1 if target.ndim == 1 else target.shape[1]
+        check.channels(channels, "Scheduler.render target's channels")
+        check.dtype(target.dtype, "Scheduler.render target", ("int16", "int32", "float32",
+                                                              "float64"))
         if self._engine is None:
             self._engine = Engine(self.sound.samplerate, channels)
             for frame in self._starts:
