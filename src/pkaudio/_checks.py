@@ -149,7 +149,8 @@ def choice(value: Any, what: str, options: tuple[_Choice, ...]) -> _Choice:
 
 def dtype(value: Any, what: str, options: tuple[str, ...]) -> np.dtype:
     """A numpy dtype whose name is one of `options`, given as a name, a dtype or a type (not
-    a value of one: numpy would read np.float32(1) as float32)."""
+    a value of one: numpy would read np.float32(1) as float32).
+    """
     try:
         result = np.dtype(value) if isinstance(value, (str, np.dtype, type)) else None
     except (TypeError, ValueError):
