@@ -460,6 +460,25 @@ def test_more_bad_input_the_fuzzer_found_is_named(call, error, match):
         call()
 
 
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: pkaudio.Sound(3, 48000, dtype=np.float32(1)), TypeError, "Sound dtype"),
+    (lambda: dsp.convert(np.ones(2), np.float32(1)), TypeError, r"convert\(\) dtype"),
+    (lambda: pkaudio.Sound.from_file("x.wav", quality=b"1"), TypeError,
+     "Sound.from_file quality"),
+    (lambda: pkaudio.Sound(10**7, 48000, 10**6), ValueError, "Sound channels"),
+    (lambda: pkaudio.Sound(10**8, 48000, 60000), ValueError, "Sound frames: .* more samples "
+                                                             "than memory holds"),
+    (lambda: engine().play(pkaudio.Engine.input, rate=2), ValueError, "Engine.play rate"),
+    (lambda: dsp.ramp(np.ones(4), np.ma.masked, 1.0), TypeError, r"ramp\(\) g0: .* masked"),
+    (lambda: pkaudio.scheduler.Scheduler(pkaudio.Sound(4, 48000), pkaudio.engine.Clock()
+                                         ).render(np.zeros((0, 100))), ValueError,
+     "Scheduler.render target's channels"),
+])
+def test_what_a_deep_fuzz_sweep_found_is_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
 def test_a_source_that_reads_the_wrong_samples_ends_its_stream_with_an_error():
     class Complex:
         samplerate, channels = 48000, 2
@@ -485,3 +504,10 @@ def test_a_tiny_file_claiming_a_huge_length_is_refused_not_allocated(tmp_path, n
     path.write_bytes(bytes.fromhex(header))
     with pytest.raises(ValueError, match=f"Sound.from_file path: .*{name}"):
         pkaudio.Sound.from_file(path)
+
+
+def test_audio_of_either_byte_order_plays():
+    x = np.random.default_rng(3).uniform(-1, 1, 256).astype(">f4")
+    eng = Engine(48000, 1)
+    eng.play(x)
+    np.testing.assert_array_equal(eng.render(256)[:, 0], x.astype(np.float32))
