@@ -316,6 +316,15 @@ cdef class EngineCore:
         self.render_offline(out, None, 0, frames, False)
         return out
 
+    def render_block(self, Py_ssize_t frames, cnp.ndarray input=None):
+        """Render the next `frames` frames offline into a new (frames, channels) float32
+        array, as `render_offline` with `wait`; return it, and the frames rendered."""
+        cdef cnp.npy_intp dims[2]
+        dims[0] = frames
+        dims[1] = self.engine.channels
+        out = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT32, 0)
+        return out, self.render_offline(out, input, 0, frames, True)
+
     def render_into(self, cnp.ndarray out, cnp.ndarray input=None):
         """Render the next frames into out, (frames, channels) float32, C-contiguous, as a
         device does (the Python mode's callback): never waiting, events that find the ring

@@ -38,6 +38,8 @@ def _shown(value: Any) -> str:
 
 def number(value: Any, what: str) -> float:
     """A finite real number (int, float or numpy scalar; not a bool, not a string)."""
+    if type(value) is float and math.isfinite(value):  # (the common case, quickly)
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what}: expected a number, got {type(value).__name__} "
                         f"{_shown(value)}")
@@ -95,6 +97,8 @@ def whole(value: Any, what: str, low: int = 0, high: int = MAX_FRAME,
     """An integer low .. high (an int, a numpy integer, or a float with no fraction; not a
     bool).
     """
+    if type(value) is int and low <= value <= high:  # (the common case, quickly)
+        return value
     span = f"{low} .. {high}" if high < MAX_FRAME else f">= {low}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what}: expected {expected} ({span}), got {type(value).__name__} "

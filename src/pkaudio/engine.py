@@ -644,17 +644,17 @@ class Engine:
         frames = check.frames(frames, "Engine.render frames", MOST_RENDER)
         if input is not None:
             input = self._input_block(input, frames)
-        block = np.empty((frames, self.channels), np.float32)
         with self._lock:
             if self._run is not None:
                 raise RuntimeError(f"Engine.render: the device {self._run.device!r} renders "
                                    "this engine; stop() it first")
-            done, wait = 0, True
-            while done < frames:
-                done += self._core.render_offline(block, input, done, frames, wait)
+            block, done = self._core.render_block(frames, input)
+            wait = True
+            while done < frames:  # (a stream's reader is behind)
+                wait = self._wait_for_stream(*self._core.starved)
                 # A reader that delivers nothing for so long is stuck: the rest plays as a
                 # device would play it, the stream's gap reported as an underrun.
-                wait = done == frames or self._wait_for_stream(*self._core.starved)
+                done += self._core.render_offline(block, input, done, frames, wait)
         with self._rendered:
             self._rendered.notify_all()
         return block
