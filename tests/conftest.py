@@ -2,6 +2,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -118,3 +119,14 @@ def new_ports(before: list[str], prefix: str) -> list[str]:
 
 def jack_connect(source: str, destination: str) -> None:
     subprocess.run(["jack_connect", source, destination], check=True, timeout=30)
+
+
+def eventually(condition, patience=10.0):
+    """Whether `condition()` comes true within `patience` seconds (a busy machine may hold
+    a device's thread up for a while; it may not stop it)."""
+    deadline = time.monotonic() + patience
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import jack_connect, jack_ports, new_ports
+from conftest import eventually, jack_connect, jack_ports, new_ports
 
 import pkaudio
 from pkaudio.devices import open_stream
@@ -88,16 +88,6 @@ class JackTone:
     def close(self):
         self.stream.close()
 
-
-def eventually(condition, patience=10.0):
-    """Whether `condition()` comes true within `patience` seconds (a busy machine may hold
-    a device's thread up for a while; it may not stop it)."""
-    deadline = time.monotonic() + patience
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def moving(eng, kind):

@@ -13,20 +13,12 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import eventually
 
 from pkaudio.engine import Engine
 
 RATE = 48000
 
-
-def eventually(condition, patience=10.0):
-    """Whether `condition()` comes true within `patience` seconds."""
-    deadline = time.monotonic() + patience
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
 
 
 def holding_the_gil(condition, patience=10.0):
