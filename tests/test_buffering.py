@@ -201,7 +201,8 @@ def test_filler_in_background_reraises():
 
 
 def test_filler_checks_the_source():
-    with pytest.raises(ValueError, match=r"shaped \(10, 2\); expected \(frames, 1\)"):
+    with pytest.raises(ValueError, match=r"Filler source read\(\): expected shape \(frames,\) "
+                                         r"or \(frames, 1\), got \(10, 2\)"):
         Filler(NoZeros(10, 2), Sound(10, 48000)).run()
 
     class Greedy:

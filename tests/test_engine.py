@@ -379,7 +379,8 @@ def test_commands_from_several_threads():
     (lambda e: e.play(np.ones(4, np.float32), rate=float("inf")), ValueError, "rate"),
     (lambda e: e.play(np.ones(4, np.float32), loop=(3, 2)), ValueError, "loop"),
     (lambda e: e.play(np.ones(4, np.float32), loop=(0, 5)), ValueError, "loop"),
-    (lambda e: e.play(np.zeros((4, 0), np.float32)), ValueError, "channels >= 1"),
+    (lambda e: e.play(np.zeros((4, 0), np.float32)), ValueError,
+     r"sound: expected shape .*\(4, 0\)"),
     (lambda e: e.play(np.ones(4, np.float32), at=2**63 - 50), ValueError, "engine frame"),
     (lambda e: e.play(np.ones(4, np.float32), pan=3), ValueError, "pan"),
 ])

@@ -63,14 +63,6 @@ def within(value: Any, what: str, low: float, high: float, unit: str = "") -> fl
     return result
 
 
-def positive(value: Any, what: str, unit: str = "") -> float:
-    """A finite number > 0."""
-    result = number(value, what)
-    if not result > 0:
-        raise ValueError(f"{what}: expected a number > 0{unit}, got {_shown(value)}")
-    return result
-
-
 def gain(value: Any, what: str) -> float:
     """A linear gain: finite, and within what float32 holds (the core's format)."""
     result = number(value, what)
@@ -162,6 +154,31 @@ def dtype(value: Any, what: str, options: tuple[str, ...]) -> np.dtype:
     if result is None or result.name not in options:
         raise TypeError(f"{what}: expected dtype {' or '.join(options)}, got {_shown(value)}")
     return result
+
+
+# The sample types audio arrays come in.
+SAMPLE_TYPES = ("int16", "int32", "float32", "float64")
+
+
+def audio(value: Any, what: str, channels: int | None = None,
+          frames: int | None = None) -> np.ndarray:
+    """An audio array as (frames, channels) in C order and native byte order, of one of
+    SAMPLE_TYPES (1-D is mono); `channels` and `frames`, where given, as it must have.
+    """
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{what}: expected a numpy array, got {type(value).__name__}")
+    array = value.reshape(-1, 1) if value.ndim == 1 else value
+    if (array.ndim != 2 or array.shape[1] < 1 or (channels is not None and
+                                                    array.shape[1] != channels)
+            or (frames is not None and len(array) != frames)):
+        shape = (frames if frames is not None else "frames",
+                 channels if channels is not None else "channels")
+        raise ValueError(f"{what}: expected shape ({shape[0]},) or ({shape[0]}, {shape[1]})"
+                         f", got {value.shape}")
+    if array.dtype.name not in SAMPLE_TYPES:
+        raise TypeError(f"{what}: expected dtype {', '.join(SAMPLE_TYPES)}, got "
+                        f"{array.dtype}")
+    return np.ascontiguousarray(array, array.dtype.newbyteorder("="))
 
 
 def text(value: Any, what: str) -> str:

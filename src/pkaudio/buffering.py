@@ -20,9 +20,6 @@ from .files import Info, info, open_file, read_all
 
 __all__ = ["DiskStream", "Filler", "Info", "Sound", "info"]
 
-DTYPES = ("float32", "float64", "int16", "int32")
-
-
 class Sound:
     """Audio in memory: a ``(frames, channels)`` array and its sample rate.
 
@@ -46,7 +43,8 @@ class Sound:
         if frames * channels > 1 << 40:
             raise ValueError(f"Sound frames: {frames} frames of {channels} channels are more "
                              "samples than memory holds")
-        self.data = np.zeros((frames, channels), check.dtype(dtype, "Sound dtype", DTYPES))
+        self.data = np.zeros((frames, channels),
+                             check.dtype(dtype, "Sound dtype", check.SAMPLE_TYPES))
 
     @classmethod
     def from_array(cls, array: np.ndarray, samplerate: float) -> Sound:
@@ -59,16 +57,10 @@ class Sound:
         samplerate : float
             Frames per second.
         """
-        if not isinstance(array, np.ndarray):
-            raise TypeError(f"Sound.from_array array: expected a numpy array, got "
-                            f"{type(array).__name__}")
-        check.dtype(array.dtype, "Sound.from_array array", DTYPES)
-        if array.ndim not in (1, 2) or (array.ndim == 2 and not 1 <= array.shape[1] <= 1 << 16):
-            raise ValueError(f"Sound.from_array array: expected shape (frames,) or (frames, "
-                             f"channels) with 1 .. 65536 channels, got {array.shape}")
-        channels = array.shape[1] if array.ndim == 2 else 1
-        sound = cls(0, samplerate, channels, array.dtype)
-        sound.data = np.ascontiguousarray(array.reshape(len(array), channels))
+        data = check.audio(array, "Sound.from_array array")
+        check.channels(data.shape[1], "Sound.from_array array's channels", 1 << 16)
+        sound = cls(0, samplerate, data.shape[1], data.dtype)
+        sound.data = data
         return sound
 
     @classmethod

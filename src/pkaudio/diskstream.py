@@ -36,17 +36,7 @@ MOST_BUFFER_SECONDS = 600.0
 
 def as_frames(chunk: Any, channels: int, what: str) -> np.ndarray:
     """A source's chunk as a (frames, channels) array in C order, checked."""
-    if not isinstance(chunk, np.ndarray):
-        raise TypeError(f"{what}: read() returned {type(chunk).__name__}, not a numpy array")
-    if chunk.dtype.name not in ("int16", "int32", "float32", "float64"):
-        raise TypeError(f"{what}: read() returned {chunk.dtype} samples; expected int16, "
-                        "int32, float32 or float64")
-    if chunk.ndim == 1:
-        chunk = chunk.reshape(-1, 1)
-    if chunk.ndim != 2 or chunk.shape[1] != channels:
-        raise ValueError(f"{what}: read() returned an array shaped {chunk.shape}; expected "
-                         f"(frames, {channels})" + (" or (frames,)" if channels == 1 else ""))
-    return np.ascontiguousarray(chunk)
+    return check.audio(chunk, f"{what} read()", channels=channels)
 
 
 def read_float32(source: Any, frames: int, channels: int, what: str) -> np.ndarray:

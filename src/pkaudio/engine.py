@@ -541,16 +541,8 @@ class Engine:
             raise TypeError(f"Engine.play sound: expected a Sound, a DiskStream, an array, "
                             f"Engine.input or one of Engine.inputs, got "
                             f"{type(sound).__name__}")
-        if data.ndim == 1:
-            data = data.reshape(-1, 1)
-        if data.ndim != 2 or data.shape[1] < 1:
-            raise ValueError(f"Engine.play sound: expected shape (frames,) or (frames, "
-                             f"channels) with channels >= 1, got shape {data.shape}")
-        if data.dtype.name not in ("int16", "int32", "float32", "float64"):
-            raise TypeError(f"Engine.play sound: expected dtype int16, int32, float32 or "
-                            f"float64, got {data.dtype}")
+        data = check.audio(data, "Engine.play sound")
         loop_start, loop_end = loop_region(loop, len(data))
-        data = np.ascontiguousarray(data, data.dtype.newbyteorder("="))
         if data.dtype != np.float32:
             data = dsp.convert(data, "float32")
         if rate != self.samplerate:
@@ -662,18 +654,7 @@ class Engine:
     @staticmethod
     def _input_block(input: np.ndarray, frames: int) -> np.ndarray:
         """`render`'s input as (frames, channels) float32 in C order."""
-        if not isinstance(input, np.ndarray):
-            raise TypeError(f"Engine.render input: expected a numpy array, got "
-                            f"{type(input).__name__}")
-        if input.ndim == 1:
-            input = input.reshape(-1, 1)
-        if input.ndim != 2 or len(input) != frames or input.shape[1] < 1:
-            raise ValueError(f"Engine.render input: expected shape ({frames},) or ({frames}, "
-                             f"channels), got {input.shape}")
-        if input.dtype.name not in ("int16", "int32", "float32", "float64"):
-            raise TypeError(f"Engine.render input: expected dtype int16, int32, float32 or "
-                            f"float64, got {input.dtype}")
-        input = np.ascontiguousarray(input, input.dtype.newbyteorder("="))
+        input = check.audio(input, "Engine.render input", frames=frames)
         return input if input.dtype == np.float32 else dsp.convert(input, "float32")
 
     def _wait_for_stream(self, voice: int, frames: int) -> bool:
@@ -771,7 +752,8 @@ class Engine:
         -------
         dict
             ``now`` (frames rendered so far), ``voices`` (playing or waiting),
-            ``lost_events`` (dropped because nobody read them: the event ring was full);
+            ``lost_events`` (dropped because nobody read them: the event ring was full),
+            ``invalid_samples`` (NaN or infinite samples set to 0 on buses);
             and from the device of the last `start`: ``callbacks``, ``frames`` (rendered by
             it), ``xruns`` (callbacks PortAudio flagged with an underflow or overflow),
             ``late`` (callbacks whose render took longer than their frames last),

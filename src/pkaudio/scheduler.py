@@ -56,8 +56,7 @@ class Scheduler:
                              f"the target holds {len(target)}")
         channels = 1 if target.ndim == 1 else target.shape[1]
         check.channels(channels, "Scheduler.render target's channels")
-        check.dtype(target.dtype, "Scheduler.render target", ("int16", "int32", "float32",
-                                                              "float64"))
+        check.dtype(target.dtype, "Scheduler.render target", check.SAMPLE_TYPES)
         if self._engine is None:
             self._engine = Engine(self.sound.samplerate, channels)
             for frame in self._starts:
