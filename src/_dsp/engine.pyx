@@ -304,17 +304,13 @@ cdef class EngineCore:
             c.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
         self.send(c)
 
-    def render(self, Py_ssize_t frames):
-        """Render the next `frames` frames offline, as a device would (never waiting for a
-        stream): (frames, channels) float32."""
-        if frames < 0:
-            raise ValueError(f"Engine.render frames: expected >= 0, got {frames}")
+    def take_commands(self):
+        """Have the core take the commands waiting (offline, as a render of no frames does):
+        voices and buses join, timed changes wait for their frames."""
         cdef cnp.npy_intp dims[2]
-        dims[0] = frames
+        dims[0] = 0
         dims[1] = self.engine.channels
-        out = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT32, 0)
-        self.render_offline(out, None, 0, frames, False)
-        return out
+        self.render_offline(cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT32, 0), None, 0, 0, False)
 
     def render_block(self, Py_ssize_t frames, cnp.ndarray input=None):
         """Render the next `frames` frames offline into a new (frames, channels) float32

@@ -586,7 +586,7 @@ class Engine:
         if self._run is None:
             # Rendering offline, the core takes the waiting commands only when it renders:
             # let it take them now (voices keep their own start frames).
-            self._core.render(0)
+            self._core.take_commands()
             return
         deadline = time.monotonic() + COMMAND_WAIT
         while self._core.command_room == 0:  # the device takes them at its next block
@@ -599,7 +599,7 @@ class Engine:
             finally:
                 self._lock.acquire()
             if self._run is None:  # stopped meanwhile: offline again
-                self._core.render(0)
+                self._core.take_commands()
                 return
 
     def _at(self, at: int | None, what: str) -> int:
@@ -907,7 +907,7 @@ class Engine:
                     self._make_room()
                     self._core.node(self._bus(second.bus, "output").id, second.state.node,
                                     False)
-                self._core.render(0)
+                self._core.take_commands()
 
     def __enter__(self) -> Engine:
         if self._run is None:
