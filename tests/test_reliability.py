@@ -512,3 +512,24 @@ def test_audio_of_either_byte_order_plays():
     eng = Engine(48000, 1)
     eng.play(x)
     np.testing.assert_array_equal(eng.render(256)[:, 0], x.astype(np.float32))
+
+
+def test_a_failed_stream_at_another_rate_ends_with_its_error():
+    """Its reader had stopped before the engine asked for its rate: the voice ends at once
+    and reports the error, rather than waiting for frames that never come."""
+    class Broken:
+        samplerate, channels = 44100, 1
+
+        def read(self, frames):
+            raise OSError("disk on fire")
+
+        def seek(self, frame):
+            pass
+
+    stream = pkaudio.DiskStream(Broken())
+    assert stream._control.delivered.wait(5)  # (its reader has failed)
+    eng = Engine(48000, 1)
+    eng.play(stream)
+    assert not eng.render(1000).any()
+    assert [(e.kind, e.frame) for e in eng.events()] == [("voice_start", 0), ("error", 0),
+                                                         ("voice_end", 0)]

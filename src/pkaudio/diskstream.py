@@ -80,6 +80,7 @@ class _Control:
         self.wake = threading.Event()       # set to wake the reader early
         self.delivered = threading.Event()  # set by the reader after each write
         self.stop = False
+        self.finished = False  # the reader thread has returned
         self.error = ""
         self._lock = threading.Lock()
         self._seek: tuple[int, _Delivery | None] | None = None
@@ -180,9 +181,13 @@ class _Reader:
             control.error = f"{self.name}: {type(e).__name__}: {text}"
             self.delivery.buffer.end(error=True)
         finally:
-            control.delivered.set()
             if self.owned:
                 self.source.close()
+            control.finished = True
+            seek = control.take_seek()  # (one asked for as it stopped: nothing comes to it)
+            if seek is not None and seek[1] is not None:
+                seek[1].buffer.end(error=bool(control.error))
+            control.delivered.set()
 
     def seek(self, frame: int, delivery: _Delivery | None) -> tuple[np.ndarray, bool]:
         """Go on from source frame `frame`. The first block there goes in with the switch,
@@ -319,6 +324,8 @@ class DiskStream:
                                 self.buffer_seconds)
         self._buffer, self.samplerate = delivery.buffer, rate
         self._control.request_seek(self._start, delivery)
+        if self._control.finished:  # its reader failed, or was closed: nothing comes
+            delivery.buffer.end(error=bool(self._control.error))
 
     def _wait_for(self, frames: int, timeout: float) -> bool:
         """Wait until `frames` frames are buffered (or the stream has ended); False if the
