@@ -502,3 +502,22 @@ def test_input_errors():
     with pytest.raises(ValueError, match=r"render input.*\(10, channels\)"):
         eng.render(10, input=np.zeros((11, 2), np.float32))
     assert eng.render(10).shape == (10, 2)
+
+
+def test_on_a_device_a_late_stream_plays_silence_and_says_so(rng):
+    """A device's callback never waits for a stream's reader: what has not arrived plays as
+    silence, reported as an underrun (here, on virtual time, every block of 50 ms)."""
+    source = ArraySource(rng.uniform(-0.5, 0.5, (20000, 1)).astype(np.float32))
+    source.gate.clear()  # nothing arrives
+    stream = pkaudio.DiskStream(source, buffer_seconds=0.1)
+    clock = pkaudio.VirtualClock()
+    device = pkaudio.NullDevice(48000, 1, clock=clock, capture=True)
+    eng = Engine(48000, 1, outputs=[device])
+    voice = eng.play(stream)
+    with eng.start():
+        clock.advance(0.05)
+    assert eng.now >= 2048 and not device.captured().any()
+    underruns = [e for e in eng.events() if e.kind == "underrun"]
+    assert len(underruns) == 1 and underruns[0].voice == voice.id and underruns[0].frame == 0
+    source.gate.set()
+    stream.close()
