@@ -1,25 +1,57 @@
 # Declarations of the render core in src/kernels/engine.h.
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
+from _node cimport *
 from _stream cimport pk_ring, pk_stream
 
 cdef extern from "engine.h" nogil:
-    enum:
-        PK_MAX_CHANNELS
-        PK_BLOCK
     uint64_t PK_ONE_FRAME
 
     ctypedef struct pk_gains:
         pass
 
-    ctypedef struct pk_node_class:
-        pass
-
-    ctypedef struct pk_node:
-        const pk_node_class *kind
-
     ctypedef struct pk_bus:
         int32_t id
+        float *buffer
+
+    ctypedef struct pk_delay_line:
+        int64_t frames
+        int64_t position
+        int32_t channels
+        float *buffer
+
+    ctypedef struct pk_plan_node:
+        pk_node *node
+        const float *sidechain
+        float fade_from
+        float fade_to
+        int64_t fade_start
+        int64_t fade_frames
+
+    ctypedef struct pk_plan_send:
+        pk_bus *to
+        pk_param *gain
+        pk_delay_line *delay
+        int32_t pre_fader
+
+    ctypedef struct pk_plan_step:
+        pk_bus *bus
+        pk_delay_line *input_delay
+        int32_t node_count
+        int32_t send_count
+        pk_plan_node *nodes
+        pk_plan_send *sends
+
+    ctypedef struct pk_plan_input:
+        pk_param *param
+        pk_bus *bus
+        float depth
+
+    ctypedef struct pk_plan:
+        int64_t count
+        pk_plan_step *steps
+        int64_t input_count
+        pk_plan_input *inputs
 
     enum:
         PK_VOICE_VARYING
@@ -51,6 +83,8 @@ cdef extern from "engine.h" nogil:
         PK_CMD_ADD_BUS
         PK_CMD_ADD_NODE
         PK_CMD_REMOVE_NODE
+        PK_CMD_PLAN
+        PK_CMD_TIMELINE
 
     enum:
         PK_SET_GAINS
@@ -64,12 +98,17 @@ cdef extern from "engine.h" nogil:
         pk_voice *voice
         pk_bus *bus
         pk_node *node
+        pk_plan *plan
+        pk_param *param
+        const pk_timeline *timeline
         uint64_t step
         float gains[PK_MAX_CHANNELS]
 
     ctypedef enum pk_return_kind:
         PK_RETURN_COMMAND
         PK_RETURN_VOICE
+        PK_RETURN_PLAN
+        PK_RETURN_TIMELINE
 
     ctypedef struct pk_return:
         int64_t kind
@@ -84,15 +123,6 @@ cdef extern from "engine.h" nogil:
 
     ctypedef int (*pk_event_spill)(void *context, pk_ring *events) noexcept nogil
 
-    ctypedef struct pk_engine_event:
-        int32_t kind
-        int32_t channel
-        int64_t frame
-        int64_t source
-        int64_t frames
-        float peak
-        float rms
-
     ctypedef struct pk_engine:
         int32_t channels
         int64_t now
@@ -102,6 +132,8 @@ cdef extern from "engine.h" nogil:
         pk_voice *voices
         pk_bus *buses
         pk_bus *master
+        pk_plan *plan
+        float *bus_scratch
         pk_command **timeline
         uint64_t timeline_size
         float *scratch
@@ -124,6 +156,5 @@ cdef extern from "engine.h" nogil:
     int64_t pk_engine_now(const pk_engine *e)
     int64_t PK_AT_ONCE
     void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate,
-                     float *buffer, pk_bus *output, const float *gains,
-                     int64_t meter_interval)
+                     float *buffer, const float *gains, int64_t meter_interval)
     void pk_gains_init(pk_gains *g, const float *gains, int32_t channels)

@@ -87,6 +87,9 @@ cdef class EngineCore:
     cdef list graveyard         # (address, command count) of returned voices to free
     cdef int64_t next_id
     cdef Py_ssize_t outstanding  # voices and commands handed to the core, not back yet
+    cdef dict plans             # plan address -> what it names (kept alive while the core may
+                                # use it): the current plan and those on their way
+    cdef dict old_timelines     # timeline address -> replaced timeline, until the core is done
 
     # Set up in __cinit__, which runs once: an engine a device may be rendering is never set
     # up again.
@@ -101,9 +104,10 @@ cdef class EngineCore:
         self.engine.channels = channels
         self.engine.samplerate = samplerate
         self.samplerate, self.meter_interval = samplerate, meter_interval
-        scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(PK_BLOCK * PK_MAX_CHANNELS)],
+        scratch = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(3 * PK_BLOCK * PK_MAX_CHANNELS)],
                                     cnp.NPY_FLOAT32, 0)
         self.engine.scratch = <float *>cnp.PyArray_DATA(scratch)
+        self.engine.bus_scratch = self.engine.scratch + PK_BLOCK * PK_MAX_CHANNELS
         timeline = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>RETURN_CAPACITY], cnp.NPY_UINTP, 0)
         self.engine.timeline = <pk_command **>cnp.PyArray_DATA(timeline)
         self.stores = [
@@ -113,8 +117,10 @@ cdef class EngineCore:
             timeline]
         self.sounds, self.voices, self.buses, self.graveyard = {}, {}, [], []
         self.next_id, self.outstanding = 1, 0
-        cdef pk_bus *master = self.new_bus(-1, [1.0] * channels)
+        self.plans, self.old_timelines = {}, {}
+        cdef pk_bus *master = self.new_bus([1.0] * channels)
         self.engine.buses = self.engine.master = master
+        self.engine.plan = self.new_plan([(0, None, [], [])], [], [])
 
     def __dealloc__(self):
         if self.voices is None:  # __cinit__ failed before allocating anything
@@ -123,6 +129,8 @@ cdef class EngineCore:
         # then every voice not yet freed, and the buses.
         cdef pk_command *c
         while pk_ring_read(&self.engine.commands, &c, 1):
+            if c.kind == PK_CMD_PLAN:
+                PyMem_Free(c.plan)
             PyMem_Free(c)
         cdef uint64_t i
         for i in range(self.engine.timeline_size):
@@ -130,20 +138,20 @@ cdef class EngineCore:
         self.engine.timeline_size = 0
         cdef pk_return r
         while pk_ring_read(&self.engine.returns, &r, 1):
-            if r.kind == PK_RETURN_COMMAND:
+            if r.kind == PK_RETURN_COMMAND or r.kind == PK_RETURN_PLAN:
                 PyMem_Free(r.item)
+        PyMem_Free(self.engine.plan)
         for address in list(self.voices.values()) + [a for a, _ in self.graveyard] + self.buses:
             PyMem_Free(<void *><size_t>address)
         PyMem_RawFree(self.spilled.items)
 
-    cdef pk_bus *new_bus(self, int output, gains) except NULL:
+    cdef pk_bus *new_bus(self, gains) except NULL:
         cdef int channels = self.engine.channels
         cdef pk_bus *bus = <pk_bus *>allocate(sizeof(pk_bus) + PK_BLOCK * channels * sizeof(float))
         cdef float g[PK_MAX_CHANNELS]
         for c in range(channels):
             g[c] = gains[c]
-        pk_bus_init(bus, len(self.buses), channels, self.samplerate, <float *>(bus + 1),
-                    <pk_bus *><size_t>self.buses[output] if output >= 0 else NULL, g,
+        pk_bus_init(bus, len(self.buses), channels, self.samplerate, <float *>(bus + 1), g,
                     self.meter_interval)
         self.buses.append(<size_t>bus)
         return bus
@@ -178,21 +186,95 @@ cdef class EngineCore:
         address = self.voices.get(voice)
         return NULL if address is None else <pk_voice *><size_t>address
 
-    def add_bus(self, int output, gains):
-        """Add a bus feeding bus `output` (an id; 0 is the master), its fader at `gains` (one
-        per channel). Return its id."""
-        if not 0 <= output < len(self.buses):
-            raise ValueError(f"Engine add_bus: no bus {output}")
+    def add_bus(self, gains):
+        """Add a bus, its fader at `gains` (one per channel), feeding nothing until a plan
+        says. Return its id."""
         if len(gains) < self.engine.channels:
             raise ValueError(f"Engine add_bus: {self.engine.channels} gains, got {len(gains)}")
         cdef pk_command *c = self.new_command(PK_CMD_ADD_BUS, 0, 0)
         try:
-            c.bus = self.new_bus(output, gains)
+            c.bus = self.new_bus(gains)
         except BaseException:
             PyMem_Free(c)
             raise
         self.send(c)
         return c.bus.id
+
+    cdef pk_plan *new_plan(self, steps, inputs, keep) except NULL:
+        """A render plan in one allocation: steps of (bus id, input DelayLine or None,
+        [(node address, sidechain bus id or -1, fade_from, fade_to, fade_start or AT_ONCE,
+        fade_frames)], [(bus id, gain parameter address, DelayLine or None, pre_fader)]);
+        inputs of (parameter address, bus id, depth). `keep`: what it names, kept alive until
+        the core gives it back."""
+        cdef Py_ssize_t n_nodes = sum(len(step[2]) for step in steps)
+        cdef Py_ssize_t n_sends = sum(len(step[3]) for step in steps)
+        cdef char *memory = <char *>allocate(
+            sizeof(pk_plan) + len(steps) * sizeof(pk_plan_step) +
+            n_nodes * sizeof(pk_plan_node) + n_sends * sizeof(pk_plan_send) +
+            len(inputs) * sizeof(pk_plan_input))
+        cdef pk_plan *plan = <pk_plan *>memory
+        plan.count = len(steps)
+        plan.steps = <pk_plan_step *>(memory + sizeof(pk_plan))
+        cdef pk_plan_node *node = <pk_plan_node *>(plan.steps + len(steps))
+        cdef pk_plan_send *send = <pk_plan_send *>(node + n_nodes)
+        plan.input_count = len(inputs)
+        plan.inputs = <pk_plan_input *>(send + n_sends)
+        for i, (param, bus, depth) in enumerate(inputs):
+            plan.inputs[i].param = <pk_param *><size_t>param
+            plan.inputs[i].bus = <pk_bus *><size_t>self.buses[bus]
+            plan.inputs[i].depth = depth
+        cdef pk_plan_step *step
+        cdef DelayLine delay
+        for i, (bus, input_delay, nodes, sends) in enumerate(steps):
+            step = &plan.steps[i]
+            step.bus = <pk_bus *><size_t>self.buses[bus]
+            step.input_delay = NULL if input_delay is None else &(<DelayLine>input_delay).line
+            step.node_count, step.send_count = len(nodes), len(sends)
+            step.nodes, step.sends = node, send
+            for address, sidechain, fade_from, fade_to, fade_start, fade_frames in nodes:
+                node.node = <pk_node *><size_t>address
+                node.sidechain = NULL if sidechain < 0 else \
+                    (<pk_bus *><size_t>self.buses[sidechain]).buffer
+                node.fade_from, node.fade_to = fade_from, fade_to
+                node.fade_start, node.fade_frames = fade_start, fade_frames
+                node += 1
+            for to, gain, delay_line, pre_fader in sends:
+                send.to = <pk_bus *><size_t>self.buses[to]
+                send.gain = <pk_param *><size_t>gain
+                send.delay = NULL if delay_line is None else &(<DelayLine>delay_line).line
+                send.pre_fader = pre_fader
+                send += 1
+        self.plans[<size_t>plan] = keep
+        return plan
+
+    def set_plan(self, steps, inputs, keep):
+        """Hand the core a new render plan (see new_plan), to swap in before its next pass.
+        Return the command count that, once taken, means the core has swapped it in."""
+        if self.outstanding + 2 > RETURN_CAPACITY:
+            raise RuntimeError(f"Engine: {RETURN_CAPACITY} voices and timed changes already "
+                               "waiting or playing")
+        cdef pk_command *c = self.new_command(PK_CMD_PLAN, 0, 0)
+        try:
+            c.plan = self.new_plan(steps, inputs, keep)
+        except BaseException:
+            PyMem_Free(c)
+            raise
+        self.send(c)
+        self.outstanding += 1  # the old plan comes back too
+        return self.engine.commands.written
+
+    def set_timeline(self, size_t param, new, old):
+        """Make the parameter at address `param` follow `new` (an object with the address of
+        a pk_timeline), replacing `old`, which is kept until the core gives it back."""
+        if self.outstanding + 2 > RETURN_CAPACITY:
+            raise RuntimeError(f"Engine: {RETURN_CAPACITY} voices and timed changes already "
+                               "waiting or playing")
+        cdef pk_command *c = self.new_command(PK_CMD_TIMELINE, 0, 0)
+        c.param = <pk_param *>param
+        c.timeline = <const pk_timeline *><size_t>new.address
+        self.old_timelines[old.address] = old
+        self.send(c)
+        self.outstanding += 1  # the old timeline comes back too
 
     def node(self, int bus, size_t node, bint add):
         """Add a node (the address of a prepared pk_node, kept alive by the caller) at the
@@ -412,6 +494,11 @@ cdef class EngineCore:
             self.outstanding -= 1
             if r.kind == PK_RETURN_COMMAND:
                 PyMem_Free(r.item)
+            elif r.kind == PK_RETURN_PLAN:
+                del self.plans[<size_t>r.item]
+                PyMem_Free(r.item)
+            elif r.kind == PK_RETURN_TIMELINE:
+                del self.old_timelines[<size_t>r.item]
             else:
                 v = <pk_voice *>r.item
                 self.sounds.pop(v.id, None)
@@ -454,3 +541,19 @@ cdef class EngineCore:
     def invalid_samples(self):
         """NaN or infinite samples the core set to 0 on buses."""
         return pk_counter(&self.engine.invalid_samples)
+
+
+cdef class DelayLine:
+    """A fixed delay of `frames` frames (> 0) of `channels` channels, for a render plan."""
+    cdef pk_delay_line line
+    cdef object store
+
+    def __cinit__(self, int64_t frames, int channels):
+        self.store = cnp.PyArray_ZEROS(1, [<cnp.npy_intp>(frames * channels)],
+                                       cnp.NPY_FLOAT32, 0)
+        self.line.frames, self.line.channels = frames, channels
+        self.line.buffer = <float *>cnp.PyArray_DATA(self.store)
+
+    @property
+    def frames(self):
+        return self.line.frames

@@ -177,8 +177,10 @@ static void tap_reset(pk_node *node)
 
 /* Write the bus's frames, mapped to the device's channels, into the ring, and note when the
  * last of them is due at the master's clock. */
-static void tap_process(pk_node *node, float *block, size_t frames, int64_t now, pk_engine *e)
+static void tap_process(pk_node *node, float *block, size_t frames, int64_t now,
+                        pk_node_context *context)
 {
+    const pk_engine *e = context->host;
     pk_output *o = (pk_output *)node;
     const size_t channels = (size_t)o->link.channels, bus_channels = (size_t)e->channels;
     for (size_t f = 0; f < frames; f++)
@@ -190,7 +192,8 @@ static void tap_process(pk_node *node, float *block, size_t frames, int64_t now,
     pk_link_push(&o->link, o->tap_scratch, frames, due);
 }
 
-const pk_node_class pk_tap_class = {"tap", tap_prepare, tap_process, tap_reset};
+const pk_node_class pk_tap_class = {PK_NODE_ABI, "tap",       sizeof(pk_output), 0, NULL,
+                                    tap_prepare, tap_process, tap_reset,         NULL};
 
 int pk_output_callback(const void *input, void *output, unsigned long frames,
                        const void *time_info, unsigned long status, void *user)

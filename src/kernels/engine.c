@@ -76,9 +76,9 @@ static int fader_prepare(pk_node *node, double samplerate, int32_t channels)
 }
 
 static void fader_process(pk_node *node, float *block, size_t frames, int64_t now,
-                          pk_engine *e)
+                          pk_node_context *context)
 {
-    (void)e;
+    (void)context;
     const pk_fader *fader = (const pk_fader *)node;
     const pk_gains *g = &fader->gains;
     const size_t channels = (size_t)fader->channels;
@@ -136,8 +136,9 @@ static void meter_post(pk_meter *meter, int64_t frame, pk_engine *e)
 }
 
 static void meter_process(pk_node *node, float *block, size_t frames, int64_t now,
-                          pk_engine *e)
+                          pk_node_context *context)
 {
+    pk_engine *e = context->host;
     pk_meter *meter = (pk_meter *)node;
     if (meter->interval == 0)
         return;
@@ -165,16 +166,17 @@ static void meter_process(pk_node *node, float *block, size_t frames, int64_t no
     }
 }
 
-const pk_node_class pk_fader_class = {"fader", fader_prepare, fader_process, fader_reset};
-const pk_node_class pk_meter_class = {"meter", meter_prepare, meter_process, meter_reset};
+const pk_node_class pk_fader_class = {PK_NODE_ABI,   "fader",       sizeof(pk_fader), 0, NULL,
+                                      fader_prepare, fader_process, fader_reset,      NULL};
+const pk_node_class pk_meter_class = {PK_NODE_ABI,   "meter",       sizeof(pk_meter), 0, NULL,
+                                      meter_prepare, meter_process, meter_reset,      NULL};
 
 void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, float *buffer,
-                 pk_bus *output, const float *gains, int64_t meter_interval)
+                 const float *gains, int64_t meter_interval)
 {
     memset(bus, 0, sizeof *bus);
     bus->id = id;
     bus->buffer = buffer;
-    bus->output = output;
     bus->fader.node.kind = &pk_fader_class;
     pk_fader_class.prepare(&bus->fader.node, samplerate, channels);
     pk_gains_init(&bus->fader.gains, gains, channels);
@@ -253,6 +255,25 @@ static void forget_command(pk_voice *v, const pk_command *c)
     *link = c->voice_next;
 }
 
+/* Switch to a new render plan, and give the old one back. */
+static void swap_plan(pk_engine *e, pk_plan *plan)
+{
+    for (int64_t i = 0; i < e->plan->input_count; i++)
+        e->plan->inputs[i].param->input = NULL;
+    for (int64_t i = 0; i < plan->input_count; i++) {
+        pk_param *p = plan->inputs[i].param;
+        p->input = plan->inputs[i].bus->buffer;
+        p->input_stride = (size_t)e->channels;
+        p->input_depth = plan->inputs[i].depth;
+    }
+    for (int64_t i = 0; i < plan->count; i++)
+        for (int32_t k = 0; k < plan->steps[i].node_count; k++)
+            if (plan->steps[i].nodes[k].fade_start == PK_AT_ONCE)
+                plan->steps[i].nodes[k].fade_start = e->now;
+    give_back(e, PK_RETURN_PLAN, e->plan);
+    e->plan = plan;
+}
+
 /* Take the commands that have arrived: voices and buses join the graph now, timed changes
  * wait in the timeline. Each command counts as taken only once done with: Python frees a
  * returned voice only after every command that could name it is taken. */
@@ -274,8 +295,16 @@ static void take_commands(pk_engine *e)
             e->voices = v;
             give_back(e, PK_RETURN_COMMAND, c);
         } else if (c->kind == PK_CMD_ADD_BUS) {
-            c->bus->next = e->buses; /* ahead of the older bus it feeds */
+            c->bus->next = e->buses;
             e->buses = c->bus;
+            give_back(e, PK_RETURN_COMMAND, c);
+        } else if (c->kind == PK_CMD_PLAN) {
+            swap_plan(e, c->plan);
+            give_back(e, PK_RETURN_COMMAND, c);
+        } else if (c->kind == PK_CMD_TIMELINE) {
+            give_back(e, PK_RETURN_TIMELINE, (void *)c->param->timeline);
+            c->param->timeline = c->timeline;
+            c->param->cursor = 0;
             give_back(e, PK_RETURN_COMMAND, c);
         } else if (c->kind == PK_CMD_ADD_NODE || c->kind == PK_CMD_REMOVE_NODE) {
             pk_node **link = &c->bus->nodes;
@@ -664,28 +693,36 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
     return to == v->stop ? v->stop : INT64_MAX;
 }
 
-/* Set a bus's NaN and infinite samples to 0, so that they go no further (a voice's overflow
- * must not silence the whole mix), and report the first pass of a run of them. */
-PK_INLINE void keep_finite(pk_engine *e, pk_bus *b, size_t n)
+/* Set NaN and infinite samples among a bus's n to 0, so that they go no further (a voice's
+ * overflow or an unstable filter must not silence the whole mix). Returns how many. */
+PK_INLINE uint64_t make_finite(float *samples, size_t n)
 {
     /* A sample is NaN or infinite when its exponent bits are all ones: then its magnitude's
      * bits plus one exponent step reach the sign bit. An OR over all of them vectorises. */
     uint32_t seen = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t bits;
-        memcpy(&bits, &b->buffer[i], sizeof bits);
+        memcpy(&bits, &samples[i], sizeof bits);
         seen |= (bits & 0x7fffffffu) + 0x00800000u;
     }
-    if (!(seen & 0x80000000u)) {
+    if (!(seen & 0x80000000u))
+        return 0;
+    uint64_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(samples[i])) {
+            samples[i] = 0.0f;
+            count++;
+        }
+    return count;
+}
+
+/* Count a bus's pass's invalid samples, and report the first pass of a run of them. */
+static void report_invalid(pk_engine *e, pk_bus *b, uint64_t count)
+{
+    if (count == 0) {
         b->invalid = 0;
         return;
     }
-    uint64_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(b->buffer[i])) {
-            b->buffer[i] = 0.0f;
-            count++;
-        }
     pk_count(&e->invalid_samples, count);
     if (!b->invalid) {
         const pk_engine_event event = {PK_EVENT_INVALID, 0, e->now, b->id, (int64_t)count,
@@ -693,6 +730,124 @@ PK_INLINE void keep_finite(pk_engine *e, pk_bus *b, size_t n)
         post(e, &event);
     }
     b->invalid = 1;
+}
+
+/* ---- The render plan's work: effects, sends and delays ---- */
+
+static int post_from_node(pk_node_context *context, const pk_engine_event *event)
+{
+    pk_engine *e = context->host;
+    if (!event_room(e, 1)) {
+        pk_count(&e->lost_events, 1);
+        return 0;
+    }
+    pk_ring_write(&e->events, event, 1);
+    return 1;
+}
+
+/* Pass n frames through a delay line, in place. */
+static void delay_run(pk_delay_line *d, float *block, size_t n)
+{
+    const size_t channels = (size_t)d->channels;
+    for (size_t f = 0; f < n; f++) {
+        float *slot = d->buffer + (size_t)d->position * channels;
+        for (size_t c = 0; c < channels; c++) {
+            const float x = block[f * channels + c];
+            block[f * channels + c] = slot[c];
+            slot[c] = x;
+        }
+        if (++d->position == d->frames)
+            d->position = 0;
+    }
+}
+
+/* An effect's share of its bus's output at frame t. */
+PK_INLINE float fade_at(const pk_plan_node *p, int64_t t)
+{
+    if (p->fade_frames == 0 || t >= p->fade_start + p->fade_frames)
+        return p->fade_to;
+    if (t < p->fade_start)
+        return p->fade_from;
+    return p->fade_from +
+           (p->fade_to - p->fade_from) * ((float)(t - p->fade_start) / (float)p->fade_frames);
+}
+
+/* Run an effect over a bus's n frames, mixed with what came in while it fades. */
+static void run_node(pk_engine *e, const pk_plan_node *p, float *block, size_t n,
+                     pk_node_context *context)
+{
+    const size_t channels = (size_t)e->channels;
+    const int64_t now = e->now;
+    context->sidechain = p->sidechain;
+    const float first = fade_at(p, now), last = fade_at(p, now + (int64_t)n - 1);
+    if (first == 0.0f && last == 0.0f && p->fade_to == 0.0f)
+        return; /* faded out: waiting to leave */
+    if (first == 1.0f && last == 1.0f) {
+        p->node->kind->process(p->node, block, n, now, context);
+        return;
+    }
+    float *dry = e->bus_scratch;
+    memcpy(dry, block, n * channels * sizeof(float));
+    p->node->kind->process(p->node, block, n, now, context);
+    for (size_t f = 0; f < n; f++) {
+        const float wet = fade_at(p, now + (int64_t)f);
+        for (size_t c = 0; c < channels; c++) {
+            const size_t i = f * channels + c;
+            block[i] = dry[i] + wet * (block[i] - dry[i]);
+        }
+    }
+}
+
+/* Add a bus's n frames into a send's bus, delayed and at the send's gain. */
+static void send_run(pk_engine *e, const pk_plan_send *s, const float *block, size_t n)
+{
+    const size_t channels = (size_t)e->channels, samples = n * channels;
+    if (s->delay) {
+        memcpy(e->bus_scratch, block, samples * sizeof(float));
+        delay_run(s->delay, e->bus_scratch, n);
+        block = e->bus_scratch;
+    }
+    float *to = s->to->buffer;
+    if (pk_param_run(s->gain, e->now, n)) {
+        const float gain = s->gain->values[0];
+        if (gain == 1.0f)
+            for (size_t i = 0; i < samples; i++)
+                to[i] += block[i];
+        else
+            for (size_t i = 0; i < samples; i++)
+                to[i] += block[i] * gain;
+    } else {
+        for (size_t f = 0; f < n; f++)
+            for (size_t c = 0; c < channels; c++)
+                to[f * channels + c] += block[f * channels + c] * s->gain->values[f];
+    }
+}
+
+/* A bus's work in a pass, in its plan's order: effects, pre-fader sends, its built-in chain,
+ * the other sends. */
+static void run_step(pk_engine *e, const pk_plan_step *step, size_t n, pk_node_context *context)
+{
+    pk_bus *b = step->bus;
+    const size_t samples = n * (size_t)e->channels;
+    uint64_t invalid = 0;
+    if (step->node_count > 0) {
+        const pk_float_mode mode = pk_flush_denormals();
+        for (int32_t k = 0; k < step->node_count; k++)
+            run_node(e, &step->nodes[k], b->buffer, n, context);
+        pk_restore_float_mode(mode);
+        invalid += make_finite(b->buffer, samples);
+    }
+    for (int32_t k = 0; k < step->send_count; k++)
+        if (step->sends[k].pre_fader)
+            send_run(e, &step->sends[k], b->buffer, n);
+    context->sidechain = NULL;
+    for (pk_node *node = b->nodes; node; node = node->next)
+        node->kind->process(node, b->buffer, n, e->now, context);
+    invalid += make_finite(b->buffer, samples);
+    report_invalid(e, b, invalid);
+    for (int32_t k = 0; k < step->send_count; k++)
+        if (!step->sends[k].pre_fader)
+            send_run(e, &step->sends[k], b->buffer, n);
 }
 
 /* Render one pass of at most PK_BLOCK frames, with no timed command inside it. */
@@ -725,14 +880,13 @@ PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
             link = &v->next;
         }
     }
-    for (pk_bus *b = e->buses; b; b = b->next) {
-        for (pk_node *node = b->nodes; node; node = node->next)
-            node->kind->process(node, b->buffer, frames, e->now, e);
-        keep_finite(e, b, frames * channels);
-        if (b->output)
-            for (size_t i = 0; i < frames * channels; i++)
-                b->output->buffer[i] += b->buffer[i];
-    }
+    const pk_plan *plan = e->plan;
+    for (int64_t i = 0; i < plan->count; i++) /* the voices, before any bus adds to them */
+        if (plan->steps[i].input_delay)
+            delay_run(plan->steps[i].input_delay, plan->steps[i].bus->buffer, frames);
+    pk_node_context context = {NULL, post_from_node, e, e->bus_scratch + PK_BLOCK * PK_MAX_CHANNELS};
+    for (int64_t i = 0; i < plan->count; i++)
+        run_step(e, &plan->steps[i], frames, &context);
     memcpy(out, e->master->buffer, frames * channels * sizeof(float));
     pk_store_release((uint64_t *)&e->now, (uint64_t)pass_end); /* Python may be reading it */
 }

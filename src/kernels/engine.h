@@ -12,9 +12,11 @@
  * time is cut into blocks.
  *
  * A bus sums what feeds it into its buffer, then runs its chain of nodes over the buffer in
- * place (effects later; now its fader, then its meter) and adds the result into the bus it
- * feeds. The master's result is the engine's output. A node is anything with the pk_node
- * interface below.
+ * place (its effects, then its fader and meter) and adds the result into the buses it feeds.
+ * The master's result is the engine's output. Which buses feed which, and the effects on each,
+ * is the render plan: Python builds a new one for every change to the graph, the core swaps
+ * it in whole between two passes and gives the old one back. A node is anything with the
+ * pk_node interface (node.h).
  */
 #ifndef PKAUDIO_ENGINE_H
 #define PKAUDIO_ENGINE_H
@@ -22,15 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node.h"
 #include "stream.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define PK_MAX_CHANNELS 64
-/* The most frames rendered in one pass: buses' buffers hold this many. */
-#define PK_BLOCK 256
 
 /* A voice's start: the first frame the core renders after taking it (a device is running,
  * and Python cannot know which frame that is). */
@@ -40,27 +39,6 @@ extern "C" {
 #define PK_ONE_FRAME ((uint64_t)1 << 32)
 
 typedef struct pk_engine pk_engine;
-typedef struct pk_node pk_node;
-
-/* What a kind of node does. prepare runs off the audio thread (it may allocate); process
- * and reset run on it and must not allocate, lock, wait or do I/O. */
-typedef struct {
-    const char *name;
-    /* Get ready for this rate and channel count (blocks of at most PK_BLOCK frames). Returns
-     * 0, or a negative error code. */
-    int (*prepare)(pk_node *node, double samplerate, int32_t channels);
-    /* Process `frames` interleaved frames in place; the first is engine frame `now`. */
-    void (*process)(pk_node *node, float *block, size_t frames, int64_t now, pk_engine *e);
-    /* Forget what came before (tails, levels), as if just prepared. */
-    void (*reset)(pk_node *node);
-} pk_node_class;
-
-/* Every node starts with this; a node's own state follows it. */
-struct pk_node {
-    const pk_node_class *kind;
-    pk_node *next;             /* the next node on the same bus */
-    int64_t latency;           /* frames it delays what passes through */
-};
 
 /* Gains per channel moving in a straight line from `from` (at frame `start`) to `to` over
  * `frames` frames (< 2^31): changes without zipper noise. A gain at frame t follows from t
@@ -100,12 +78,70 @@ typedef struct pk_bus {
     int32_t id;
     int32_t invalid;           /* its last pass held NaN or infinity (reported once a run) */
     float *buffer;             /* PK_BLOCK frames: what feeds it, then what it puts out */
-    struct pk_bus *output;     /* the bus it feeds; NULL for the master */
-    pk_node *nodes;            /* in order: inserts, then &fader, then &meter */
+    pk_node *nodes;            /* its built-in chain: &fader, &meter, then any taps */
     pk_fader fader;
     pk_meter meter;
-    struct pk_bus *next;       /* the core's list: every bus comes before the one it feeds */
+    struct pk_bus *next;       /* the core's list of every bus */
 } pk_bus;
+
+/* A fixed delay of a bus's frames, keeping paths of unequal latency aligned. */
+typedef struct {
+    int64_t frames;            /* > 0 */
+    int64_t position;          /* where the next frame is written */
+    int32_t channels;
+    int32_t reserved;
+    float *buffer;             /* frames * channels */
+} pk_delay_line;
+
+/* An effect in a bus's chain. Its share of the output moves from fade_from (at frame
+ * fade_start; PK_AT_ONCE: the frame the core takes the plan at) to fade_to over fade_frames
+ * frames, the rest being what came in: an effect fades in when added and out before it is
+ * removed, so that edits do not click. Faded out, it no longer runs. */
+typedef struct {
+    pk_node *node;
+    const float *sidechain;    /* a bus's buffer for a sidechain, or NULL */
+    float fade_from;
+    float fade_to;
+    int64_t fade_start;
+    int64_t fade_frames;       /* 0: at fade_to */
+} pk_plan_node;
+
+/* What a bus adds into another: its output after the fader, or (pre_fader) after its
+ * effects, times `gain`, delayed by `delay` (or not, when NULL). */
+typedef struct {
+    struct pk_bus *to;
+    pk_param *gain;
+    pk_delay_line *delay;
+    int32_t pre_fader;
+    int32_t reserved;
+} pk_plan_send;
+
+/* A bus in processing order: every bus comes after those that feed it (sends, sidechains,
+ * parameters it drives), so that their buffers are complete when it reads them. */
+typedef struct {
+    pk_bus *bus;
+    pk_delay_line *input_delay; /* delays the voices playing into it; NULL: none */
+    int32_t node_count;
+    int32_t send_count;
+    pk_plan_node *nodes;
+    pk_plan_send *sends;
+} pk_plan_step;
+
+/* A bus's output driving a parameter: its first channel times `depth`, added to the
+ * parameter's own value frame by frame. */
+typedef struct {
+    pk_param *param;
+    struct pk_bus *bus;
+    float depth;
+    int32_t reserved;
+} pk_plan_input;
+
+typedef struct pk_plan {
+    int64_t count;
+    pk_plan_step *steps;
+    int64_t input_count;
+    pk_plan_input *inputs;
+} pk_plan;
 
 enum {
     PK_VOICE_PLAYING = 1,      /* the core has posted its start */
@@ -160,8 +196,10 @@ typedef enum {
     PK_CMD_SET = 3,            /* at `frame`, over `ramp` frames: move what `what` says */
     PK_CMD_ADD_BUS = 4,        /* `bus` joins the graph */
     PK_CMD_DEAD = 5,           /* a timed command whose voice ended first */
-    PK_CMD_ADD_NODE = 6,       /* `node` goes at the end of `bus`'s chain */
-    PK_CMD_REMOVE_NODE = 7     /* `node` leaves `bus`'s chain */
+    PK_CMD_ADD_NODE = 6,       /* `node` goes at the end of `bus`'s built-in chain */
+    PK_CMD_REMOVE_NODE = 7,    /* `node` leaves `bus`'s built-in chain */
+    PK_CMD_PLAN = 8,           /* `plan` replaces the render plan; the old one goes back */
+    PK_CMD_TIMELINE = 9        /* `timeline` replaces `param`'s; the old one goes back */
 } pk_command_kind;
 
 enum {
@@ -177,6 +215,9 @@ typedef struct pk_command {
     pk_voice *voice;
     pk_bus *bus;
     pk_node *node;
+    pk_plan *plan;
+    pk_param *param;
+    const pk_timeline *timeline;
     uint64_t step;
     float gains[PK_MAX_CHANNELS];
     uint64_t order;            /* the core's count when it took it: ties in the timeline */
@@ -184,7 +225,12 @@ typedef struct pk_command {
 } pk_command;
 
 /* What goes back to Python to free. */
-typedef enum { PK_RETURN_COMMAND = 1, PK_RETURN_VOICE = 2 } pk_return_kind;
+typedef enum {
+    PK_RETURN_COMMAND = 1,
+    PK_RETURN_VOICE = 2,
+    PK_RETURN_PLAN = 3,
+    PK_RETURN_TIMELINE = 4
+} pk_return_kind;
 
 typedef struct {
     int64_t kind;
@@ -207,16 +253,6 @@ enum {
  * thread, so it may allocate). Returns nonzero if it made room. */
 typedef int (*pk_event_spill)(void *context, pk_ring *events);
 
-typedef struct {
-    int32_t kind;
-    int32_t channel;           /* PEAK: which */
-    int64_t frame;             /* engine frame it happened at */
-    int64_t source;            /* the voice's id; PEAK: the bus's */
-    int64_t frames;            /* UNDERRUN: frames missing */
-    float peak;
-    float rms;
-} pk_engine_event;
-
 struct pk_engine {
     int32_t channels;
     int32_t reserved;
@@ -225,8 +261,10 @@ struct pk_engine {
     pk_ring events;            /* pk_engine_event: core -> Python */
     pk_ring returns;           /* pk_return: core -> Python, to free */
     pk_voice *voices;          /* the core's list */
-    pk_bus *buses;             /* in processing order; the master, last */
+    pk_bus *buses;             /* every bus, to clear before each pass */
     pk_bus *master;
+    pk_plan *plan;             /* the buses in processing order, with effects and sends */
+    float *bus_scratch;        /* 2 * PK_BLOCK * PK_MAX_CHANNELS floats, for the plan's work */
     pk_command **timeline;     /* a heap of timed commands, earliest first: room for as
                                 * many as Python can have handed over */
     uint64_t timeline_size;
@@ -272,7 +310,7 @@ int64_t pk_engine_now(const pk_engine *e);
 /* Set up a bus (buffer: PK_BLOCK * channels floats) with its fader at `gains` and its meter
  * posting every `meter_interval` frames (0: never). Off the audio thread. */
 void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, float *buffer,
-                 pk_bus *output, const float *gains, int64_t meter_interval);
+                 const float *gains, int64_t meter_interval);
 
 /* Voice gains starting steady at `gains` (channels of them). */
 void pk_gains_init(pk_gains *g, const float *gains, int32_t channels);

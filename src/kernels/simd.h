@@ -53,6 +53,46 @@
     const T c2 = (T)0.5 * (-3 * c0##_w3 + 4 * c0##_w2 + c0##_w);                             \
     const T c3 = (T)0.5 * (c0##_w3 - c0##_w2)
 
+/* Hosts of nodes run them with denormal numbers flushed to zero (feedback loops decaying
+ * into denormals would otherwise cost a hundred times more), restoring the caller's mode. */
+#if defined(__SSE__) || defined(_M_X64)
+#include <xmmintrin.h>
+typedef unsigned int pk_float_mode;
+static inline pk_float_mode pk_flush_denormals(void)
+{
+    const pk_float_mode mode = _mm_getcsr();
+    _mm_setcsr(mode | 0x8040); /* flush to zero, denormals are zero */
+    return mode;
+}
+static inline void pk_restore_float_mode(pk_float_mode mode)
+{
+    _mm_setcsr(mode);
+}
+#elif defined(__aarch64__)
+typedef unsigned long pk_float_mode;
+static inline pk_float_mode pk_flush_denormals(void)
+{
+    pk_float_mode mode;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(mode));
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(mode | (1UL << 24)));
+    return mode;
+}
+static inline void pk_restore_float_mode(pk_float_mode mode)
+{
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(mode));
+}
+#else
+typedef int pk_float_mode;
+static inline pk_float_mode pk_flush_denormals(void)
+{
+    return 0;
+}
+static inline void pk_restore_float_mode(pk_float_mode mode)
+{
+    (void)mode;
+}
+#endif
+
 #define PK_CAT_(a, b) a##b
 #define PK_CAT(a, b) PK_CAT_(a, b)
 

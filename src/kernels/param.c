@@ -1,0 +1,90 @@
+/* Parameters' values from their timelines (declared and documented in node.h). A value at
+ * frame t is a function of t and the timeline alone, so it does not depend on how the host
+ * cuts time into blocks. */
+#include <math.h>
+
+#include "node.h"
+
+/* The segment frame t falls in: moving on from the last one read (time mostly runs on), else
+ * searched. */
+static const pk_segment *segment_at(pk_param *p, int64_t t)
+{
+    const pk_timeline *tl = p->timeline;
+    int64_t i = p->cursor < tl->count ? p->cursor : 0;
+    if (tl->segments[i].start > t) {
+        int64_t low = 0, high = i; /* the segment is in low .. high - 1 */
+        while (high - low > 1) {
+            const int64_t mid = low + (high - low) / 2;
+            if (tl->segments[mid].start <= t)
+                low = mid;
+            else
+                high = mid;
+        }
+        i = low;
+    }
+    while (i + 1 < tl->count && tl->segments[i + 1].start <= t)
+        i++;
+    p->cursor = i;
+    return &tl->segments[i];
+}
+
+static double segment_value(const pk_segment *s, int64_t t)
+{
+    switch (s->kind) {
+    case PK_SEGMENT_LINEAR:
+        return s->from + (s->to - s->from) * ((double)(t - s->start) / (double)(s->end - s->start));
+    case PK_SEGMENT_EXPONENTIAL:
+        return s->from *
+               pow(s->to / s->from, (double)(t - s->start) / (double)(s->end - s->start));
+    case PK_SEGMENT_TARGET:
+        return s->to + (s->from - s->to) * exp(-(double)(t - s->start) * s->rate);
+    case PK_SEGMENT_CURVE: {
+        const double x = (double)(s->points - 1) * (double)(t - s->start) /
+                         (double)(s->end - s->start);
+        const int32_t k = (int32_t)x;
+        if (k >= s->points - 1)
+            return s->curve[s->points - 1];
+        return s->curve[k] + (s->curve[k + 1] - s->curve[k]) * (x - (double)k);
+    }
+    default:
+        return s->from;
+    }
+}
+
+static float within(const pk_param *p, double v)
+{
+    const float x = (float)v;
+    return x < p->min ? p->min : x > p->max ? p->max : x;
+}
+
+int pk_param_run(pk_param *p, int64_t t, size_t n)
+{
+    size_t f = 0;
+    while (f < n) {
+        const pk_segment *s = segment_at(p, t + (int64_t)f);
+        const int64_t left = s->end - (t + (int64_t)f);
+        const size_t run = left < (int64_t)(n - f) ? (size_t)left : n - f;
+        if (s->kind == PK_SEGMENT_HOLD) {
+            if (run == n && !p->input) {
+                p->values[0] = within(p, s->from);
+                return 1;
+            }
+            for (size_t k = f; k < f + run; k++)
+                p->values[k] = (float)s->from;
+        } else {
+            for (size_t k = f; k < f + run; k++)
+                p->values[k] = (float)segment_value(s, t + (int64_t)k);
+        }
+        f += run;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const float input = p->input ? p->input_depth * p->input[k * p->input_stride] : 0.0f;
+        p->values[k] = within(p, (double)p->values[k] + input);
+    }
+    return 0;
+}
+
+float pk_param_setting(const pk_param *p)
+{
+    return within(p, p->timeline->segments[0].from);
+}
