@@ -27,6 +27,8 @@ from ._dsp.engine import INPUT as CORE_INPUT
 from ._dsp.level import pan_gains
 from .buffering import DiskStream, Sound
 from .events import Event
+from .fx.effect import Effect
+from .graph import Graph, Send
 from .realtime import (
     DeviceRun,
     NullDevice,
@@ -317,6 +319,72 @@ class Bus:
 
         engine._send(send, at, "Bus.set")
 
+    def add(self, effect: Effect, index: int | None = None, *,
+            sidechain: Bus | str | None = None) -> None:
+        """Insert an effect in the bus's chain (before its fader and meter); it fades in.
+
+        Parameters
+        ----------
+        effect : pkaudio.fx.Effect
+            Not running anywhere else (prepared here, at the engine's rate and channels).
+        index : int, optional
+            Its place in the chain (default: last).
+        sidechain : Bus or str, optional
+            For effects with a sidechain (a compressor's key input): the bus whose output
+            drives it (processed before this one).
+        """
+        engine = self.engine
+        with engine._lock:
+            side = None if sidechain is None else engine._bus(sidechain, "Bus.add sidechain")
+            engine._graph.add(self, effect, index, side)
+
+    def remove(self, effect: Effect) -> None:
+        """Take an effect out of the chain: it fades out, then leaves, and is free to use
+        elsewhere once the engine has rendered past its fade.
+
+        Parameters
+        ----------
+        effect : pkaudio.fx.Effect
+        """
+        with self.engine._lock:
+            self.engine._graph.remove(self, effect)
+
+    @property
+    def effects(self) -> list[Effect]:
+        """The effects in its chain, in order (those fading out included)."""
+        with self.engine._lock:
+            return [s.effect for s in self.engine._graph.buses[self.id].slots]
+
+    def send(self, to: Bus | str, *, gain: float = 1.0, pre_fader: bool = False) -> Send:
+        """Add a send: this bus's output also goes into `to`, times `gain`.
+
+        Parameters
+        ----------
+        to : Bus or str
+            The bus it feeds (the graph must stay acyclic).
+        gain : float
+            Linear; the send's `gain` Param automates it.
+        pre_fader : bool
+            Take it after the effects but before the fader (a monitor or parallel mix
+            independent of the fader), rather than after the fader.
+
+        Returns
+        -------
+        Send
+        """
+        engine = self.engine
+        gain = check.gain(gain, "Bus.send gain")
+        pre_fader = check.boolean(pre_fader, "Bus.send pre_fader")
+        with engine._lock:
+            target = engine._bus(to, "Bus.send to")
+            return engine._graph.send(self, target, gain, pre_fader)
+
+    @property
+    def sends(self) -> list[Send]:
+        """Its sends (not its output)."""
+        with self.engine._lock:
+            return list(self.engine._graph.buses[self.id].sends)
+
     def __repr__(self) -> str:
         return f"<Bus {self.name!r}>"
 
@@ -374,6 +442,8 @@ class Engine:
         self._default_ramp = round(DEFAULT_RAMP * samplerate)
         self.master = Bus(self, 0, "master", 1.0, 0.0)
         self._buses = {"master": self.master}
+        self._graph = Graph(self, self._core)
+        self._graph.add_bus(self.master, None)
         self._streams: dict[int, DiskStream] = {}  # voice id -> its stream, for error messages
         self._levels: list = []  # a bus's meter events read so far, channel by channel
         self._run: DeviceRun | None = None  # the device rendering the engine, if one is
@@ -418,9 +488,24 @@ class Engine:
                 raise ValueError(f"Engine.bus: there is already a bus called {name!r}")
             feeds = self._bus(self.master if output is None else output, "Engine.bus output")
             self._make_room()
-            bus = Bus(self, self._core.add_bus(feeds.id, gains), name, float(gain), float(pan))
+            bus = Bus(self, self._core.add_bus(gains), name, float(gain), float(pan))
             self._buses[name] = bus
+            self._graph.add_bus(bus, feeds)
         return bus
+
+    @property
+    def latency(self) -> int:
+        """Frames the effects on the way to the master delay what plays (the slowest path;
+        the others are delayed to line up with it).
+        """
+        with self._lock:
+            return self._graph.latency
+
+    def _set_timeline(self, param: int, new: Any, old: Any) -> None:
+        """Make the core's parameter at address `param` follow timeline `new`."""
+        with self._lock:
+            self._make_room()
+            self._core.set_timeline(param, new, old)
 
     def _bus(self, bus: Bus | str, what: str) -> Bus:
         found = self._buses.get(bus) if isinstance(bus, str) else bus
@@ -647,6 +732,8 @@ class Engine:
                 # A reader that delivers nothing for so long is stuck: the rest plays as a
                 # device would play it, the stream's gap reported as an underrun.
                 done += self._core.render_offline(block, input, done, frames, wait)
+            self._core.reclaim()
+            self._graph.tidy()
         with self._rendered:
             self._rendered.notify_all()
         return block
@@ -678,6 +765,7 @@ class Engine:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
+                self._graph.tidy()
                 found = self._events()
             left = None if deadline is None else deadline - time.monotonic()
             if found or (left is not None and left <= 0):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 EventKind = Literal["underrun", "end", "error", "voice_start", "voice_end", "peak", "late",
-                    "invalid", "events_lost"]
+                    "invalid", "events_lost", "reduction"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,9 @@ class Event:
         ended at `frame`. "invalid": a bus's audio held NaN or infinity from `frame` on (`frames`
         samples in the first block of the run); they were set to 0, the rest of the mix
         played on. "events_lost": `frames` events found the engine's event ring full on a
-        device (see ``Engine(event_capacity=...)``) and are lost.
+        device (see ``Engine(event_capacity=...)``) and are lost. "reduction": a dynamics
+        effect's gain reduction over its report interval, which ended at `frame` (`peak`:
+        the most, `rms`: the mean, both in dB).
     frame : int
         The frame at which it happened: a stream's frames played so far, or the engine's
         frame.

@@ -1,0 +1,321 @@
+"""The effect base class: one compiled node used three ways.
+
+- On an array at once, as pedalboard's effects are: ``effect(x, samplerate)`` returns the
+  processed copy (state reset first; latency taken out, so the output lines up with x; the
+  tail after x's end when asked).
+- On a stream of blocks with its state kept: ``effect.prepare(samplerate, channels)``, then
+  ``effect.process(block)`` in place, ``effect.reset()``.
+- On a bus of an engine: ``bus.add(effect)``; the engine's audio thread runs it.
+
+Every parameter is a `Param` (an attribute of the effect: ``lp.frequency.linear_ramp(...)``;
+assigning ``lp.frequency = 800`` is ``lp.frequency.value = 800``).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .. import _checks as check
+from .._dsp import fx as _fx
+from ..events import Event
+from .param import INT64_MAX, INT64_MIN, Param
+
+
+class ParamAttribute:
+    """A parameter as an attribute of its effect class: reading gives the `Param`,
+    assigning sets its value (smoothed).
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, effect: Effect | None, owner: type | None = None) -> Any:
+        return self if effect is None else effect._params[self.name]
+
+    def __set__(self, effect: Effect, value: float) -> None:
+        effect._params[self.name].value = value
+
+
+def _setting_timeline(value: float) -> Any:
+    return _fx.Timeline([(_fx.HOLD, INT64_MIN, INT64_MAX, value, value, 0.0, None)])
+
+
+class Effect:
+    """An effect: a compiled node with automatable parameters (see the module's doc).
+
+    Attributes
+    ----------
+    latency : int
+        Frames it delays its input by (once prepared).
+    tail : int
+        Frames of output it keeps making after its input stops (once prepared).
+    params : dict of str to Param
+    """
+
+    kind: ClassVar[str]  # the compiled node class
+
+    def __init__(self, values: dict[str, Any] | None = None,
+                 children: Sequence[Effect] = ()) -> None:
+        values = dict(values or {})
+        name = type(self).__name__
+        self._params: dict[str, Param] = {}
+        self._settings: dict[str, float] = {}
+        self._index: dict[str, int] = {}
+        timelines = []
+        exposed = {key for key in dir(type(self))
+                   if isinstance(getattr(type(self), key, None), ParamAttribute)}
+        for i, (key, initial, low, high, setting) in enumerate(_fx.params(self.kind)):
+            value = values.pop(key, None)
+            value = initial if value is None else check.within(value, f"{name} {key}", low,
+                                                                high)
+            self._index[key] = i
+            if setting or key not in exposed:
+                self._settings[key] = value
+                timelines.append(_setting_timeline(value))
+            else:
+                param = Param(key, value, low, high, self._install)
+                param._host = self
+                self._params[key] = param
+                timelines.append(param.timeline)
+        if values:
+            raise TypeError(f"{name}: no parameter {sorted(values)[0]!r}")
+        self._children = list(children)
+        nodes: list[_fx.NodeHost] = [c._node for c in self._children]
+        self._node: _fx.NodeHost = _fx.NodeHost(self.kind, timelines, nodes)
+        self._lock = threading.RLock()
+        self._owner: Effect | None = None  # a Chain or Mix it is part of
+        self._engine: Any = None  # the engine whose bus runs it
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{k}={p.value:g}" for k, p in self._params.items())
+        return f"{type(self).__name__}({values})"
+
+    def __call__(self, x: np.ndarray, samplerate: float, *, tail: bool = False,
+                 sidechain: np.ndarray | None = None) -> np.ndarray:
+        """The processed copy of `x`, from a fresh state.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            float32 or float64, ``(frames,)`` or ``(frames, channels)``.
+        samplerate : float
+            Its frames a second.
+        tail : bool
+            Whether to go on past x's end for `tail` frames (what a reverb or delay still
+            rings out), the input silent there.
+        sidechain : numpy.ndarray, optional
+            For effects with a sidechain: what drives them, shaped as x.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shaped as x (longer by `tail` when asked), x's dtype; lined up with x (the
+            effect's latency taken out).
+        """
+        name = f"{type(self).__name__}()"
+        array = check.audio(x, f"{name} x")
+        if array.dtype.kind != "f":
+            raise TypeError(f"{name} x: expected dtype float32 or float64, got {array.dtype}")
+        tail = check.boolean(tail, f"{name} tail")
+        self.prepare(samplerate, array.shape[1])
+        frames, latency = len(array), self.latency
+        extra = self.tail if tail else 0
+        block = np.zeros((frames + latency + extra, array.shape[1]), np.float32)
+        block[:frames] = array
+        side = None
+        if sidechain is not None:
+            side_array = check.audio(sidechain, f"{name} sidechain", array.shape[1], frames)
+            side = np.zeros_like(block)
+            side[:frames] = side_array
+        self._run(block, side)
+        out = block[latency:].astype(array.dtype, copy=False)
+        return out[:, 0] if np.ndim(x) == 1 else out
+
+    def prepare(self, samplerate: float, channels: int) -> None:
+        """Get ready to process blocks of `channels` channels at `samplerate`, from a fresh
+        state (frames counted from 0).
+
+        Parameters
+        ----------
+        samplerate : float
+            Frames a second.
+        channels : int
+            1 .. 64.
+        """
+        name = f"{type(self).__name__}.prepare"
+        samplerate = check.samplerate(samplerate, f"{name} samplerate")
+        channels = check.channels(channels, f"{name} channels")
+        self._free(name)
+        with self._lock:
+            self._node.prepare(samplerate, channels)
+
+    def reset(self) -> None:
+        """Forget what came before (tails, envelopes), frames counted from 0 again."""
+        self._free(f"{type(self).__name__}.reset")
+        with self._lock:
+            self._node.reset()
+
+    def process(self, block: np.ndarray, sidechain: np.ndarray | None = None) -> np.ndarray:
+        """Process a block in place, the state carried on from the last block.
+
+        Parameters
+        ----------
+        block : numpy.ndarray
+            float32, C order, writeable, ``(frames, channels)`` with the prepared channels
+            (``(frames,)`` when prepared for 1).
+        sidechain : numpy.ndarray, optional
+            For effects with a sidechain: float32 shaped as block.
+
+        Returns
+        -------
+        numpy.ndarray
+            `block`.
+        """
+        name = f"{type(self).__name__}.process"
+        self._free(name)
+        if not self._node.prepared:
+            raise RuntimeError(f"{name}: call prepare(samplerate, channels) first")
+        rows = self._block(block, f"{name} block")
+        side = None if sidechain is None else self._block(sidechain, f"{name} sidechain",
+                                                          len(rows))
+        self._run(rows, side)
+        return block
+
+    @property
+    def latency(self) -> int:
+        return int(self._node.latency)
+
+    @property
+    def tail(self) -> int:
+        return int(self._node.tail)
+
+    @property
+    def params(self) -> dict[str, Param]:
+        return dict(self._params)
+
+    @property
+    def now(self) -> int:
+        """The frame its host is at: the engine's next frame on a bus, else frames processed
+        since prepare or reset (its parameters' events are in these frames).
+        """
+        root = self._root()
+        return root._engine.now if root._engine is not None else root._node.frame
+
+    @property
+    def samplerate(self) -> float | None:
+        """As prepared (None before)."""
+        return self._node.samplerate if self._node.prepared else None
+
+    def events(self) -> list[Event]:
+        """What it reported since the last call (effects that report, such as dynamics)."""
+        return [_event(e) for e in self._node.take_events()]
+
+    # ---- inside ----
+
+    def _root(self) -> Effect:
+        effect = self
+        while effect._owner is not None:
+            effect = effect._owner
+        return effect
+
+    def _free(self, what: str) -> None:
+        """Refuse to run it by itself while a group or an engine runs it."""
+        root = self._root()
+        if root is not self or self._engine is not None:
+            holder = "an engine's bus" if root._engine is not None else repr(root)
+            raise RuntimeError(f"{what}: {type(self).__name__} is part of {holder}; use that")
+
+    def _block(self, block: Any, what: str, frames: int | None = None) -> np.ndarray:
+        channels = self._node.channels
+        if not isinstance(block, np.ndarray) or block.dtype != np.float32 or \
+                not block.flags.c_contiguous or not block.flags.writeable:
+            raise TypeError(f"{what}: expected a writeable float32 array in C order, got "
+                            f"{check._shown(block)}")
+        rows = block.reshape(-1, 1) if block.ndim == 1 and channels == 1 else block
+        if rows.ndim != 2 or rows.shape[1] != channels or \
+                (frames is not None and len(rows) != frames):
+            raise ValueError(f"{what}: expected shape ({'frames' if frames is None else frames}"
+                             f", {channels}), got {block.shape}")
+        return rows
+
+    def _run(self, block: np.ndarray, sidechain: np.ndarray | None) -> None:
+        with self._lock:
+            self._node.process(block, sidechain)
+
+    def _install(self, param: Param, timeline: Any) -> None:
+        """Make the node follow a parameter's new timeline."""
+        index = self._index[param.name]
+        root = self._root()
+        if root._engine is not None:
+            root._engine._set_timeline(self._node.param_address(index), timeline,
+                                       param.timeline)
+        else:
+            with root._lock:
+                self._node.set_timeline(index, timeline)
+
+    def _effects(self) -> Iterable[Effect]:
+        """It and every effect inside it."""
+        yield self
+        for child in self._children:
+            yield from child._effects()
+
+
+def _event(raw: tuple) -> Event:
+    kind, frame, _, _, channel, peak, mean = raw
+    return Event("reduction", frame, peak=(peak,), rms=(mean,))
+
+
+class _Group(Effect):
+    def __init__(self, effects: Iterable[Effect], what: str) -> None:
+        effects = list(effects)
+        for effect in effects:
+            if not isinstance(effect, Effect):
+                raise TypeError(f"{what}: expected effects, got {check._shown(effect)}")
+            if effect._owner is not None or effect._engine is not None:
+                raise ValueError(f"{what}: {effect!r} is already part of a group or a bus")
+        if len({id(e) for e in effects}) != len(effects):
+            raise ValueError(f"{what}: an effect is listed twice")
+        super().__init__(children=effects)
+        for effect in effects:
+            effect._owner = self
+
+    @property
+    def effects(self) -> list[Effect]:
+        return list(self._children)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._children!r})"
+
+
+class Chain(_Group):
+    """Effects in series, itself an effect: the latency and tail add up.
+
+    Parameters
+    ----------
+    effects : iterable of Effect
+        Each not part of another group or a bus.
+    """
+
+    kind = "chain"
+
+    def __init__(self, effects: Iterable[Effect]) -> None:
+        super().__init__(effects, "Chain")
+
+
+class Mix(_Group):
+    """Effects in parallel, each on the same input, summed; itself an effect. The quicker
+    ones are delayed to line up with the one of most latency.
+
+    Parameters
+    ----------
+    effects : iterable of Effect
+        Each not part of another group or a bus.
+    """
+
+    kind = "mix"
+
+    def __init__(self, effects: Iterable[Effect]) -> None:
+        super().__init__(effects, "Mix")

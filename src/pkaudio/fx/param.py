@@ -1,0 +1,306 @@
+"""Parameters as timelines, with Web Audio's AudioParam semantics in frames.
+
+A Param holds automation events (set, linear and exponential ramps, set-target, curves) in
+frame order and compiles them into the core's segments: pieces of the timeline each with a
+closed form, so that the value at frame t follows from t alone. The frames are the host's:
+the engine's frames on a bus, frames since `prepare` or `reset` on an effect of its own.
+
+The rules, as the Web Audio spec gives them (section "AudioParam"):
+
+- ``set(v, at=T)``: the value is v from frame T.
+- ``linear_ramp(v, at=T1)``: from the previous event (frame T0, value V0) the value moves in a
+  straight line to reach v at T1: ``V0 + (v - V0) * (t - T0) / (T1 - T0)``.
+- ``exponential_ramp(v, at=T1)``: ``V0 * (v / V0) ** ((t - T0) / (T1 - T0))``; v and V0 must
+  be nonzero and of one sign (where V0 and v differ in sign, the value holds V0 until T1).
+- ``set_target(v, at=T, time_constant=tau)``: from T the value approaches v exponentially,
+  ``v + (V(T) - v) * exp(-(t - T) / tau)``, until the next event.
+- ``curve(values, at=T, duration=D)``: the values spread evenly over T .. T + D, linearly
+  between them; then the last value.
+- ``cancel(at=T)``: every event at or after T goes (a ramp by the frame it ends at).
+
+Where the spec's choice depends on when a call is made, the rule here depends on frames only:
+a ramp after a set_target starts where that set_target starts (the spec's case of a target
+that has not begun), and a ramp with no event before it starts at the host's current frame.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _checks as check
+from .._dsp import fx as _fx
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+# A plain assignment (`param.value = x`) glides there over this many seconds.
+SMOOTHING = 0.01
+
+_SET, _LINEAR, _EXPONENTIAL, _TARGET, _CURVE = range(5)
+
+
+class Param:
+    """One automatable parameter of an effect (or a send's gain).
+
+    Attributes
+    ----------
+    name : str
+    initial : float
+        Its value before any event.
+    low, high : float
+        Values are kept within these (what the core clamps to).
+    smoothing : float
+        Seconds a plain assignment to `value` glides over (0: it jumps).
+    """
+
+    def __init__(self, name: str, initial: float, low: float, high: float,
+                 install: Callable[[Param, Any], None] | None = None):
+        self.name, self.low, self.high = name, low, high
+        self.initial = initial
+        self.smoothing = SMOOTHING
+        self._events: list[tuple] = []  # (frame, kind, value, extra), in frame order
+        self._install = install
+        self._host: Any = None  # what runs it: has .now and .samplerate, or None
+        self.timeline = _fx.Timeline(self._segments())
+
+    def __repr__(self) -> str:
+        return f"<Param {self.name} = {self.value:g}>"
+
+    # ---- reading ----
+
+    @property
+    def value(self) -> float:
+        """The value at the host's current frame. Assigning glides to the new value over
+        `smoothing` seconds from there, cancelling what was scheduled after it.
+        """
+        return self.value_at(self._now())
+
+    @value.setter
+    def value(self, value: float) -> None:
+        value = self._checked(value, f"{self.name}.value")
+        now = self._now()
+        rate = None if self._host is None else self._host.samplerate
+        glide = 0 if not rate or now == 0 else round(self.smoothing * rate)
+        if glide == 0:
+            self._events = [(now, _SET, value, None)]
+        else:
+            self._events = [(now, _SET, self.value_at(now), None),
+                            (now + glide, _LINEAR, value, None)]
+        self._changed()
+
+    def value_at(self, frame: int) -> float:
+        """The value at `frame` (host frames), as the core computes it."""
+        for kind, start, end, v0, v1, rate, points in reversed(self._segments()):
+            if start <= frame:
+                value = _segment_value(kind, start, end, v0, v1, rate, points, frame)
+                return float(np.float32(min(max(value, self.low), self.high)))
+        raise AssertionError("the first segment starts at INT64_MIN")
+
+    # ---- scheduling ----
+
+    def set(self, value: float, *, at: int) -> None:
+        """The value is `value` from frame `at` on.
+
+        Parameters
+        ----------
+        value : float
+        at : int
+            Host frame.
+        """
+        self._add(at, _SET, self._checked(value, f"{self.name}.set value"), None, "set")
+
+    def linear_ramp(self, value: float, *, at: int) -> None:
+        """Move in a straight line from the previous event to reach `value` at frame `at`.
+
+        Parameters
+        ----------
+        value : float
+        at : int
+            Host frame the ramp ends at.
+        """
+        self._ramp(_LINEAR, value, at, "linear_ramp")
+
+    def exponential_ramp(self, value: float, *, at: int) -> None:
+        """Move exponentially from the previous event to reach `value` (nonzero) at `at`.
+
+        Parameters
+        ----------
+        value : float
+            Nonzero, of the previous value's sign.
+        at : int
+            Host frame the ramp ends at.
+        """
+        checked = self._checked(value, f"{self.name}.exponential_ramp value")
+        if checked == 0:
+            raise ValueError(f"{self.name}.exponential_ramp value: expected a nonzero value, "
+                             "got 0")
+        self._ramp(_EXPONENTIAL, checked, at, "exponential_ramp")
+
+    def set_target(self, value: float, *, at: int, time_constant: float) -> None:
+        """From frame `at`, approach `value` exponentially, with this time constant.
+
+        Parameters
+        ----------
+        value : float
+        at : int
+            Host frame it starts at.
+        time_constant : float
+            Frames for the distance to shrink by a factor e (> 0).
+        """
+        tau = check.number(time_constant, f"{self.name}.set_target time_constant")
+        if tau <= 0:
+            raise ValueError(f"{self.name}.set_target time_constant: expected a number of "
+                             f"frames > 0, got {time_constant!r}")
+        self._add(at, _TARGET, self._checked(value, f"{self.name}.set_target value"), tau,
+                  "set_target")
+
+    def curve(self, values: Sequence[float] | np.ndarray, *, at: int, duration: int) -> None:
+        """Follow `values`, spread evenly over frames at .. at + duration, linearly between
+        them; then hold the last.
+
+        Parameters
+        ----------
+        values : sequence of float
+            At least two finite values.
+        at : int
+            Host frame it starts at.
+        duration : int
+            Frames it lasts (> 0).
+        """
+        what = f"{self.name}.curve"
+        points = np.asarray(values, dtype=np.float64)
+        if points.ndim != 1 or len(points) < 2 or not np.isfinite(points).all():
+            raise ValueError(f"{what} values: expected two or more finite numbers, got "
+                             f"{np.shape(values)}")
+        duration = check.whole(duration, f"{what} duration", 1, check.MAX_FRAME,
+                               "a number of frames")
+        start = check.frame(at, f"{what} at")
+        end = start + duration
+        for frame, kind, _, extra in self._events:
+            if frame < end and (frame + extra if kind == _CURVE else frame) > start:
+                raise ValueError(f"{what}: frames {start} .. {end} overlap an event at frame "
+                                 f"{frame}")
+        self._add(start, _CURVE, points.astype(np.float32), duration, "curve")
+
+    def cancel(self, *, at: int) -> None:
+        """Remove every event at or after frame `at` (a ramp by the frame it ends at).
+
+        Parameters
+        ----------
+        at : int
+            Host frame.
+        """
+        at = check.frame(at, f"{self.name}.cancel at")
+        self._events = [e for e in self._events if e[0] < at]
+        self._changed()
+
+    # ---- inside ----
+
+    def _checked(self, value: Any, what: str) -> float:
+        return check.within(value, what, self.low, self.high)
+
+    def _now(self) -> int:
+        return 0 if self._host is None else self._host.now
+
+    def _ramp(self, kind: int, value: Any, at: int, what: str) -> None:
+        value = self._checked(value, f"{self.name}.{what} value")
+        if not self._events:  # it starts where the host is now
+            now = self._now()
+            self._events.append((now, _SET, self.value_at(now), None))
+        self._add(at, kind, value, None, what)
+
+    def _add(self, at: Any, kind: int, value: Any, extra: Any, what: str) -> None:
+        frame = check.frame(at, f"{self.name}.{what} at")
+        events = [e for e in self._events if not (e[0] == frame and e[1] == kind)]
+        place = len(events)
+        while place > 0 and events[place - 1][0] > frame:
+            place -= 1
+        events.insert(place, (frame, kind, value, extra))
+        self._events = events
+        self._changed()
+
+    def _changed(self) -> None:
+        self._forget_past()
+        timeline = _fx.Timeline(self._segments())
+        if self._install is not None:
+            self._install(self, timeline)
+        self.timeline = timeline
+
+    def _forget_past(self) -> None:
+        """Events before the host's frame that no longer shape what comes: once the value
+        holds steady at a frame up to now, what led there is one `set`.
+        """
+        now = self._now()
+        for kind, start, _, v0, _, _, _ in reversed(self._segments()):
+            if start <= now:
+                if kind == _fx.HOLD and start > INT64_MIN:
+                    rest = [e for e in self._events if e[0] > start]
+                    self._events = [(start, _SET, v0, None)] + rest
+                return
+
+    def _segments(self) -> list[tuple]:
+        """The core's segments: (kind, start, end, from, to, rate, curve points or None)."""
+        pieces: list[list] = [[_fx.HOLD, INT64_MIN, self.initial, self.initial, 0.0, None]]
+        before: tuple[int, float] | None = None  # the previous event's frame and value
+
+        def begin(kind: int, start: int, v0: float, v1: float, rate: float = 0.0,
+                  points: Any = None) -> None:
+            while pieces and pieces[-1][1] >= start and len(pieces) > 1:
+                pieces.pop()
+            pieces.append([kind, start, v0, v1, rate, points])
+
+        for frame, kind, value, extra in self._events:
+            if kind == _SET:
+                begin(_fx.HOLD, frame, value, value)
+                before = (frame, value)
+            elif kind in (_LINEAR, _EXPONENTIAL):
+                t0, v0 = before if before is not None else (frame, value)
+                if frame > t0 and kind == _EXPONENTIAL and v0 * value <= 0:
+                    begin(_fx.HOLD, t0, v0, v0)
+                elif frame > t0:
+                    begin(_fx.LINEAR if kind == _LINEAR else _fx.EXPONENTIAL, t0, v0, value)
+                begin(_fx.HOLD, frame, value, value)
+                before = (frame, value)
+            elif kind == _TARGET:
+                v0 = _pieces_value(pieces, frame)
+                begin(_fx.TARGET, frame, v0, value, 1.0 / extra)
+                before = (frame, v0)
+            else:  # _CURVE
+                begin(_fx.CURVE, frame, float(value[0]), float(value[-1]), 0.0, value)
+                begin(_fx.HOLD, frame + extra, float(value[-1]), float(value[-1]))
+                before = (frame + extra, float(value[-1]))
+        ends = [p[1] for p in pieces[1:]] + [INT64_MAX]
+        return [(kind, start, end, v0, v1, rate, points)
+                for (kind, start, v0, v1, rate, points), end in zip(pieces, ends, strict=True)]
+
+
+def _segment_value(kind: int, start: int, end: int, v0: float, v1: float, rate: float,
+                   points: Any, t: int) -> float:
+    """A segment's value at frame t, by the formulas the core uses."""
+    if kind == _fx.LINEAR:
+        return v0 + (v1 - v0) * ((t - start) / (end - start))
+    if kind == _fx.EXPONENTIAL:
+        return v0 * (v1 / v0) ** ((t - start) / (end - start))
+    if kind == _fx.TARGET:
+        return v1 + (v0 - v1) * math.exp(-(t - start) * rate)
+    if kind == _fx.CURVE:
+        x = (len(points) - 1) * (t - start) / (end - start)
+        k = int(x)
+        if k >= len(points) - 1:
+            return float(points[-1])
+        return float(points[k]) + (float(points[k + 1]) - float(points[k])) * (x - k)
+    return v0
+
+
+def _pieces_value(pieces: list[list], t: int) -> float:
+    """The value at t of the pieces compiled so far (the last one runs on)."""
+    for i in range(len(pieces) - 1, -1, -1):
+        kind, start, v0, v1, rate, points = pieces[i]
+        if start <= t:
+            end = pieces[i + 1][1] if i + 1 < len(pieces) else INT64_MAX
+            if kind in (_fx.LINEAR, _fx.EXPONENTIAL, _fx.CURVE) and t >= end:
+                return v1
+            return _segment_value(kind, start, end, v0, v1, rate, points, t)
+    return pieces[0][2]
+

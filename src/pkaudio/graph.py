@@ -1,0 +1,295 @@
+"""The engine's graph: which buses feed which, the effects on each, sidechains and the buses
+that drive parameters. Python owns it; every change builds a new render plan (the buses in
+processing order, each with its effects, sends and latency-compensating delays) that the core
+swaps in whole between two passes, giving the old one back to be freed. The audio thread
+never sorts, allocates or waits.
+
+Edits do not click: an added effect fades in, a removed one fades out (over `FADE`) and then
+leaves the plan, and only then is free to use elsewhere. The graph must be acyclic (a cycle is
+refused), and where effects delay what passes through them (a limiter's lookahead, a
+convolution's block), the paths that meet at a bus are delayed to line up: voices playing into
+a bus wait for the slowest bus feeding it. Sidechains and parameter inputs are not delayed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import _checks as check
+from ._dsp.engine import AT_ONCE, DelayLine
+from ._dsp.fx import ParamCell
+from .fx.effect import Effect
+from .fx.param import Param
+
+if TYPE_CHECKING:
+    from .engine import Bus, Engine
+
+# Seconds an effect takes to fade in when added, and out when removed.
+FADE = 0.005
+
+
+class Send:
+    """What one bus adds into another: its output after its fader (or, pre_fader, after its
+    effects), times `gain`. Made by `Bus.send`.
+
+    Attributes
+    ----------
+    source, to : Bus
+    gain : Param
+        Linear, automatable like any parameter.
+    pre_fader : bool
+    """
+
+    def __init__(self, engine: Engine, source: Bus, to: Bus, gain: float, pre_fader: bool):
+        self.source, self.to, self.pre_fader = source, to, pre_fader
+        self.gain = Param("gain", gain, -check.FLOAT32_MAX, check.FLOAT32_MAX, self._install)
+        self.gain._host = engine
+        self._cell = ParamCell(self.gain.timeline, -check.FLOAT32_MAX, check.FLOAT32_MAX)
+        self._engine = engine
+
+    def _install(self, param: Param, timeline: Any) -> None:
+        self._engine._set_timeline(self._cell.address, timeline, param.timeline)
+
+    def remove(self) -> None:
+        """Stop sending."""
+        self._engine._graph.remove_send(self)
+
+    def __repr__(self) -> str:
+        kind = "pre-fader " if self.pre_fader else ""
+        return f"<Send {kind}{self.source.name!r} -> {self.to.name!r}>"
+
+
+@dataclass(eq=False)
+class _Slot:
+    """An effect in a bus's chain, and how it fades."""
+
+    effect: Effect
+    sidechain: Bus | None
+    fade_from: float
+    fade_to: float
+    fade_start: int
+    fade_frames: int
+    leaving: bool = False
+    # once leaving: the command count whose taking means the core fades it, and the frame by
+    # which the fade is surely over (known once taken)
+    taken_at: int = 0
+    gone_at: int | None = None
+
+
+@dataclass(eq=False)
+class _Bus:
+    bus: Bus
+    slots: list[_Slot] = field(default_factory=list)
+    sends: list[Send] = field(default_factory=list)
+    output: Send | None = None
+
+
+class Graph:
+    """The graph of one engine. Its methods run with the engine's lock held."""
+
+    def __init__(self, engine: Engine, core: Any):
+        self.engine, self.core = engine, core
+        self.buses: dict[int, _Bus] = {}
+        self.inputs: dict[Param, tuple[Bus, float]] = {}
+        self.delays: dict[tuple, DelayLine] = {}
+        self.releasing: list[tuple[Effect, int]] = []  # effects out of the plan once taken
+        self.latency = 0
+        self.fade = max(1, round(FADE * engine.samplerate))
+
+    # ---- edits ----
+
+    def add_bus(self, bus: Bus, output: Bus | None) -> None:
+        entry = _Bus(bus)
+        self.buses[bus.id] = entry
+        if output is not None:
+            entry.output = Send(self.engine, bus, output, 1.0, False)
+        self.rebuild()
+
+    def add(self, bus: Bus, effect: Effect, index: int | None, sidechain: Bus | None) -> None:
+        what = "Bus.add"
+        if not isinstance(effect, Effect):
+            raise TypeError(f"{what} effect: expected a pkaudio.fx effect, got "
+                            f"{check._shown(effect)}")
+        if effect._owner is not None or effect._engine is not None:
+            raise ValueError(f"{what}: {effect!r} already runs in a group or on a bus (a "
+                             "removed effect is free once it has faded out)")
+        slots = self.buses[bus.id].slots
+        if index is None:
+            index = len(slots)
+        index = check.whole(index, f"{what} index", 0, len(slots), "a place in the chain")
+        effect._node.prepare(self.engine.samplerate, self.engine.channels,
+                             self.engine.meter_interval, id(effect))
+        start = AT_ONCE if self.engine.running else self.engine.now
+        slot = _Slot(effect, sidechain, 0.0, 1.0, start, self.fade)
+        slots.insert(index, slot)
+        for part in effect._effects():
+            part._engine = self.engine
+        try:
+            self.rebuild()
+        except BaseException:
+            slots.remove(slot)
+            for part in effect._effects():
+                part._engine = None
+            raise
+
+    def remove(self, bus: Bus, effect: Effect) -> None:
+        slot = next((s for s in self.buses[bus.id].slots
+                     if s.effect is effect and not s.leaving), None)
+        if slot is None:
+            raise ValueError(f"Bus.remove: {effect!r} is not on bus {bus.name!r}")
+        slot.fade_from, slot.fade_to, slot.fade_frames = 1.0, 0.0, self.fade
+        slot.fade_start = AT_ONCE if self.engine.running else self.engine.now
+        slot.leaving = True
+        slot.taken_at = self.rebuild()
+        if not self.engine.running:
+            slot.gone_at = self.engine.now + self.fade
+
+    def send(self, bus: Bus, to: Bus, gain: float, pre_fader: bool) -> Send:
+        entry = self.buses[bus.id]
+        if any(s.to is to and s.pre_fader == pre_fader for s in entry.sends):
+            raise ValueError(f"Bus.send: {bus.name!r} already sends to {to.name!r} "
+                             f"{'pre' if pre_fader else 'post'}-fader")
+        send = Send(self.engine, bus, to, gain, pre_fader)
+        entry.sends.append(send)
+        try:
+            self.rebuild()
+        except BaseException:
+            entry.sends.remove(send)
+            raise
+        return send
+
+    def remove_send(self, send: Send) -> None:
+        sends = self.buses[send.source.id].sends
+        if send not in sends:
+            raise ValueError(f"Send.remove: {send!r} was removed already")
+        sends.remove(send)
+        self.rebuild()
+
+    def modulate(self, param: Param, bus: Bus | None, depth: float) -> None:
+        if bus is None:
+            self.inputs.pop(param, None)
+            self.rebuild()
+            return
+        previous = self.inputs.get(param)
+        self.inputs[param] = (bus, depth)
+        try:
+            self.rebuild()
+        except BaseException:
+            if previous is None:
+                del self.inputs[param]
+            else:
+                self.inputs[param] = previous
+            raise
+
+    def tidy(self) -> None:
+        """Let effects that have faded out leave the plan, and free those that have left."""
+        now, taken = self.engine.now, self.core.commands_taken
+        left = []
+        for entry in self.buses.values():
+            for slot in [s for s in entry.slots if s.leaving]:
+                if slot.gone_at is None and taken >= slot.taken_at:
+                    slot.gone_at = now + self.fade  # (its fade began by now)
+                if slot.gone_at is not None and now >= slot.gone_at:
+                    entry.slots.remove(slot)
+                    parts = set(slot.effect._effects())
+                    for param in [p for p in self.inputs if p._host in parts]:
+                        del self.inputs[param]
+                    left.append(slot.effect)
+        if left:
+            after = self.rebuild()
+            self.releasing += [(effect, after) for effect in left]
+            if not self.engine.running:  # offline, the next render would take it first
+                self.core.take_commands()
+        still = []
+        for effect, after in self.releasing:
+            if self.core.commands_taken >= after:
+                for part in effect._effects():
+                    part._engine = None
+            else:
+                still.append((effect, after))
+        self.releasing = still
+
+    # ---- the plan ----
+
+    def host_bus(self, effect: Effect) -> Bus | None:
+        """The bus whose chain runs `effect` (itself or within a group)."""
+        root = effect._root()
+        for entry in self.buses.values():
+            if any(s.effect is root for s in entry.slots):
+                return entry.bus
+        return None
+
+    def order(self) -> list[int]:
+        """Bus ids, each after every bus it reads: a topological order of the graph."""
+        reads: dict[int, set[int]] = {i: set() for i in self.buses}
+        for i, entry in self.buses.items():
+            for send in entry.sends + ([entry.output] if entry.output else []):
+                reads[send.to.id].add(i)
+            for slot in entry.slots:
+                if slot.sidechain is not None:
+                    reads[i].add(slot.sidechain.id)
+        for param, (source, _) in self.inputs.items():
+            host = self.host_bus(param._host)
+            if host is not None:
+                reads[host.id].add(source.id)
+        done: list[int] = []
+        placed: set[int] = set()
+        waiting = dict(reads)
+        while waiting:
+            ready = sorted(i for i, r in waiting.items() if r <= placed)
+            if not ready:
+                names = sorted(self.buses[i].bus.name for i in waiting)
+                raise ValueError(f"the graph would have a cycle through buses {names}: a bus "
+                                 "cannot feed, sidechain or modulate itself through others")
+            ready = [i for i in ready if i != 0] or ready  # the master last
+            done.append(ready[0])
+            placed.add(ready[0])
+            del waiting[ready[0]]
+        return done
+
+    def rebuild(self) -> int:
+        """Build the plan from the graph and hand it to the core. Returns the command count
+        that, once taken, means the core has swapped it in.
+        """
+        order = self.order()
+        chain = {i: sum(s.effect.latency for s in e.slots) for i, e in self.buses.items()}
+        arrives = dict.fromkeys(self.buses, 0)
+        for i in order:
+            entry = self.buses[i]
+            for send in entry.sends + ([entry.output] if entry.output else []):
+                arrives[send.to.id] = max(arrives[send.to.id], arrives[i] + chain[i])
+        keep: list[Any] = []
+        steps = []
+        for i in order:
+            entry = self.buses[i]
+            nodes = [(s.effect._node.address, -1 if s.sidechain is None else s.sidechain.id,
+                      s.fade_from, s.fade_to, s.fade_start, s.fade_frames) for s in entry.slots]
+            keep += [s.effect for s in entry.slots]
+            sends = []
+            for send in ([entry.output] if entry.output else []) + entry.sends:
+                delay = self.delay(("send", id(send)),
+                                   arrives[send.to.id] - arrives[i] - chain[i])
+                sends.append((send.to.id, send._cell.address, delay, send.pre_fader))
+                keep += [send, delay]
+            input_delay = self.delay(("input", i), arrives[i])
+            keep.append(input_delay)
+            steps.append((i, input_delay, nodes, sends))
+        inputs = []
+        for param, (source, depth) in self.inputs.items():
+            effect = param._host
+            inputs.append((effect._node.param_address(effect._index[param.name]), source.id,
+                           depth))
+        self.latency = arrives[0] + chain[0]
+        used = {key for key, line in self.delays.items() if line in keep}
+        self.delays = {k: v for k, v in self.delays.items() if k in used}
+        self.engine._make_room()
+        return self.core.set_plan(steps, inputs, keep)
+
+    def delay(self, key: tuple, frames: int) -> DelayLine | None:
+        """The delay line for one path, kept across plans while its length holds."""
+        if frames <= 0:
+            return None
+        line = self.delays.get(key)
+        if line is None or line.frames != frames:
+            line = self.delays[key] = DelayLine(frames, self.engine.channels)
+        return line
