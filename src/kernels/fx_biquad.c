@@ -2,8 +2,10 @@
  * Lowpass, Highpass, Bandpass (0 dB peak), Notch, Peak, LowShelf, HighShelf and Allpass.
  * `frequency` in Hz, `q` the cookbook's Q, `gain_db` for Peak and the shelves, and `stages`
  * identical sections in series for steeper slopes. Each section is a transposed direct form
- * II; coefficients are computed in double, once while the parameters hold, frame by frame
- * while they move. */
+ * II in double precision (with float32 coefficients, a low corner's poles move enough to
+ * change the response by a tenth of a dB; a recursive filter's speed is bound by the
+ * latency of its feedback, which is the same in double); coefficients are computed once
+ * while the parameters hold, frame by frame while they move. */
 #include <math.h>
 #include <string.h>
 
@@ -22,7 +24,7 @@ static const pk_param_info params[] = {
 };
 
 typedef struct {
-    float b0, b1, b2, a1, a2;
+    double b0, b1, b2, a1, a2;
 } coefficients;
 
 typedef struct {
@@ -31,8 +33,8 @@ typedef struct {
     int32_t stages;
     coefficients k;
     float frequency, q, gain_db; /* what k was computed from */
-    float z1[MOST_STAGES][PK_MAX_CHANNELS];
-    float z2[MOST_STAGES][PK_MAX_CHANNELS];
+    double z1[MOST_STAGES][PK_MAX_CHANNELS];
+    double z2[MOST_STAGES][PK_MAX_CHANNELS];
 } biquad;
 
 static coefficients design(int type, double samplerate, double frequency, double q,
@@ -85,8 +87,7 @@ static coefficients design(int type, double samplerate, double frequency, double
         a2 = 1.0 - alpha;
         break;
     }
-    const coefficients k = {(float)(b0 / a0), (float)(b1 / a0), (float)(b2 / a0),
-                            (float)(a1 / a0), (float)(a2 / a0)};
+    const coefficients k = {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
     return k;
 }
 
@@ -125,16 +126,16 @@ static int prepare(pk_node *node, int type)
 }
 
 /* One section over n frames of one channel, `channels` apart, coefficients held. */
-static void section(const coefficients *k, float *z1, float *z2, float *x, size_t n,
+static void section(const coefficients *k, double *z1, double *z2, float *x, size_t n,
                     size_t channels)
 {
-    float s1 = *z1, s2 = *z2;
+    double s1 = *z1, s2 = *z2;
     for (size_t f = 0; f < n; f++) {
-        const float in = x[f * channels];
-        const float out = k->b0 * in + s1;
+        const double in = x[f * channels];
+        const double out = k->b0 * in + s1;
         s1 = k->b1 * in - k->a1 * out + s2;
         s2 = k->b2 * in - k->a2 * out;
-        x[f * channels] = out;
+        x[f * channels] = (float)out;
     }
     *z1 = s1, *z2 = s2;
 }
