@@ -33,6 +33,10 @@ cdef extern from "engine.h" nogil:
         pk_param *gain
         pk_delay_line *delay
         int32_t pre_fader
+        float fade_from
+        float fade_to
+        int64_t fade_start
+        int64_t fade_frames
 
     ctypedef struct pk_plan_step:
         pk_bus *bus

@@ -203,7 +203,8 @@ cdef class EngineCore:
     cdef pk_plan *new_plan(self, steps, inputs, keep) except NULL:
         """A render plan in one allocation: steps of (bus id, input DelayLine or None,
         [(node address, sidechain bus id or -1, fade_from, fade_to, fade_start or AT_ONCE,
-        fade_frames)], [(bus id, gain parameter address, DelayLine or None, pre_fader)]);
+        fade_frames)], [(bus id, gain parameter address, DelayLine or None, pre_fader,
+        fade_from, fade_to, fade_start or AT_ONCE, fade_frames)]);
         inputs of (parameter address, bus id, depth). `keep`: what it names, kept alive until
         the core gives it back."""
         cdef Py_ssize_t n_nodes = sum(len(step[2]) for step in steps)
@@ -238,7 +239,10 @@ cdef class EngineCore:
                 node.fade_from, node.fade_to = fade_from, fade_to
                 node.fade_start, node.fade_frames = fade_start, fade_frames
                 node += 1
-            for to, gain, delay_line, pre_fader in sends:
+            for to, gain, delay_line, pre_fader, fade_from, fade_to, fade_start, fade_frames \
+                    in sends:
+                send.fade_from, send.fade_to = fade_from, fade_to
+                send.fade_start, send.fade_frames = fade_start, fade_frames
                 send.to = <pk_bus *><size_t>self.buses[to]
                 send.gain = <pk_param *><size_t>gain
                 send.delay = NULL if delay_line is None else &(<DelayLine>delay_line).line

@@ -270,6 +270,10 @@ static void swap_plan(pk_engine *e, pk_plan *plan)
         for (int32_t k = 0; k < plan->steps[i].node_count; k++)
             if (plan->steps[i].nodes[k].fade_start == PK_AT_ONCE)
                 plan->steps[i].nodes[k].fade_start = e->now;
+    for (int64_t i = 0; i < plan->count; i++)
+        for (int32_t k = 0; k < plan->steps[i].send_count; k++)
+            if (plan->steps[i].sends[k].fade_start == PK_AT_ONCE)
+                plan->steps[i].sends[k].fade_start = e->now;
     give_back(e, PK_RETURN_PLAN, e->plan);
     e->plan = plan;
 }
@@ -761,15 +765,24 @@ static void delay_run(pk_delay_line *d, float *block, size_t n)
     }
 }
 
-/* An effect's share of its bus's output at frame t. */
+/* A fade's level at frame t: an effect's share of its bus's output, a send's gain. */
+PK_INLINE float fade_level(float from, float to, int64_t start, int64_t frames, int64_t t)
+{
+    if (frames == 0 || t >= start + frames)
+        return to;
+    if (t < start)
+        return from;
+    return from + (to - from) * ((float)(t - start) / (float)frames);
+}
+
 PK_INLINE float fade_at(const pk_plan_node *p, int64_t t)
 {
-    if (p->fade_frames == 0 || t >= p->fade_start + p->fade_frames)
-        return p->fade_to;
-    if (t < p->fade_start)
-        return p->fade_from;
-    return p->fade_from +
-           (p->fade_to - p->fade_from) * ((float)(t - p->fade_start) / (float)p->fade_frames);
+    return fade_level(p->fade_from, p->fade_to, p->fade_start, p->fade_frames, t);
+}
+
+PK_INLINE float send_fade(const pk_plan_send *s, int64_t t)
+{
+    return fade_level(s->fade_from, s->fade_to, s->fade_start, s->fade_frames, t);
 }
 
 /* Run an effect over a bus's n frames, mixed with what came in while it fades. */
@@ -802,13 +815,24 @@ static void run_node(pk_engine *e, const pk_plan_node *p, float *block, size_t n
 static void send_run(pk_engine *e, const pk_plan_send *s, const float *block, size_t n)
 {
     const size_t channels = (size_t)e->channels, samples = n * channels;
+    const float first = send_fade(s, e->now), last = send_fade(s, e->now + (int64_t)n - 1);
+    if (first == 0.0f && last == 0.0f && s->fade_to == 0.0f)
+        return; /* faded out: waiting to leave */
     if (s->delay) {
         memcpy(e->bus_scratch, block, samples * sizeof(float));
         delay_run(s->delay, e->bus_scratch, n);
         block = e->bus_scratch;
     }
     float *to = s->to->buffer;
-    if (pk_param_run(s->gain, e->now, n)) {
+    const int fading = first != 1.0f || last != 1.0f;
+    if (fading) {
+        const int held = pk_param_run(s->gain, e->now, n);
+        for (size_t f = 0; f < n; f++) {
+            const float gain = s->gain->values[held ? 0 : f] * send_fade(s, e->now + (int64_t)f);
+            for (size_t c = 0; c < channels; c++)
+                to[f * channels + c] += block[f * channels + c] * gain;
+        }
+    } else if (pk_param_run(s->gain, e->now, n)) {
         const float gain = s->gain->values[0];
         if (gain == 1.0f)
             for (size_t i = 0; i < samples; i++)

@@ -107,13 +107,18 @@ typedef struct {
 } pk_plan_node;
 
 /* What a bus adds into another: its output after the fader, or (pre_fader) after its
- * effects, times `gain`, delayed by `delay` (or not, when NULL). */
+ * effects, times `gain`, delayed by `delay` (or not, when NULL). It fades in and out as an
+ * effect does. */
 typedef struct {
     struct pk_bus *to;
     pk_param *gain;
     pk_delay_line *delay;
     int32_t pre_fader;
+    float fade_from;
+    float fade_to;
     int32_t reserved;
+    int64_t fade_start;
+    int64_t fade_frames;
 } pk_plan_send;
 
 /* A bus in processing order: every bus comes after those that feed it (sends, sidechains,

@@ -140,6 +140,23 @@ static void section(const coefficients *k, double *z1, double *z2, float *x, siz
     *z1 = s1, *z2 = s2;
 }
 
+/* A section over n stereo frames: the two channels' feedback chains interleaved, so that
+ * each hides the other's latency. */
+static void section_stereo(const coefficients *k, double *z1, double *z2, float *x, size_t n)
+{
+    double l1 = z1[0], l2 = z2[0], r1 = z1[1], r2 = z2[1];
+    for (size_t f = 0; f < n; f++) {
+        const double left = x[2 * f], right = x[2 * f + 1];
+        const double out_l = k->b0 * left + l1, out_r = k->b0 * right + r1;
+        l1 = k->b1 * left - k->a1 * out_l + l2;
+        r1 = k->b1 * right - k->a1 * out_r + r2;
+        l2 = k->b2 * left - k->a2 * out_l;
+        r2 = k->b2 * right - k->a2 * out_r;
+        x[2 * f] = (float)out_l, x[2 * f + 1] = (float)out_r;
+    }
+    z1[0] = l1, z2[0] = l2, z1[1] = r1, z2[1] = r2;
+}
+
 static void biquad_process(pk_node *node, float *block, size_t frames, int64_t now,
                            pk_node_context *context)
 {
@@ -152,7 +169,9 @@ static void biquad_process(pk_node *node, float *block, size_t frames, int64_t n
     const int held_g = pk_param_run(&p[GAIN_DB], now, frames);
     if (held_f && held_q && held_g) {
         update(f, p[FREQUENCY].values[0], p[Q].values[0], p[GAIN_DB].values[0]);
-        for (int32_t s = 0; s < f->stages; s++)
+        for (int32_t s = 0; s < f->stages && channels == 2; s++)
+            section_stereo(&f->k, f->z1[s], f->z2[s], block, frames);
+        for (int32_t s = 0; s < f->stages && channels != 2; s++)
             for (size_t c = 0; c < channels; c++)
                 section(&f->k, &f->z1[s][c], &f->z2[s][c], block + c, frames, channels);
         return;

@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="benchmark pkaudio against its peers")
     bench.add_argument("suite", nargs="?",
                        choices=["kernels", "resample", "streams", "engine", "realtime",
-                                "multicard"],
+                                "multicard", "fx"],
                        default="kernels",
                        help="kernels: the DSP kernels against numpy (default); resample: the "
                             "resampler against soxr and samplerate; streams: disk streams one "
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
                             "voices per core in real time (these three need "
                             "pip install 'pkaudio[bench]'); realtime: real time delivered on "
                             "a device while Python is busy; multicard: a second device on its "
-                            "own clock")
+                            "own clock; fx: the effects against pedalboard and scipy")
     bench.add_argument("--device", default=None,
                        help="realtime and multicard suites: the output device (default: the "
                             "default one)")

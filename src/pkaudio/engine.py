@@ -340,7 +340,8 @@ class Bus:
 
     def remove(self, effect: Effect) -> None:
         """Take an effect out of the chain: it fades out, then leaves, and is free to use
-        elsewhere once the engine has rendered past its fade.
+        elsewhere once the engine has rendered past its fade (and `effects`, `events` or
+        `render` has looked).
 
         Parameters
         ----------
@@ -353,6 +354,7 @@ class Bus:
     def effects(self) -> list[Effect]:
         """The effects in its chain, in order (those fading out included)."""
         with self.engine._lock:
+            self.engine._graph.tidy()
             return [s.effect for s in self.engine._graph.buses[self.id].slots]
 
     def send(self, to: Bus | str, *, gain: float = 1.0, pre_fader: bool = False) -> Send:
@@ -381,9 +383,9 @@ class Bus:
 
     @property
     def sends(self) -> list[Send]:
-        """Its sends (not its output)."""
+        """Its sends (not its output; not those fading out)."""
         with self.engine._lock:
-            return list(self.engine._graph.buses[self.id].sends)
+            return [s for s in self.engine._graph.buses[self.id].sends if not s._fade.leaving]
 
     def __repr__(self) -> str:
         return f"<Bus {self.name!r}>"

@@ -46,6 +46,7 @@ class Send:
         self.gain._host = engine
         self._cell = ParamCell(self.gain.timeline, -check.FLOAT32_MAX, check.FLOAT32_MAX)
         self._engine = engine
+        self._fade = _Fade()
 
     def _install(self, param: Param, timeline: Any) -> None:
         self._engine._set_timeline(self._cell.address, timeline, param.timeline)
@@ -60,20 +61,36 @@ class Send:
 
 
 @dataclass(eq=False)
-class _Slot:
-    """An effect in a bus's chain, and how it fades."""
+class _Fade:
+    """How an effect or a send fades in when added and out when removed (frames)."""
 
-    effect: Effect
-    sidechain: Bus | None
-    fade_from: float
-    fade_to: float
-    fade_start: int
-    fade_frames: int
+    fade_from: float = 1.0
+    fade_to: float = 1.0
+    fade_start: int = 0
+    fade_frames: int = 0
     leaving: bool = False
     # once leaving: the command count whose taking means the core fades it, and the frame by
     # which the fade is surely over (known once taken)
     taken_at: int = 0
     gone_at: int | None = None
+
+    def plan(self) -> tuple[float, float, int, int]:
+        return self.fade_from, self.fade_to, self.fade_start, self.fade_frames
+
+    def gone(self, now: int, taken: int, fade: int) -> bool:
+        """Whether a leaving part has faded out by frame `now`."""
+        if self.gone_at is None and taken >= self.taken_at:
+            self.gone_at = now + fade  # (its fade began by now)
+        return self.gone_at is not None and now >= self.gone_at
+
+
+@dataclass(eq=False)
+class _Slot:
+    """An effect in a bus's chain."""
+
+    effect: Effect
+    sidechain: Bus | None
+    fade: _Fade
 
 
 @dataclass(eq=False)
@@ -92,7 +109,8 @@ class Graph:
         self.buses: dict[int, _Bus] = {}
         self.inputs: dict[Param, tuple[Bus, float]] = {}
         self.delays: dict[tuple, DelayLine] = {}
-        self.releasing: list[tuple[Effect, int]] = []  # effects out of the plan once taken
+        self.dropped: list[Effect] = []  # out of the graph, not yet of a plan sent
+        self.releasing: list[tuple[Effect, int]] = []  # out of the plan once it is taken
         self.latency = 0
         self.fade = max(1, round(FADE * engine.samplerate))
 
@@ -119,8 +137,7 @@ class Graph:
         index = check.whole(index, f"{what} index", 0, len(slots), "a place in the chain")
         effect._node.prepare(self.engine.samplerate, self.engine.channels,
                              self.engine.meter_interval, id(effect))
-        start = AT_ONCE if self.engine.running else self.engine.now
-        slot = _Slot(effect, sidechain, 0.0, 1.0, start, self.fade)
+        slot = _Slot(effect, sidechain, self.fading_in())
         slots.insert(index, slot)
         for part in effect._effects():
             part._engine = self.engine
@@ -134,22 +151,34 @@ class Graph:
 
     def remove(self, bus: Bus, effect: Effect) -> None:
         slot = next((s for s in self.buses[bus.id].slots
-                     if s.effect is effect and not s.leaving), None)
+                     if s.effect is effect and not s.fade.leaving), None)
         if slot is None:
             raise ValueError(f"Bus.remove: {effect!r} is not on bus {bus.name!r}")
-        slot.fade_from, slot.fade_to, slot.fade_frames = 1.0, 0.0, self.fade
-        slot.fade_start = AT_ONCE if self.engine.running else self.engine.now
-        slot.leaving = True
-        slot.taken_at = self.rebuild()
+        self.fade_out(slot.fade)
+
+    def fading_in(self) -> _Fade:
+        """The fade of a part added now (none before anything has played)."""
+        running, now = self.engine.running, self.engine.now
+        frames = self.fade if running or now > 0 else 0
+        return _Fade(0.0, 1.0, AT_ONCE if running else now, frames)
+
+    def fade_out(self, fade: _Fade) -> None:
+        """Fade a part out, from now (it leaves the plan once faded)."""
+        fade.fade_from, fade.fade_to, fade.fade_frames = 1.0, 0.0, self.fade
+        fade.fade_start = AT_ONCE if self.engine.running else self.engine.now
+        fade.leaving = True
+        fade.taken_at = self.rebuild()
         if not self.engine.running:
-            slot.gone_at = self.engine.now + self.fade
+            fade.gone_at = self.engine.now + self.fade
 
     def send(self, bus: Bus, to: Bus, gain: float, pre_fader: bool) -> Send:
         entry = self.buses[bus.id]
-        if any(s.to is to and s.pre_fader == pre_fader for s in entry.sends):
+        if any(s.to is to and s.pre_fader == pre_fader and not s._fade.leaving
+               for s in entry.sends):
             raise ValueError(f"Bus.send: {bus.name!r} already sends to {to.name!r} "
                              f"{'pre' if pre_fader else 'post'}-fader")
         send = Send(self.engine, bus, to, gain, pre_fader)
+        send._fade = self.fading_in()
         entry.sends.append(send)
         try:
             self.rebuild()
@@ -159,11 +188,9 @@ class Graph:
         return send
 
     def remove_send(self, send: Send) -> None:
-        sends = self.buses[send.source.id].sends
-        if send not in sends:
+        if send not in self.buses[send.source.id].sends or send._fade.leaving:
             raise ValueError(f"Send.remove: {send!r} was removed already")
-        sends.remove(send)
-        self.rebuild()
+        self.fade_out(send._fade)
 
     def modulate(self, param: Param, bus: Bus | None, depth: float) -> None:
         if bus is None:
@@ -183,23 +210,8 @@ class Graph:
 
     def tidy(self) -> None:
         """Let effects that have faded out leave the plan, and free those that have left."""
-        now, taken = self.engine.now, self.core.commands_taken
-        left = []
-        for entry in self.buses.values():
-            for slot in [s for s in entry.slots if s.leaving]:
-                if slot.gone_at is None and taken >= slot.taken_at:
-                    slot.gone_at = now + self.fade  # (its fade began by now)
-                if slot.gone_at is not None and now >= slot.gone_at:
-                    entry.slots.remove(slot)
-                    parts = set(slot.effect._effects())
-                    for param in [p for p in self.inputs if p._host in parts]:
-                        del self.inputs[param]
-                    left.append(slot.effect)
-        if left:
-            after = self.rebuild()
-            self.releasing += [(effect, after) for effect in left]
-            if not self.engine.running:  # offline, the next render would take it first
-                self.core.take_commands()
+        if self.drop_faded():
+            self.rebuild()
         still = []
         for effect, after in self.releasing:
             if self.core.commands_taken >= after:
@@ -208,6 +220,23 @@ class Graph:
             else:
                 still.append((effect, after))
         self.releasing = still
+
+    def drop_faded(self) -> bool:
+        """Take the effects whose fade out is over out of the graph (into `dropped`, to be
+        freed once a plan without them is in). Returns whether there were any.
+        """
+        now, taken = self.engine.now, self.core.commands_taken
+        for entry in self.buses.values():
+            entry.sends = [s for s in entry.sends
+                           if not (s._fade.leaving and s._fade.gone(now, taken, self.fade))]
+            for slot in [s for s in entry.slots if s.fade.leaving]:
+                if slot.fade.gone(now, taken, self.fade):
+                    entry.slots.remove(slot)
+                    parts = set(slot.effect._effects())
+                    for param in [p for p in self.inputs if p._host in parts]:
+                        del self.inputs[param]
+                    self.dropped.append(slot.effect)
+        return bool(self.dropped)
 
     # ---- the plan ----
 
@@ -238,7 +267,7 @@ class Graph:
         while waiting:
             ready = sorted(i for i, r in waiting.items() if r <= placed)
             if not ready:
-                names = sorted(self.buses[i].bus.name for i in waiting)
+                names = sorted(self.buses[i].bus.name for i in _on_cycles(waiting))
                 raise ValueError(f"the graph would have a cycle through buses {names}: a bus "
                                  "cannot feed, sidechain or modulate itself through others")
             ready = [i for i in ready if i != 0] or ready  # the master last
@@ -251,6 +280,7 @@ class Graph:
         """Build the plan from the graph and hand it to the core. Returns the command count
         that, once taken, means the core has swapped it in.
         """
+        self.drop_faded()
         order = self.order()
         chain = {i: sum(s.effect.latency for s in e.slots) for i, e in self.buses.items()}
         arrives = dict.fromkeys(self.buses, 0)
@@ -263,13 +293,14 @@ class Graph:
         for i in order:
             entry = self.buses[i]
             nodes = [(s.effect._node.address, -1 if s.sidechain is None else s.sidechain.id,
-                      s.fade_from, s.fade_to, s.fade_start, s.fade_frames) for s in entry.slots]
+                      *s.fade.plan()) for s in entry.slots]
             keep += [s.effect for s in entry.slots]
             sends = []
             for send in ([entry.output] if entry.output else []) + entry.sends:
                 delay = self.delay(("send", id(send)),
                                    arrives[send.to.id] - arrives[i] - chain[i])
-                sends.append((send.to.id, send._cell.address, delay, send.pre_fader))
+                sends.append((send.to.id, send._cell.address, delay, send.pre_fader,
+                               *send._fade.plan()))
                 keep += [send, delay]
             input_delay = self.delay(("input", i), arrives[i])
             keep.append(input_delay)
@@ -283,7 +314,12 @@ class Graph:
         used = {key for key, line in self.delays.items() if line in keep}
         self.delays = {k: v for k, v in self.delays.items() if k in used}
         self.engine._make_room()
-        return self.core.set_plan(steps, inputs, keep)
+        after = self.core.set_plan(steps, inputs, keep)
+        self.releasing += [(effect, after) for effect in self.dropped]
+        if self.dropped and not self.engine.running:  # offline: as the next render would
+            self.core.take_commands()
+        self.dropped = []
+        return after
 
     def delay(self, key: tuple, frames: int) -> DelayLine | None:
         """The delay line for one path, kept across plans while its length holds."""
@@ -293,3 +329,15 @@ class Graph:
         if line is None or line.frames != frames:
             line = self.delays[key] = DelayLine(frames, self.engine.channels)
         return line
+
+
+def _on_cycles(reads: dict[int, set[int]]) -> set[int]:
+    """Of buses that cannot be ordered, those on a cycle: without the ones only downstream
+    of one (that no other of them reads).
+    """
+    left = set(reads)
+    while True:
+        sinks = {i for i in left if not any(i in reads[j] for j in left if j != i)}
+        if not sinks:
+            return left
+        left -= sinks

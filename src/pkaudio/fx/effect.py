@@ -256,6 +256,15 @@ class Effect:
             with root._lock:
                 self._node.set_timeline(index, timeline)
 
+    def _modulate(self, param: Param, bus: Any, depth: float) -> None:
+        engine = self._root()._engine
+        if engine is None:
+            raise RuntimeError(f"{param.name}.modulate: {type(self).__name__} is on no bus; "
+                               "add it to a bus of an engine first")
+        with engine._lock:
+            source = None if bus is None else engine._bus(bus, f"{param.name}.modulate bus")
+            engine._graph.modulate(param, source, depth)
+
     def _effects(self) -> Iterable[Effect]:
         """It and every effect inside it."""
         yield self

@@ -195,6 +195,25 @@ class Param:
         self._events = [e for e in self._events if e[0] < at]
         self._changed()
 
+    def modulate(self, bus: Any, depth: float = 1.0) -> None:
+        """Let a bus's output drive the parameter: its first channel times `depth` is added
+        to the timeline's value, frame by frame (then kept within low .. high). The effect
+        must be on a bus of the same engine; the driving bus is processed first (the graph
+        must stay acyclic) and is not delayed for latency.
+
+        Parameters
+        ----------
+        bus : Bus or None
+            The driving bus (an LFO's, say); None stops.
+        depth : float
+            Parameter units per unit of the bus's signal.
+        """
+        modulate = getattr(self._host, "_modulate", None)
+        if modulate is None:
+            raise RuntimeError(f"{self.name}.modulate: only an effect's parameters can be "
+                               "driven by a bus")
+        modulate(self, bus, check.number(depth, f"{self.name}.modulate depth"))
+
     # ---- inside ----
 
     def _checked(self, value: Any, what: str) -> float:
