@@ -178,3 +178,20 @@ def test_edits_while_a_device_runs_never_click(jack_device, tmp_path):
     # between two such signals adds at most 1.5 / 240 more.
     assert np.abs(np.diff(recording, axis=0)).max() < 0.01 + 1.5 / FADE
     assert eng.stats()["xruns"] <= 5
+
+
+def test_moving_an_effect_fades_it_out_and_back_in_at_its_new_place():
+    eng = Engine(RATE, 1)
+    eng.play(np.ones(100000, np.float32), at=0)
+    half, unity = fx.Gain(0.5), fx.Gain(1.0)
+    eng.master.add(half)
+    eng.master.add(unity)
+    eng.render(100)
+    eng.master.move(half, 1)
+    out = eng.render(FADE)[:, 0]  # fading out where it was
+    np.testing.assert_allclose(out, 0.5 + 0.5 * np.arange(FADE) / FADE, atol=1e-6)
+    back = eng.render(2 * FADE)[:, 0]  # gone, then in at its new place
+    assert eng.master.effects == [unity, half]
+    assert back[0] == 1.0 and back[-1] == 0.5 and (np.diff(back) <= 0).all()
+    with pytest.raises(ValueError, match="Bus.move index: expected a place in the chain"):
+        eng.master.move(half, 2)

@@ -350,6 +350,19 @@ class Bus:
         with self.engine._lock:
             self.engine._graph.remove(self, effect)
 
+    def move(self, effect: Effect, index: int) -> None:
+        """Move an effect to another place in the chain: it fades out where it is, then in
+        at its new place (its state carried on).
+
+        Parameters
+        ----------
+        effect : pkaudio.fx.Effect
+        index : int
+            Its new place among the other effects of the chain (0: first).
+        """
+        with self.engine._lock:
+            self.engine._graph.move(self, effect, index)
+
     @property
     def effects(self) -> list[Effect]:
         """The effects in its chain, in order (those fading out included)."""

@@ -91,6 +91,7 @@ class _Slot:
     effect: Effect
     sidechain: Bus | None
     fade: _Fade
+    move_to: int | None = None  # leaving to come back at this place in the chain
 
 
 @dataclass(eq=False)
@@ -110,6 +111,7 @@ class Graph:
         self.inputs: dict[Param, tuple[Bus, float]] = {}
         self.delays: dict[tuple, DelayLine] = {}
         self.dropped: list[Effect] = []  # out of the graph, not yet of a plan sent
+        self.moved = False  # an effect came back in at its new place
         self.releasing: list[tuple[Effect, int]] = []  # out of the plan once it is taken
         self.latency = 0
         self.fade = max(1, round(FADE * engine.samplerate))
@@ -154,6 +156,16 @@ class Graph:
                      if s.effect is effect and not s.fade.leaving), None)
         if slot is None:
             raise ValueError(f"Bus.remove: {effect!r} is not on bus {bus.name!r}")
+        self.fade_out(slot.fade)
+
+    def move(self, bus: Bus, effect: Effect, index: int) -> None:
+        slots = self.buses[bus.id].slots
+        slot = next((s for s in slots if s.effect is effect and not s.fade.leaving), None)
+        if slot is None:
+            raise ValueError(f"Bus.move: {effect!r} is not on bus {bus.name!r}")
+        staying = [s for s in slots if not s.fade.leaving and s is not slot]
+        slot.move_to = check.whole(index, "Bus.move index", 0, len(staying),
+                                   "a place in the chain")
         self.fade_out(slot.fade)
 
     def fading_in(self) -> _Fade:
@@ -230,13 +242,22 @@ class Graph:
             entry.sends = [s for s in entry.sends
                            if not (s._fade.leaving and s._fade.gone(now, taken, self.fade))]
             for slot in [s for s in entry.slots if s.fade.leaving]:
-                if slot.fade.gone(now, taken, self.fade):
+                if slot.fade.gone(now, taken, self.fade) and slot.move_to is not None:
+                    entry.slots.remove(slot)  # back in at its new place, fading in
+                    staying = [s for s in entry.slots if not s.fade.leaving]
+                    place = entry.slots.index(staying[slot.move_to]) \
+                        if slot.move_to < len(staying) else len(entry.slots)
+                    entry.slots.insert(place, _Slot(slot.effect, slot.sidechain,
+                                                    self.fading_in()))
+                    self.moved = True
+                elif slot.fade.gone(now, taken, self.fade):
                     entry.slots.remove(slot)
                     parts = set(slot.effect._effects())
                     for param in [p for p in self.inputs if p._host in parts]:
                         del self.inputs[param]
                     self.dropped.append(slot.effect)
-        return bool(self.dropped)
+        moved, self.moved = self.moved, False
+        return bool(self.dropped) or moved
 
     # ---- the plan ----
 
