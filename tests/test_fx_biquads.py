@@ -3,36 +3,12 @@ coefficients computed here, and against their analytic magnitude responses; the 
 base's three uses (one-shot, streamed, chained) on them."""
 import numpy as np
 import pytest
+from references import biquad_per_frame, cookbook
 from scipy import signal
 
 from pkaudio import fx
 
 RATE = 48000
-
-
-def cookbook(kind, f0, q, gain_db=0.0, rate=RATE):
-    """(b, a) from Robert Bristow-Johnson's Audio EQ Cookbook."""
-    w0 = 2 * np.pi * f0 / rate
-    cw, alpha, a = np.cos(w0), np.sin(w0) / (2 * q), 10 ** (gain_db / 40)
-    r = 2 * np.sqrt(a) * alpha
-    table = {
-        "lowpass": ([(1 - cw) / 2, 1 - cw, (1 - cw) / 2], [1 + alpha, -2 * cw, 1 - alpha]),
-        "highpass": ([(1 + cw) / 2, -(1 + cw), (1 + cw) / 2], [1 + alpha, -2 * cw, 1 - alpha]),
-        "bandpass": ([alpha, 0, -alpha], [1 + alpha, -2 * cw, 1 - alpha]),
-        "notch": ([1, -2 * cw, 1], [1 + alpha, -2 * cw, 1 - alpha]),
-        "allpass": ([1 - alpha, -2 * cw, 1 + alpha], [1 + alpha, -2 * cw, 1 - alpha]),
-        "peak": ([1 + alpha * a, -2 * cw, 1 - alpha * a], [1 + alpha / a, -2 * cw, 1 - alpha / a]),
-        "lowshelf": ([a * ((a + 1) - (a - 1) * cw + r), 2 * a * ((a - 1) - (a + 1) * cw),
-                      a * ((a + 1) - (a - 1) * cw - r)],
-                     [(a + 1) + (a - 1) * cw + r, -2 * ((a - 1) + (a + 1) * cw),
-                      (a + 1) + (a - 1) * cw - r]),
-        "highshelf": ([a * ((a + 1) + (a - 1) * cw + r), -2 * a * ((a - 1) + (a + 1) * cw),
-                       a * ((a + 1) + (a - 1) * cw - r)],
-                      [(a + 1) - (a - 1) * cw + r, 2 * ((a - 1) - (a + 1) * cw),
-                       (a + 1) - (a - 1) * cw - r]),
-    }
-    b, a_ = table[kind]
-    return np.array(b) / a_[0], np.array(a_) / a_[0]
 
 
 CLASSES = {"lowpass": fx.Lowpass, "highpass": fx.Highpass, "bandpass": fx.Bandpass,
@@ -104,13 +80,7 @@ def test_frequency_sweep_per_frame_matches_a_per_frame_reference():
     effect.frequency.exponential_ramp(8000, at=2999)
     got = effect(x.astype(np.float32), RATE)
     f = 200 * (8000 / 200) ** (np.arange(3000) / 2999)
-    y, z1, z2 = np.empty(3000), 0.0, 0.0
-    for t in range(3000):  # the transposed direct form II, coefficients frame by frame
-        b, a = cookbook("lowpass", np.float32(f[t]), np.float32(0.9))
-        b, a = b.astype(np.float32).astype(np.float64), a.astype(np.float32).astype(np.float64)
-        y[t] = b[0] * x[t] + z1
-        z1 = b[1] * x[t] - a[1] * y[t] + z2
-        z2 = b[2] * x[t] - a[2] * y[t]
+    y = biquad_per_frame("lowpass", x, f, np.full(3000, 0.9))
     np.testing.assert_allclose(got, y, atol=1e-4)
 
 

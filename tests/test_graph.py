@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import eventually
+from references import biquad_per_frame
 
 from pkaudio import Engine, fx
 
@@ -105,6 +106,23 @@ def test_a_bus_drives_a_parameter_frame_by_frame():
     gain.gain.modulate(lfo)
     with pytest.raises(ValueError, match=r"cycle through buses \['lfo', 'music'\]"):
         music.send(lfo)  # music's gain reads lfo: lfo cannot read music
+
+
+def test_an_lfo_bus_sweeps_a_filter_frequency_frame_by_frame(noise):
+    eng = Engine(RATE, 1)
+    lfo, music = eng.bus("lfo", gain=0.0), eng.bus("music")
+    lfo_tap = eng.bus("lfo tap", output=lfo)  # the LFO before the silent fader
+    low = fx.Lowpass(1000, 0.8)
+    music.add(low)
+    low.frequency.modulate(lfo_tap, depth=800)
+    wave = np.sin(2 * np.pi * 3 * np.arange(6000) / RATE).astype(np.float32)
+    eng.play(wave, at=0, bus=lfo_tap)
+    eng.play(noise[:6000], at=0, bus=music)
+    got = np.concatenate([eng.render(n) for n in (75, 256, 5669)])[:, 0]
+    frequencies = np.float32(1000) + np.float32(800) * wave  # as the core adds them
+    expected = biquad_per_frame("lowpass", noise[:6000].astype(np.float64), frequencies,
+                                np.full(6000, 0.8))
+    np.testing.assert_allclose(got, expected, atol=2e-5)
 
 
 def test_added_effects_fade_in_removed_fade_out_then_are_free(noise):
