@@ -49,7 +49,7 @@ def jack_server(period: int) -> Iterator[list[str]]:
 if __name__ == "__main__":
     suite, options = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("kernels", [])
     results = Path(__file__).parent / "results"
-    plot = ["--plot", str(results / "resample.png")] if suite == "resample" else []
+    plot = ["--plot", str(results / f"{suite}.png")] if suite in ("resample", "fx") else []
     # The realtime suite's smallest block is the server's period: every block size it
     # measures is then a deadline the callback really has.
     server: contextlib.AbstractContextManager[list[str]] = \

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--output", type=Path, default=Path("pkaudio-bench.md"),
                        help="where to write the report (default: %(default)s)")
     bench.add_argument("--plot", type=Path, default=None,
-                       help="resample suite: also draw the frequency response to this PNG")
+                       help="resample and fx suites: also draw the frequency responses to this PNG")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         piece.run(args.output)
     if args.command == "bench":
         suite = import_module(f".benchmarks.{args.suite}", __package__)
-        options = ({"plot_path": args.plot} if args.suite == "resample" else
+        options = ({"plot_path": args.plot} if args.suite in ("resample", "fx") else
                    {"device": args.device} if args.suite in ("realtime", "multicard") else {})
         try:
             report = suite.run(quick=args.quick, **options)
