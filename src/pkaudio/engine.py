@@ -516,6 +516,13 @@ class Engine:
         with self._lock:
             return self._graph.latency
 
+    def _param_frame(self) -> int:
+        """The first frame a parameter change made now surely reaches in time: on a device,
+        past the block it may be rendering.
+        """
+        run = self._run
+        return self.now + (run.blocksize if run is not None else 0)
+
     def _set_timeline(self, param: int, new: Any, old: Any) -> None:
         """Make the core's parameter at address `param` follow timeline `new`."""
         with self._lock:

@@ -204,6 +204,10 @@ class Effect:
         root = self._root()
         return root._engine.now if root._engine is not None else root._node.frame
 
+    def _param_frame(self) -> int:
+        root = self._root()
+        return root._engine._param_frame() if root._engine is not None else root._node.frame
+
     @property
     def samplerate(self) -> float | None:
         """As prepared (None before)."""

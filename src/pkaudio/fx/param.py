@@ -61,7 +61,9 @@ class Param:
         self.smoothing = SMOOTHING
         self._events: list[tuple] = []  # (frame, kind, value, extra), in frame order
         self._install = install
-        self._host: Any = None  # what runs it: has .now and .samplerate, or None
+        # What runs it, or None: its .now is the frame it renders next, ._param_frame() the
+        # first a change made now surely reaches in time, .samplerate its rate.
+        self._host: Any = None
         self.timeline = _fx.Timeline(self._segments())
 
     def __repr__(self) -> str:
@@ -220,7 +222,8 @@ class Param:
         return check.within(value, what, self.low, self.high)
 
     def _now(self) -> int:
-        return 0 if self._host is None else self._host.now
+        """The first frame a change made now lands on for sure."""
+        return 0 if self._host is None else self._host._param_frame()
 
     def _ramp(self, kind: int, value: Any, at: int, what: str) -> None:
         value = self._checked(value, f"{self.name}.{what} value")
