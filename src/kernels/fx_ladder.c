@@ -26,7 +26,7 @@ enum { FREQUENCY, RESONANCE, DRIVE };
 static const pk_param_info params[] = {
     {"frequency", 1000.0f, 1.0f, 1e6f, 0},
     {"resonance", 0.0f, 0.0f, 1.0f, 0},
-    {"drive", 1.0f, 0.1f, 100.0f, 0},
+    {"drive", 1.0f, 0.25f, 100.0f, 0},
 };
 
 typedef struct {

@@ -56,7 +56,7 @@ static void update(svf *f, float frequency, float q)
     case HIGHPASS: m0 = 1.0, m1 = -k, m2 = -1.0; break;
     case BANDPASS: m1 = k; break;
     case NOTCH: m0 = 1.0, m1 = -k; break;
-    case PEAK: m0 = 1.0, m1 = -k, m2 = -2.0; break;
+    case PEAK: m0 = -1.0, m1 = k, m2 = 2.0; break;
     default: m0 = 1.0, m1 = -2.0 * k; break; /* ALLPASS */
     }
     const coefficients c = {(float)a1,      (float)(g * a1), (float)(g * g * a1),

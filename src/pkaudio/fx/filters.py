@@ -133,7 +133,7 @@ class SVF(Effect):
     At rest it is the bilinear transform, prewarped at `frequency`, of an analog prototype
     (s in units of 2 pi frequency, D = s^2 + s/q + 1): lowpass 1/D, highpass s^2/D, bandpass
     (s/q)/D (0 dB at its centre, as `Bandpass`), notch (s^2 + 1)/D, peak (1 - s^2)/D (the
-    lowpass minus the highpass: a resonant bump of q at `frequency`, unity far from it),
+    lowpass minus the highpass: a resonant bump of 2 q at `frequency`, unity far from it),
     allpass (s^2 - s/q + 1)/D. The same responses as the cookbook biquads of the same names
     (but peak), 12 dB an octave.
 
@@ -183,7 +183,7 @@ class Ladder(Effect):
     resonance : float
         Automatable, 0 .. 1, default 0: the feedback; self-oscillation from about 0.952.
     drive : float
-        Linear gain into the saturator (automatable), 0.1 .. 100, default 1; the output is
+        Linear gain into the saturator (automatable), 0.25 .. 100, default 1; the output is
         scaled back by 1/drive, so the higher, the earlier it saturates (at about 1/drive).
     """
 
