@@ -274,3 +274,20 @@ def test_bad_automation_values_are_named():
     with pytest.raises(TypeError, match="Bitcrush.process block"):
         crush.prepare(RATE, 1)
         crush.process(np.zeros(10, np.float64))
+
+
+def test_bitcrush_on_a_bus_holds_frames_counted_in_engine_frames(rng):
+    from pkaudio import Engine
+    from pkaudio.graph import FADE
+
+    x = noise(rng, 1000, 2)
+    engine = Engine(RATE, 2)
+    bus = engine.bus("crushed")
+    bus.add(fx.Bitcrush(24, downsample=4))
+    start = round(FADE * RATE) + 1001  # past the fade-in, not a multiple of 4
+    engine.render(start)
+    engine.play(x, at=start, bus=bus)
+    out = np.concatenate([engine.render(n) for n in (1, 63, 75, 256, 300, 305)])
+    frames = np.arange(start, start + len(x))
+    held = np.concatenate([np.zeros((start, 2), np.float32), x])[(frames // 4) * 4]
+    assert np.array_equal(out, crushed(held, 24))

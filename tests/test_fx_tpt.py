@@ -395,3 +395,26 @@ def test_bad_automation_values_are_named():
     with pytest.raises(ValueError, match="expected shape"):
         svf.prepare(RATE, 2)
         svf.process(np.zeros((10, 3), np.float32))
+
+
+def test_svf_on_a_bus_follows_its_timeline_in_engine_frames(rng):
+    from pkaudio import Engine
+    from pkaudio.graph import FADE
+
+    start = round(FADE * RATE) + 777
+    x = noise(rng, 2000, 2)
+
+    def swept():
+        svf = fx.SVF(300.0, 3.0, mode="bandpass")
+        svf.frequency.set(300.0, at=start + 500)
+        svf.frequency.exponential_ramp(6000.0, at=start + 1500)
+        return svf
+
+    engine = Engine(RATE, 2)
+    bus = engine.bus("swept")
+    bus.add(swept())
+    engine.render(start)
+    engine.play(x, at=start, bus=bus)
+    out = np.concatenate([engine.render(n) for n in (1, 64, 75, 256, 1604)])
+    padded = np.concatenate([np.zeros((start, 2), np.float32), x])
+    assert np.array_equal(out, swept()(padded, RATE)[start:])
