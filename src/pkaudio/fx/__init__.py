@@ -4,10 +4,24 @@ blocks, every parameter automatable (`Param`).
     from pkaudio import fx
     y = fx.Chain([fx.Highpass(80), fx.Peak(3000, 1.0, 4.0)])(x, 48000)
 """
-from .colour import Gain
+from .colour import Bitcrush, Clip, Distortion, Gain, Pan
 from .effect import Chain, Effect, Mix
-from .filters import Allpass, Bandpass, Highpass, HighShelf, Lowpass, LowShelf, Notch, Peak
+from .filters import (
+    SVF,
+    Allpass,
+    Bandpass,
+    DCBlocker,
+    Highpass,
+    HighShelf,
+    Ladder,
+    Lowpass,
+    LowShelf,
+    Notch,
+    OnePole,
+    Peak,
+)
 from .param import Param
 
 __all__ = ["Allpass", "Bandpass", "Chain", "Effect", "Gain", "HighShelf", "Highpass",
            "LowShelf", "Lowpass", "Mix", "Notch", "Param", "Peak"]
+__all__ += ["SVF", "Bitcrush", "Clip", "DCBlocker", "Distortion", "Ladder", "OnePole", "Pan"]

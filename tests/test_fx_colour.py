@@ -1,0 +1,293 @@
+"""Distortion, Clip, Bitcrush and Pan against their formulas written in numpy."""
+import numpy as np
+import pytest
+
+from pkaudio import dsp, fx
+
+RATE = 48000
+BLOCKS = [1, 64, 75, 256]
+
+
+def streamed(effect, x, block):
+    out = np.array(x, np.float32, order="C", copy=True).reshape(len(x), -1)
+    effect.prepare(RATE, out.shape[1])
+    for start in range(0, len(out), block):
+        effect.process(out[start:start + block])
+    return out
+
+
+def noise(rng, frames, channels=1, scale=1.0):
+    return (scale * rng.uniform(-1.0, 1.0, (frames, channels))).astype(np.float32)
+
+
+def ramp(frames, v0, v1, start, end):
+    """Web Audio's linear ramp: v0 until `start`, a straight line to v1 at `end`, then v1."""
+    t = np.arange(frames)
+    return np.where(t < start, v0, np.where(t >= end, v1,
+                                            v0 + (v1 - v0) * (t - start) / (end - start)))
+
+
+def crushed(x, bits):
+    scale = (2.0 ** (np.asarray(bits, np.float64) - 1)).astype(np.float32)
+    return np.floor(x * scale + np.float32(0.5)) / scale
+
+
+# ---- formulas ----
+
+@pytest.mark.parametrize(("drive_db", "mix"), [(25.0, 1.0), (0.0, 1.0), (-20.0, 1.0),
+                                               (12.0, 0.3), (40.0, 0.0)])
+def test_distortion_is_tanh_of_the_driven_input(rng, drive_db, mix):
+    x = noise(rng, 4001, 2, 2.0)
+    g = 10 ** (drive_db / 20)
+    expected = (1 - mix) * x + mix * np.tanh(g * x.astype(np.float64))
+    np.testing.assert_allclose(fx.Distortion(drive_db, mix)(x, RATE), expected, atol=2e-6)
+
+
+def test_distortion_never_exceeds_one_when_wet(rng):
+    x = noise(rng, 4001, 2, 100.0)
+    assert np.max(np.abs(fx.Distortion(60.0)(x, RATE))) <= 1.0
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.25, 1.0, 5.0])
+def test_clip_is_numpy_clip(rng, threshold):
+    x = noise(rng, 3001, 3, 2.0)
+    expected = np.clip(x, -np.float32(threshold), np.float32(threshold))
+    assert np.array_equal(fx.Clip(threshold)(x, RATE), expected)
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4, 8, 12, 16, 24])
+def test_bitcrush_rounds_to_whole_bit_levels(rng, bits):
+    x = noise(rng, 5003, 2, 1.2)
+    y = fx.Bitcrush(bits)(x, RATE)
+    assert np.array_equal(y, crushed(x, bits))
+    step = 2.0 ** (1 - bits)
+    assert np.all(np.abs(y - x) <= step / 2 + 1e-7)
+    assert len(np.unique(y[np.abs(x) < 0.999])) <= 2 ** bits + 1
+
+
+def test_bitcrush_keeps_silence_silent():
+    assert not np.any(fx.Bitcrush(1)(np.zeros(100, np.float32), RATE))
+
+
+def test_bitcrush_with_fractional_bits(rng):
+    x = noise(rng, 5003, 1)
+    y = fx.Bitcrush(5.5)(x, RATE)
+    expected = crushed(x, 5.5)
+    # Float rounding may put a sample exactly on a boundary the other way: one step off, rarely.
+    differ = y != expected
+    assert np.mean(differ) < 1e-3
+    assert np.all(np.abs(y - expected)[differ] <= 2.0 ** (1 - 5.5) * 1.0001)
+
+
+@pytest.mark.parametrize("every", [2, 3, 7, 256])
+def test_bitcrush_downsample_holds_frames_counted_from_the_start(rng, every):
+    x = noise(rng, 2000, 2)
+    effect = fx.Bitcrush(24, downsample=every)
+    held = x[(np.arange(len(x)) // every) * every]
+    assert np.array_equal(effect(x, RATE), crushed(held, 24))
+    assert effect.downsample == every and effect.tail == every - 1
+
+
+@pytest.mark.parametrize("position", [-1.0, -0.3, 0.0, 0.5, 0.7, 1.0])
+def test_pan_of_stereo_uses_the_law_of_pan_gains(rng, position):
+    x = noise(rng, 1001, 2)
+    # The core holds the position as float32; the gains follow from that value.
+    left, right = dsp.pan_gains(float(np.float32(position)))
+    expected = x * np.array([left, right], np.float32)
+    assert np.array_equal(fx.Pan(position)(x, RATE), expected)
+
+
+def test_pan_is_constant_power_for_a_mono_source_made_stereo(rng):
+    x = noise(rng, 1001, 1)
+    for position in np.linspace(-1, 1, 9):
+        y = fx.Pan(position)(np.repeat(x, 2, axis=1), RATE)
+        np.testing.assert_allclose(np.sum(y.astype(np.float64) ** 2, axis=1), x[:, 0] ** 2,
+                                   rtol=1e-6)
+        np.testing.assert_allclose(y, dsp.pan(x[:, 0], position), rtol=1e-6)
+
+
+def test_pan_of_other_channel_counts(rng):
+    mono = noise(rng, 500, 1)
+    assert np.array_equal(fx.Pan(0.7)(mono, RATE), mono)
+    left, right = (np.float32(g) for g in dsp.pan_gains(float(np.float32(0.7))))
+    for channels in (3, 4, 5, 64):
+        x = noise(rng, 500, channels)
+        y = fx.Pan(0.7)(x, RATE)
+        pairs = channels // 2 * 2
+        assert np.array_equal(y[:, 0:pairs:2], x[:, 0:pairs:2] * left)
+        assert np.array_equal(y[:, 1:pairs:2], x[:, 1:pairs:2] * right)
+        assert np.array_equal(y[:, pairs:], x[:, pairs:])
+
+
+# ---- automation ----
+
+def test_distortion_automation(rng):
+    x = noise(rng, 3001, 2)
+    effect = fx.Distortion(0.0, 1.0)
+    effect.drive_db.set(0.0, at=500)
+    effect.drive_db.linear_ramp(30.0, at=2500)
+    effect.mix.set(1.0, at=1000)
+    effect.mix.linear_ramp(0.5, at=1200)
+    g = 10 ** (ramp(len(x), 0.0, 30.0, 500, 2500) / 20)[:, None]
+    m = ramp(len(x), 1.0, 0.5, 1000, 1200)[:, None]
+    expected = (1 - m) * x + m * np.tanh(g * x)
+    np.testing.assert_allclose(effect(x, RATE), expected, atol=1e-5)
+
+
+def test_clip_automation(rng):
+    x = noise(rng, 3001, 2, 2.0)
+    effect = fx.Clip(1.0)
+    effect.threshold.set(1.0, at=300)
+    effect.threshold.linear_ramp(0.1, at=2300)
+    th = ramp(len(x), 1.0, 0.1, 300, 2300)[:, None]
+    y = effect(x, RATE)
+    np.testing.assert_allclose(y, np.clip(x, -th, th), atol=1e-6)
+
+
+def test_bitcrush_automation(rng):
+    x = noise(rng, 3001, 1)
+    effect = fx.Bitcrush(12.0, downsample=3)
+    effect.bits.set(12.0, at=1000)
+    effect.bits.linear_ramp(2.0, at=2000)
+    bits = np.array([effect.bits.value_at(t) for t in range(len(x))], np.float32)
+    np.testing.assert_allclose(bits, ramp(len(x), 12.0, 2.0, 1000, 2000), atol=1e-5)
+    held = x[(np.arange(len(x)) // 3) * 3]
+    expected = crushed(held, bits[:, None])
+    y = effect(x, RATE)
+    differ = y != expected
+    assert np.mean(differ) < 1e-3
+    assert np.all(np.abs(y - expected)[differ] <= 2.0 ** (1 - bits[:, None][differ]) * 1.0001)
+
+
+def test_pan_automation(rng):
+    x = noise(rng, 3001, 2)
+    effect = fx.Pan(-1.0)
+    effect.pan.linear_ramp(1.0, at=3000)
+    theta = (ramp(len(x), -1.0, 1.0, 0, 3000) + 1) * np.pi / 4
+    expected = x * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    np.testing.assert_allclose(effect(x, RATE), expected, atol=1e-6)
+
+
+# ---- one node, any block size, any length, any channels ----
+
+def automated(name):
+    if name == "distortion":
+        effect = fx.Distortion(6.0, 0.8)
+        effect.drive_db.set(6.0, at=100)
+        effect.drive_db.linear_ramp(30.0, at=700)
+    elif name == "clip":
+        effect = fx.Clip(0.8)
+        effect.threshold.set(0.8, at=200)
+        effect.threshold.exponential_ramp(0.05, at=900)
+    elif name == "bitcrush":
+        effect = fx.Bitcrush(10.0, downsample=5)
+        effect.bits.set(10.0, at=333)
+        effect.bits.linear_ramp(3.0, at=999)
+    else:
+        effect = fx.Pan(-0.5)
+        effect.pan.set(-0.5, at=64)
+        effect.pan.linear_ramp(0.9, at=1000)
+    return effect
+
+
+NAMES = ["distortion", "clip", "bitcrush", "pan"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("channels", [1, 2, 5])
+def test_streamed_in_any_block_size_is_identical_to_one_shot(rng, name, channels):
+    x = noise(rng, 1201, channels, 1.5)
+    effect = automated(name)
+    whole = effect(x, RATE)
+    for block in BLOCKS:
+        assert np.array_equal(streamed(effect, x, block), whole), block
+    effect.reset()
+    again = x.copy()
+    effect.process(again)
+    assert np.array_equal(again, whole)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("frames", [0, 1, 2, 257, 1009])
+def test_awkward_lengths(rng, name, frames):
+    x = noise(rng, frames, 2)
+    effect = automated(name)
+    y = effect(x, RATE)
+    assert y.shape == x.shape and y.dtype == np.float32
+    if frames:
+        assert np.array_equal(streamed(effect, x, 7), y)
+
+
+@pytest.mark.parametrize("name", ["distortion", "clip", "bitcrush"])
+def test_channels_are_independent_up_to_64(rng, name):
+    x = noise(rng, 600, 64, 1.5)
+    y = automated(name)(x, RATE)
+    for c in (0, 31, 63):
+        assert np.array_equal(automated(name)(x[:, c], RATE), y[:, c])
+
+
+def test_no_latency_and_tails(rng):
+    for effect in [fx.Distortion(), fx.Clip(), fx.Bitcrush(), fx.Pan()]:
+        effect.prepare(RATE, 2)
+        assert (effect.latency, effect.tail) == (0, 0)
+    x = noise(rng, 10, 1)
+    y = fx.Bitcrush(24, downsample=4)(x, RATE, tail=True)
+    # Frame 8's sample is held through 11; frame 12 takes the silence after x.
+    assert len(y) == 13 and np.all(y[10:12] == crushed(x[8], 24)) and y[12] == 0
+
+
+def test_defaults():
+    assert fx.Distortion().drive_db.value == 25.0 and fx.Distortion().mix.value == 1.0
+    assert fx.Clip().threshold.value == 1.0
+    assert fx.Bitcrush().bits.value == 8.0 and fx.Bitcrush().downsample == 1
+    assert fx.Pan().pan.value == 0.0
+
+
+# ---- bad input ----
+
+@pytest.mark.parametrize(("make", "error", "words"), [
+    (lambda: fx.Distortion(drive_db=200.0), ValueError, "Distortion drive_db"),
+    (lambda: fx.Distortion(mix=1.5), ValueError, "Distortion mix"),
+    (lambda: fx.Distortion(mix="wet"), TypeError, "Distortion mix"),
+    (lambda: fx.Clip(-1.0), ValueError, "Clip threshold"),
+    (lambda: fx.Bitcrush(0.5), ValueError, "Bitcrush bits"),
+    (lambda: fx.Bitcrush(25), ValueError, "Bitcrush bits"),
+    (lambda: fx.Bitcrush(downsample=0), ValueError, "Bitcrush downsample"),
+    (lambda: fx.Bitcrush(downsample=2.5), ValueError, "Bitcrush downsample"),
+    (lambda: fx.Bitcrush(downsample=300), ValueError, "Bitcrush downsample"),
+    (lambda: fx.Bitcrush(downsample="4"), TypeError, "Bitcrush downsample"),
+    (lambda: fx.Pan(1.5), ValueError, "Pan pan"),
+    (lambda: fx.Pan(float("inf")), ValueError, "Pan pan"),
+])
+def test_bad_arguments_are_named(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_bad_automation_values_are_named():
+    pan = fx.Pan()
+    with pytest.raises(ValueError, match="pan.linear_ramp value"):
+        pan.pan.linear_ramp(-2.0, at=10)
+    crush = fx.Bitcrush()
+    with pytest.raises(ValueError, match="bits.value"):
+        crush.bits = 30
+    with pytest.raises(TypeError, match="Bitcrush.process block"):
+        crush.prepare(RATE, 1)
+        crush.process(np.zeros(10, np.float64))
+
+
+def test_bitcrush_on_a_bus_holds_frames_counted_in_engine_frames(rng):
+    from pkaudio import Engine
+    from pkaudio.graph import FADE
+
+    x = noise(rng, 1000, 2)
+    engine = Engine(RATE, 2)
+    bus = engine.bus("crushed")
+    bus.add(fx.Bitcrush(24, downsample=4))
+    start = round(FADE * RATE) + 1001  # past the fade-in, not a multiple of 4
+    engine.render(start)
+    engine.play(x, at=start, bus=bus)
+    out = np.concatenate([engine.render(n) for n in (1, 63, 75, 256, 300, 305)])
+    frames = np.arange(start, start + len(x))
+    held = np.concatenate([np.zeros((start, 2), np.float32), x])[(frames // 4) * 4]
+    assert np.array_equal(out, crushed(held, 24))
