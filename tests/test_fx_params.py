@@ -167,3 +167,10 @@ def test_values_are_kept_within_range_and_bad_events_refused():
     gain.set(1.0, at=50)
     with pytest.raises(ValueError, match="overlap an event at frame 50"):
         gain.curve([0.0, 1.0], at=0, duration=100)
+
+
+def test_bounds_are_the_cores_float32_bounds_inclusive():
+    assert fx.Lowpass(q=0.001).q.value == float(np.float32(0.001))  # float32(0.001) > 0.001
+    with pytest.raises(ValueError, match=r"Lowpass q: expected 0.001 .. 1000, got 0.0009"):
+        fx.Lowpass(q=0.0009)
+    fx.Lowpass().q.set(1000, at=0)

@@ -21,7 +21,7 @@ import numpy as np
 from .. import _checks as check
 from .._dsp import fx as _fx
 from ..events import Event
-from .param import INT64_MAX, INT64_MIN, Param
+from .param import INT64_MAX, INT64_MIN, Param, within_float32
 
 
 class ParamAttribute:
@@ -69,8 +69,8 @@ class Effect:
                    if isinstance(getattr(type(self), key, None), ParamAttribute)}
         for i, (key, initial, low, high, setting) in enumerate(_fx.params(self.kind)):
             value = values.pop(key, None)
-            value = initial if value is None else check.within(value, f"{name} {key}", low,
-                                                                high)
+            value = initial if value is None else within_float32(value, f"{name} {key}", low,
+                                                                  high)
             self._index[key] = i
             if setting or key not in exposed:
                 self._settings[key] = value

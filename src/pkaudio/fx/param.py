@@ -219,7 +219,7 @@ class Param:
     # ---- inside ----
 
     def _checked(self, value: Any, what: str) -> float:
-        return check.within(value, what, self.low, self.high)
+        return within_float32(value, what, self.low, self.high)
 
     def _now(self) -> int:
         """The first frame a change made now lands on for sure."""
@@ -295,6 +295,16 @@ class Param:
         ends = [p[1] for p in pieces[1:]] + [INT64_MAX]
         return [(kind, start, end, v0, v1, rate, points)
                 for (kind, start, v0, v1, rate, points), end in zip(pieces, ends, strict=True)]
+
+
+def within_float32(value: Any, what: str, low: float, high: float) -> float:
+    """A finite number within a parameter's float32 bounds, as the core sees it: the bound
+    0.001 is float32(0.001), a hair above 0.001 itself, which must still pass."""
+    result = check.number(value, what)
+    if not low <= float(np.float32(result)) <= high:
+        raise ValueError(f"{what}: expected {np.float32(low):g} .. {np.float32(high):g}, got "
+                         f"{check._shown(value)}")
+    return result
 
 
 def _segment_value(kind: int, start: int, end: int, v0: float, v1: float, rate: float,
