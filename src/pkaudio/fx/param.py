@@ -299,7 +299,8 @@ class Param:
 
 def within_float32(value: Any, what: str, low: float, high: float) -> float:
     """A finite number within a parameter's float32 bounds, as the core sees it: the bound
-    0.001 is float32(0.001), a hair above 0.001 itself, which must still pass."""
+    0.001 is float32(0.001), a hair above 0.001 itself, which must still pass.
+    """
     result = check.number(value, what)
     if not low <= float(np.float32(result)) <= high:
         raise ValueError(f"{what}: expected {np.float32(low):g} .. {np.float32(high):g}, got "
