@@ -24,7 +24,7 @@ static const pk_param_info params[] = {
     {"feedback", 0.0f, -0.99f, 0.99f, 0},
     {"mix", 0.5f, 0.0f, 1.0f, 0},
     {"ping_pong", 0.0f, 0.0f, 1.0f, PK_PARAM_SETTING},
-    {"max_time", 2.0f, 1e-3f, MOST_TIME, PK_PARAM_SETTING},
+    {"max_time", 2.0f, 0.0f, MOST_TIME, PK_PARAM_SETTING},
 };
 
 typedef struct {
@@ -36,14 +36,18 @@ typedef struct {
     pk_delay_tap tap;
 } delay;
 
-/* `seconds` in frames, within 1 .. most. A time within float32's rounding of a whole number
- * of frames is that number: float32 seconds cannot hold most whole frame counts exactly. */
+/* `seconds` in frames. A time within float32's rounding of a whole number of frames is that
+ * number: float32 seconds cannot hold most whole frame counts exactly. */
+static double snapped(float seconds, double samplerate)
+{
+    const double frames = (double)seconds * samplerate, whole = floor(frames + 0.5);
+    return fabs(frames - whole) <= 1.2e-7 * frames ? whole : frames;
+}
+
+/* The delay for `seconds`, in frames, within 1 .. most. */
 static double frames_of(const delay *d, float seconds)
 {
-    double frames = (double)seconds * d->node.samplerate;
-    const double whole = floor(frames + 0.5);
-    if (fabs(frames - whole) <= 1.2e-7 * frames)
-        frames = whole;
+    const double frames = snapped(seconds, d->node.samplerate);
     return frames < 1.0 ? 1.0 : frames > d->most ? d->most : frames;
 }
 
@@ -61,7 +65,7 @@ static int delay_prepare(pk_node *node, double samplerate, int32_t channels)
 {
     delay *d = (delay *)node;
     d->ping_pong = pk_param_setting(&node->params[PING_PONG]) >= 0.5f;
-    d->most = ceil((double)pk_param_setting(&node->params[MAX_TIME]) * samplerate);
+    d->most = fmax(ceil(snapped(pk_param_setting(&node->params[MAX_TIME]), samplerate)), 1.0);
     d->delay = -1.0;
     node->latency = 0;
     const double loop = frames_of(d, pk_param_setting(&node->params[TIME]));

@@ -68,11 +68,12 @@ static inline pk_delay_tap pk_delay_tap_at(double d)
         return tap;
     }
     tap.first = (size_t)d - 1;
-    const double p = d - (double)tap.first;
-    tap.h[0] = (float)(-(p - 1.0) * (p - 2.0) * (p - 3.0) / 6.0);
-    tap.h[1] = (float)(p * (p - 2.0) * (p - 3.0) / 2.0);
-    tap.h[2] = (float)(-p * (p - 1.0) * (p - 3.0) / 2.0);
-    tap.h[3] = (float)(p * (p - 1.0) * (p - 2.0) / 6.0);
+    const double p = d - (double)tap.first, p1 = p - 1.0, p2 = p - 2.0, p3 = p - 3.0;
+    const double sixth = 1.0 / 6.0;
+    tap.h[0] = (float)(-p1 * p2 * p3 * sixth);
+    tap.h[1] = (float)(p * p2 * p3 * 0.5);
+    tap.h[2] = (float)(-p * p1 * p3 * 0.5);
+    tap.h[3] = (float)(p * p1 * p2 * sixth);
     return tap;
 }
 

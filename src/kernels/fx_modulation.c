@@ -43,10 +43,13 @@ static const pk_param_info chorus_params[] = {
     {"voices", 2.0f, 1.0f, MOST_VOICES, PK_PARAM_SETTING},
 };
 
+/* 0.02 s rounded up in float32 (0.02f is just below it), so that 0.02 itself is allowed. */
+#define FLANGER_MOST 0.020000001f
+
 static const pk_param_info flanger_params[] = {
     {"rate", 0.25f, 0.0f, 100.0f, 0},
-    {"depth", 0.002f, 0.0f, 0.02f, 0},
-    {"centre_delay", 0.003f, 0.0f, 0.02f, 0},
+    {"depth", 0.002f, 0.0f, FLANGER_MOST, 0},
+    {"centre_delay", 0.003f, 0.0f, FLANGER_MOST, 0},
     {"feedback", 0.5f, -0.99f, 0.99f, 0},
     {"mix", 0.5f, 0.0f, 1.0f, 0},
     {"spread", 0.25f, 0.0f, 1.0f, PK_PARAM_SETTING},
@@ -65,6 +68,10 @@ static const pk_param_info phaser_params[] = {
 typedef struct {
     pk_node node;
     double phase; /* cycles, 0 .. 1 */
+    double lfo_sin, lfo_cos; /* of the phase */
+    uint64_t count;          /* frames since prepared or reset */
+    float rate;              /* what step_sin and step_cos are for */
+    double step_sin, step_cos;
     /* Each (voice or stage line, channel)'s LFO offset as its cosine and sine, so that
      * sin(theta + offset) = sin(theta) cos(offset) + cos(theta) sin(offset). */
     double offset_cos[MOST_VOICES][PK_MAX_CHANNELS];
@@ -89,19 +96,38 @@ static void set_offsets(modulation *m, int32_t voices, int32_t channels)
 }
 
 /* The LFO's sine and cosine at this frame, then on to the next. */
+/* The LFO's sine and cosine at this frame, then on to the next: rotated by the phase's step
+ * (its sine and cosine computed again only when the rate changes), and recomputed from the
+ * phase itself every RESYNC frames so that rounding cannot build up. */
+#define RESYNC 1024
+
 static void lfo_step(modulation *m, float rate, double *s, double *c)
 {
-    const double theta = 2.0 * M_PI * m->phase;
-    *s = sin(theta), *c = cos(theta);
-    m->phase += (double)rate / m->node.samplerate;
+    *s = m->lfo_sin, *c = m->lfo_cos;
+    const double step = (double)rate / m->node.samplerate;
+    m->phase += step;
     if (m->phase >= 1.0)
         m->phase -= floor(m->phase);
+    if (++m->count % RESYNC == 0) {
+        m->lfo_sin = sin(2.0 * M_PI * m->phase), m->lfo_cos = cos(2.0 * M_PI * m->phase);
+        return;
+    }
+    if (rate != m->rate) {
+        m->rate = rate;
+        m->step_sin = sin(2.0 * M_PI * step), m->step_cos = cos(2.0 * M_PI * step);
+    }
+    const double ss = m->lfo_sin, cc = m->lfo_cos;
+    m->lfo_sin = ss * m->step_cos + cc * m->step_sin;
+    m->lfo_cos = cc * m->step_cos - ss * m->step_sin;
 }
 
 static void modulation_reset(pk_node *node)
 {
     modulation *m = (modulation *)node;
-    m->phase = 0.0;
+    m->phase = m->lfo_sin = 0.0;
+    m->lfo_cos = 1.0;
+    m->count = 0;
+    m->rate = -1.0f;
     pk_delay_line_clear(&m->line);
     memset(m->state, 0, sizeof m->state);
     memset(m->last, 0, sizeof m->last);
