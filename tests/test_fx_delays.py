@@ -386,7 +386,7 @@ def test_streamed_in_any_block_size_equals_one_shot(kind, block):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("frames", [0, 1, 2, 509])
-@pytest.mark.parametrize("channels", [1, 2, 5])
+@pytest.mark.parametrize("channels", [1, 2, 5, 64])
 def test_awkward_lengths_and_channel_counts(kind, frames, channels):
     x = noise(frames, channels, seed=frames + channels)
     y = automated(kind)(x, SR)
@@ -395,6 +395,17 @@ def test_awkward_lengths_and_channel_counts(kind, frames, channels):
     assert mono.shape == (frames,)
     if kind != "delay":  # ping-pong mixes channels; the others keep channel 0 to itself
         np.testing.assert_array_equal(mono, y[:, 0])
+
+
+@pytest.mark.parametrize("effect", [fx.Chorus(spread=0.0, voices=3), fx.Flanger(spread=0.0),
+                                    fx.Phaser(spread=0.0, feedback=0.5)],
+                         ids=KINDS[1:])
+def test_no_spread_treats_every_channel_alike(effect):
+    x = np.repeat(noise(1500, 1), 4, axis=1)
+    y = effect(x, SR)
+    for c in range(1, 4):
+        np.testing.assert_array_equal(y[:, c], y[:, 0])
+    assert np.abs(y - x).max() > 0.01
 
 
 def test_float64_in_float64_out():
