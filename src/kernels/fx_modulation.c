@@ -67,12 +67,12 @@ static const pk_param_info phaser_params[] = {
 
 typedef struct {
     pk_node node;
-    double phase; /* cycles, 0 .. 1 */
+    double phase;            /* cycles, 0 .. 1 */
     double lfo_sin, lfo_cos; /* of the phase */
     uint64_t count;          /* frames since prepared or reset */
     float rate;              /* what step_sin and step_cos are for */
     double step_sin, step_cos;
-    /* Each (voice or stage line, channel)'s LFO offset as its cosine and sine, so that
+    /* Each (voice, channel)'s LFO offset (the phaser has one voice) as its cosine and sine, so that
      * sin(theta + offset) = sin(theta) cos(offset) + cos(theta) sin(offset). */
     double offset_cos[MOST_VOICES][PK_MAX_CHANNELS];
     double offset_sin[MOST_VOICES][PK_MAX_CHANNELS];
@@ -95,7 +95,6 @@ static void set_offsets(modulation *m, int32_t voices, int32_t channels)
         }
 }
 
-/* The LFO's sine and cosine at this frame, then on to the next. */
 /* The LFO's sine and cosine at this frame, then on to the next: rotated by the phase's step
  * (its sine and cosine computed again only when the rate changes), and recomputed from the
  * phase itself every RESYNC frames so that rounding cannot build up. */
