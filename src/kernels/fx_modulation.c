@@ -72,8 +72,8 @@ typedef struct {
     uint64_t count;          /* frames since prepared or reset */
     float rate;              /* what step_sin and step_cos are for */
     double step_sin, step_cos;
-    /* Each (voice, channel)'s LFO offset (the phaser has one voice) as its cosine and sine, so that
-     * sin(theta + offset) = sin(theta) cos(offset) + cos(theta) sin(offset). */
+    /* Each (voice, channel)'s LFO offset (the phaser has one voice) as its cosine and sine,
+     * so that sin(theta + offset) = sin(theta) cos(offset) + cos(theta) sin(offset). */
     double offset_cos[MOST_VOICES][PK_MAX_CHANNELS];
     double offset_sin[MOST_VOICES][PK_MAX_CHANNELS];
     int32_t voices;
