@@ -10,6 +10,6 @@ from .effect import Chain, Effect, Mix
 from .filters import Allpass, Bandpass, Highpass, HighShelf, Lowpass, LowShelf, Notch, Peak
 from .param import Param
 
-__all__ = ["Allpass", "Bandpass", "Chain", "Chorus", "Delay", "Effect", "Flanger", "Gain",
-           "HighShelf", "Highpass", "LowShelf", "Lowpass", "Mix", "Notch", "Param", "Peak",
-           "Phaser"]
+__all__ = ["Allpass", "Bandpass", "Chain", "Effect", "Gain", "HighShelf", "Highpass",
+           "LowShelf", "Lowpass", "Mix", "Notch", "Param", "Peak"]
+__all__ += ["Chorus", "Delay", "Flanger", "Phaser"]
