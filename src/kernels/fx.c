@@ -8,6 +8,7 @@ extern const pk_node_class pk_lowpass_class, pk_highpass_class, pk_bandpass_clas
     pk_notch_class, pk_peak_class, pk_lowshelf_class, pk_highshelf_class, pk_allpass_class;
 extern const pk_node_class pk_svf_class, pk_ladder_class, pk_onepole_class, pk_dcblocker_class;
 extern const pk_node_class pk_distortion_class, pk_clip_class, pk_bitcrush_class, pk_pan_class;
+extern const pk_node_class pk_delay_class, pk_chorus_class, pk_flanger_class, pk_phaser_class;
 
 const pk_node_class *const pk_fx_classes[] = {
     &pk_chain_class,    &pk_mix_class,       &pk_gain_class,
@@ -15,6 +16,7 @@ const pk_node_class *const pk_fx_classes[] = {
     &pk_peak_class,     &pk_lowshelf_class,  &pk_highshelf_class, &pk_allpass_class,
     &pk_svf_class,      &pk_ladder_class,    &pk_onepole_class,  &pk_dcblocker_class,
     &pk_distortion_class, &pk_clip_class,    &pk_bitcrush_class, &pk_pan_class,
+    &pk_delay_class,    &pk_chorus_class,    &pk_flanger_class,  &pk_phaser_class,
     NULL};
 
 const pk_node_class *pk_fx_class(const char *name)

@@ -7,12 +7,14 @@ cascade is also measured against scipy.signal.sosfilt with the same sections.
 from __future__ import annotations
 
 import platform
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from .. import __version__, fx
+from ..engine import Engine
 from . import Case, compare, table
 
 RATE = 48000
@@ -56,6 +58,61 @@ def cases() -> list[Case]:
     return found
 
 
+def mix_engine(buses: int) -> Engine:
+    """8 looped voices a bus, each bus with an EQ of 4 biquads and a compressor and a send
+    to one reverb bus.
+    """
+    rng = np.random.default_rng(3)
+    table = (0.2 * np.sin(2 * np.pi * 3 * np.arange(8192) / 8192)).astype(np.float32)
+    engine = Engine(RATE, 2)
+    verb = engine.bus("reverb")
+    verb.add(fx.Reverb(decay=1.5, mix=1.0))
+    for b in range(buses):
+        bus = engine.bus(f"bus {b}", gain=0.5)
+        bus.add(fx.Chain([fx.LowShelf(120, 0.7071, 2.0), fx.Peak(500, 1.0, -3.0),
+                          fx.Peak(2500, 1.4, 2.0), fx.HighShelf(9000, 0.7071, 1.5)]))
+        bus.add(fx.Compressor(threshold_db=-18.0, ratio=4.0))
+        bus.send(verb, gain=0.2)
+        for _ in range(8):
+            engine.play(table, loop=True, rate=float(rng.uniform(0.5, 2.0)),
+                        gain=float(rng.uniform(0.05, 0.1)), pan=float(rng.uniform(-1, 1)),
+                        bus=bus)
+    return engine
+
+
+def block_times(engine: Engine, blocks: int) -> np.ndarray:
+    """Seconds each of `blocks` 64-frame renders took (after a warm-up)."""
+    engine.render(64 * 100)
+    times = np.empty(blocks)
+    for i in range(blocks):
+        start = time.perf_counter()
+        engine.render(64)
+        times[i] = time.perf_counter() - start
+    return times
+
+
+def realtime_mix(blocks: int, most: int) -> tuple[str, str]:
+    """The 64-voice, 8-bus mix's 99.9th percentile render time per 64-frame block; and the
+    most such buses (8 voices each, doubling) one core renders with that percentile under
+    half a block's duration.
+    """
+    budget = 0.5 * 64 / RATE
+    p999 = float(np.percentile(block_times(mix_engine(8), blocks), 99.9))
+    best, log, count = 0, [], 8
+    while count <= most:
+        took = float(np.percentile(block_times(mix_engine(count), blocks), 99.9))
+        log.append(f"{count}: {took * 1e6:.0f} us")
+        if took > budget:
+            break
+        best, count = count, count * 2
+    mix = (f"The mix (64 voices on 8 buses, each with an EQ of 4 biquads and a compressor, "
+           f"sends to one FDN reverb; 64-frame blocks): 99.9th percentile render time "
+           f"{p999 * 1e6:.0f} us of a block's {64 / RATE * 1e6:.0f} us.")
+    scale = (f"Such buses one core renders with the 99.9th percentile under half a block "
+             f"({budget * 1e6:.0f} us): {best} ({'; '.join(log)}).")
+    return mix, scale
+
+
 def _call(effect: Callable[[np.ndarray, int], object], x: np.ndarray) -> Callable[[], object]:
     return lambda: effect(x, RATE)
 
@@ -89,15 +146,16 @@ def run(quick: bool = False, plot_path: Path | None = None) -> str:
     if plot_path is not None:
         plot_responses(plot_path)
 
-    rounds, batch = (3, 0.05) if quick else (11, 0.3)
+    rounds, batch, blocks, most = (3, 0.05, 2000, 64) if quick else (11, 0.3, 20000, 512)
     results = [compare(case, rounds, batch) for case in cases()]
+    mix, scale = realtime_mix(blocks, most)
     header = (
         f"# pkaudio {__version__} effects benchmark\n\n"
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
         f"pedalboard {pedalboard.__version__}; 10 s of stereo float32 at 48 kHz, one-shot "
         f"calls; medians of {rounds} interleaved rounds; ratio = peer time / pkaudio time.\n"
     )
-    return f"{header}\n{table(results)}\n"
+    return f"{header}\n{table(results)}\n\n{mix}\n\n{scale}\n"
 
 
 

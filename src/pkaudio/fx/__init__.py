@@ -5,6 +5,7 @@ blocks, every parameter automatable (`Param`).
     y = fx.Chain([fx.Highpass(80), fx.Peak(3000, 1.0, 4.0)])(x, 48000)
 """
 from .colour import Bitcrush, Clip, Distortion, Gain, Pan
+from .delays import Chorus, Delay, Flanger, Phaser
 from .effect import Chain, Effect, Mix
 from .filters import (
     SVF,
@@ -22,6 +23,6 @@ from .filters import (
 )
 from .param import Param
 
-__all__ = ["Allpass", "Bandpass", "Chain", "Effect", "Gain", "HighShelf", "Highpass",
-           "LowShelf", "Lowpass", "Mix", "Notch", "Param", "Peak"]
-__all__ += ["SVF", "Bitcrush", "Clip", "DCBlocker", "Distortion", "Ladder", "OnePole", "Pan"]
+__all__ = ["SVF", "Allpass", "Bandpass", "Bitcrush", "Chain", "Chorus", "Clip", "DCBlocker",
+           "Delay", "Distortion", "Effect", "Flanger", "Gain", "HighShelf", "Highpass", "Ladder",
+           "LowShelf", "Lowpass", "Mix", "Notch", "OnePole", "Pan", "Param", "Peak", "Phaser"]
