@@ -6,11 +6,13 @@
 extern const pk_node_class pk_gain_class;
 extern const pk_node_class pk_lowpass_class, pk_highpass_class, pk_bandpass_class,
     pk_notch_class, pk_peak_class, pk_lowshelf_class, pk_highshelf_class, pk_allpass_class;
+extern const pk_node_class pk_reverb_class, pk_convolution_class;
 
 const pk_node_class *const pk_fx_classes[] = {
     &pk_chain_class,    &pk_mix_class,       &pk_gain_class,
     &pk_lowpass_class,  &pk_highpass_class,  &pk_bandpass_class, &pk_notch_class,
     &pk_peak_class,     &pk_lowshelf_class,  &pk_highshelf_class, &pk_allpass_class,
+    &pk_reverb_class,   &pk_convolution_class,
     NULL};
 
 const pk_node_class *pk_fx_class(const char *name)

@@ -8,6 +8,7 @@ from .colour import Gain
 from .effect import Chain, Effect, Mix
 from .filters import Allpass, Bandpass, Highpass, HighShelf, Lowpass, LowShelf, Notch, Peak
 from .param import Param
+from .reverbs import Convolution, Reverb
 
-__all__ = ["Allpass", "Bandpass", "Chain", "Effect", "Gain", "HighShelf", "Highpass",
-           "LowShelf", "Lowpass", "Mix", "Notch", "Param", "Peak"]
+__all__ = ["Allpass", "Bandpass", "Chain", "Convolution", "Effect", "Gain", "HighShelf",
+           "Highpass", "LowShelf", "Lowpass", "Mix", "Notch", "Param", "Peak", "Reverb"]
