@@ -146,7 +146,8 @@ static int reverb_prepare(pk_node *node, double samplerate, int32_t channels)
     update(r, decay, pk_param_setting(&p[DAMPING]));
     node->latency = 0;
     /* Until 120 dB down. */
-    node->tail = r->delay + r->length[r->lines - 1] + (int64_t)ceil(2.0 * decay * samplerate);
+    node->tail =
+        r->delay + r->length[r->lines - 1] + (int64_t)llround(2.0 * decay * samplerate);
     reverb_reset(node);
     return 0;
 }
