@@ -3,6 +3,7 @@
 (with its parameters and its events), and parameter timelines. pkaudio.fx builds on it; the
 engine runs the same nodes on its buses."""
 cimport numpy as cnp
+import numpy as np
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport calloc, free
@@ -20,6 +21,18 @@ cdef extern from "fx.h" nogil:
         pk_node node
         int32_t count
         pk_node **children
+
+cdef extern from "fx_convolution.h" nogil:
+    const pk_node_class pk_convolution_class
+    void pk_convolution_use(pk_node *node, const float *ir, int64_t frames, int32_t channels)
+
+cdef extern from "fft.h" nogil:
+    ctypedef struct pk_fft_plan:
+        pass
+    pk_fft_plan *pk_fft_plan_new(size_t n)
+    void pk_fft_plan_free(pk_fft_plan *plan)
+    void pk_fft_forward(pk_fft_plan *plan, const float *x, float *re, float *im)
+    void pk_fft_inverse(pk_fft_plan *plan, const float *re, const float *im, float *x)
 
 cdef extern from "simd.h" nogil:
     ctypedef unsigned int pk_float_mode
@@ -158,6 +171,10 @@ cdef class NodeHost:
     cdef readonly int64_t frame
     cdef readonly bint prepared
     cdef pk_node_context context
+    # Called as preparing(host, samplerate, channels) before each prepare of the node: what
+    # hands a node the data its prepare reads (a convolution's impulse response at the rate).
+    cdef public object preparing
+    cdef object held            # that data, kept alive for the node
 
     def __cinit__(self, str kind, timelines, children=()):
         self.kind = find(kind)
@@ -227,6 +244,8 @@ cdef class NodeHost:
         self.prepared = False
         self.node.samplerate, self.node.channels = samplerate, channels
         self.node.report_interval, self.node.id = report_interval, id
+        if self.preparing is not None:
+            self.preparing(self, samplerate, channels)
         cdef int status = self.kind.prepare(self.node, samplerate, channels)
         if status == PK_NODE_NO_MEMORY:
             raise MemoryError(f"{self.kind.name.decode()}: no memory for its state")
@@ -246,8 +265,9 @@ cdef class NodeHost:
         """Run over `block` in place: float32, C order, (frames, the prepared channels); the
         sidechain, if given, shaped the same."""
         cdef float *data = <float *>cnp.PyArray_DATA(block)
-        cdef const float *side = NULL if sidechain is None else \
-            <const float *>cnp.PyArray_DATA(sidechain)
+        cdef const float *side = NULL
+        if sidechain is not None:
+            side = <const float *>cnp.PyArray_DATA(sidechain)
         cdef size_t frames = cnp.PyArray_DIM(block, 0), done = 0, n
         cdef size_t channels = self.node.channels
         cdef pk_float_mode mode
@@ -255,7 +275,9 @@ cdef class NodeHost:
             mode = pk_flush_denormals()
             while done < frames:
                 n = frames - done if frames - done < PK_BLOCK else PK_BLOCK
-                self.context.sidechain = NULL if side == NULL else side + done * channels
+                self.context.sidechain = side
+                if side != NULL:
+                    self.context.sidechain = side + done * channels
                 self.kind.process(self.node, data + done * channels, n, self.frame,
                                   &self.context)
                 self.frame += n
@@ -303,3 +325,55 @@ cdef class NodeHost:
     @property
     def samplerate(self):
         return self.node.samplerate
+
+
+def convolution_use(NodeHost host, ir):
+    """Give a convolution node the impulse response its next prepare reads: (frames, channels)
+    at the rate it is prepared at (taken as float32 in C order); the host keeps it."""
+    if host.kind != &pk_convolution_class:
+        raise TypeError(f"convolution_use: expected a convolution node, got {host.name!r}")
+    cdef cnp.ndarray array = cnp.PyArray_FROMANY(ir, cnp.NPY_FLOAT32, 2, 2,
+                                                 cnp.NPY_ARRAY_CARRAY)
+    host.held = array
+    pk_convolution_use(host.node, <const float *>cnp.PyArray_DATA(array),
+                       cnp.PyArray_DIM(array, 0), <int32_t>cnp.PyArray_DIM(array, 1))
+
+
+cdef pk_fft_plan *fft_plan(Py_ssize_t n, str what) except NULL:
+    cdef pk_fft_plan *plan = pk_fft_plan_new(n) if n > 0 else NULL
+    if plan == NULL:
+        if n >= 4 and n & (n - 1) == 0:
+            raise MemoryError()
+        raise ValueError(f"{what}: the core's FFT takes a power of two >= 4 samples, got {n}")
+    return plan
+
+
+def fft(x):
+    """The core's real FFT (fft.h) of x, float32 of a power-of-two length n >= 4: bins
+    0 .. n/2, complex64, as numpy.fft.rfft gives them."""
+    cdef cnp.ndarray samples = cnp.PyArray_FROMANY(x, cnp.NPY_FLOAT32, 1, 1,
+                                                   cnp.NPY_ARRAY_CARRAY)
+    cdef Py_ssize_t n = len(samples)
+    cdef pk_fft_plan *plan = fft_plan(n, "fft")
+    cdef cnp.ndarray parts = np.zeros((2, n // 2 + 1), np.float32)
+    cdef float *re = <float *>cnp.PyArray_DATA(parts)
+    pk_fft_forward(plan, <const float *>cnp.PyArray_DATA(samples), re, re + n // 2 + 1)
+    pk_fft_plan_free(plan)
+    return (parts[0] + 1j * parts[1]).astype("complex64")
+
+
+def inverse_fft(spectrum, Py_ssize_t n):
+    """The core's inverse real FFT (fft.h): the n samples whose bins 0 .. n/2 are `spectrum`,
+    times n (unnormalised, as FFTW's)."""
+    bins = np.asarray(spectrum, np.complex64)
+    cdef cnp.ndarray re = np.ascontiguousarray(bins.real, np.float32)
+    cdef cnp.ndarray im = np.ascontiguousarray(bins.imag, np.float32)
+    cdef pk_fft_plan *plan = fft_plan(n, "inverse_fft")
+    if re.ndim != 1 or len(re) != n // 2 + 1:
+        pk_fft_plan_free(plan)
+        raise ValueError(f"inverse_fft: expected {n // 2 + 1} bins, got {len(re)}")
+    cdef cnp.ndarray out = np.zeros(n, np.float32)
+    pk_fft_inverse(plan, <const float *>cnp.PyArray_DATA(re),
+                   <const float *>cnp.PyArray_DATA(im), <float *>cnp.PyArray_DATA(out))
+    pk_fft_plan_free(plan)
+    return out

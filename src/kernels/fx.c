@@ -9,6 +9,7 @@ extern const pk_node_class pk_lowpass_class, pk_highpass_class, pk_bandpass_clas
 extern const pk_node_class pk_svf_class, pk_ladder_class, pk_onepole_class, pk_dcblocker_class;
 extern const pk_node_class pk_distortion_class, pk_clip_class, pk_bitcrush_class, pk_pan_class;
 extern const pk_node_class pk_delay_class, pk_chorus_class, pk_flanger_class, pk_phaser_class;
+extern const pk_node_class pk_reverb_class, pk_convolution_class;
 
 const pk_node_class *const pk_fx_classes[] = {
     &pk_chain_class,    &pk_mix_class,       &pk_gain_class,
@@ -17,6 +18,7 @@ const pk_node_class *const pk_fx_classes[] = {
     &pk_svf_class,      &pk_ladder_class,    &pk_onepole_class,  &pk_dcblocker_class,
     &pk_distortion_class, &pk_clip_class,    &pk_bitcrush_class, &pk_pan_class,
     &pk_delay_class,    &pk_chorus_class,    &pk_flanger_class,  &pk_phaser_class,
+    &pk_reverb_class,   &pk_convolution_class,
     NULL};
 
 const pk_node_class *pk_fx_class(const char *name)

@@ -22,7 +22,9 @@ from .filters import (
     Peak,
 )
 from .param import Param
+from .reverbs import Convolution, Reverb
 
-__all__ = ["SVF", "Allpass", "Bandpass", "Bitcrush", "Chain", "Chorus", "Clip", "DCBlocker",
-           "Delay", "Distortion", "Effect", "Flanger", "Gain", "HighShelf", "Highpass", "Ladder",
-           "LowShelf", "Lowpass", "Mix", "Notch", "OnePole", "Pan", "Param", "Peak", "Phaser"]
+__all__ = ["SVF", "Allpass", "Bandpass", "Bitcrush", "Chain", "Chorus", "Clip", "Convolution",
+           "DCBlocker", "Delay", "Distortion", "Effect", "Flanger", "Gain", "HighShelf",
+           "Highpass", "Ladder", "LowShelf", "Lowpass", "Mix", "Notch", "OnePole", "Pan", "Param",
+           "Peak", "Phaser", "Reverb"]
