@@ -74,6 +74,28 @@ def test_parallel_compression_style_sends_sum_at_the_master(noise):
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
+def test_paths_of_unequal_latency_line_up_where_they_meet(noise):
+    eng = Engine(RATE, 1)
+    slow, fast = eng.bus("slow"), eng.bus("fast")
+    slow.add(fx.Convolution(np.array([0.5], np.float32), partition=64))  # 64 frames late
+    eng.play(noise, at=0, bus=slow)
+    eng.play(noise, at=0, bus=fast)
+    eng.play(noise, at=0)  # straight into the master
+    assert eng.latency == 64
+    got = eng.render(len(noise) + 64)[:, 0]
+    late = np.concatenate([np.zeros(64, np.float32), noise])
+    np.testing.assert_allclose(got, 2.5 * late, rtol=1e-5, atol=1e-6)
+    slow.send(fast)  # fast's voices now wait for slow's send into it
+    start = eng.now
+    for bus in (slow, fast, eng.master):
+        eng.play(noise, at=start, bus=bus)
+    got = eng.render(len(noise) + 64)[:, 0]
+    assert eng.latency == 64
+    fades_in = np.minimum(np.arange(len(late)) / FADE, 1)  # the new send's, from `start`
+    expected = late * (2.5 + 0.5 * fades_in)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_cycles_are_refused_and_the_graph_is_left_as_it_was():
     eng = Engine(RATE, 2)
     a, b = eng.bus("a"), eng.bus("b", output="a")
