@@ -6,11 +6,14 @@
 extern const pk_node_class pk_gain_class;
 extern const pk_node_class pk_lowpass_class, pk_highpass_class, pk_bandpass_class,
     pk_notch_class, pk_peak_class, pk_lowshelf_class, pk_highshelf_class, pk_allpass_class;
+extern const pk_node_class pk_compressor_class, pk_limiter_class, pk_gate_class,
+    pk_expander_class;
 
 const pk_node_class *const pk_fx_classes[] = {
     &pk_chain_class,    &pk_mix_class,       &pk_gain_class,
     &pk_lowpass_class,  &pk_highpass_class,  &pk_bandpass_class, &pk_notch_class,
     &pk_peak_class,     &pk_lowshelf_class,  &pk_highshelf_class, &pk_allpass_class,
+    &pk_compressor_class, &pk_limiter_class, &pk_gate_class, &pk_expander_class,
     NULL};
 
 const pk_node_class *pk_fx_class(const char *name)
