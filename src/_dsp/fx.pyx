@@ -157,6 +157,7 @@ cdef class NodeHost:
     cdef Events *events
     cdef readonly int64_t frame
     cdef readonly bint prepared
+    cdef public int64_t source  # the id its events carry, if not 0 (else prepare's id)
     cdef pk_node_context context
 
     def __cinit__(self, str kind, timelines, children=()):
@@ -226,7 +227,8 @@ cdef class NodeHost:
             self.kind.release(self.node)
         self.prepared = False
         self.node.samplerate, self.node.channels = samplerate, channels
-        self.node.report_interval, self.node.id = report_interval, id
+        self.node.report_interval = report_interval
+        self.node.id = self.source if self.source != 0 else id
         cdef int status = self.kind.prepare(self.node, samplerate, channels)
         if status == PK_NODE_NO_MEMORY:
             raise MemoryError(f"{self.kind.name.decode()}: no memory for its state")

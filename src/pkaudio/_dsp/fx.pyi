@@ -29,6 +29,7 @@ class ParamCell:
 class NodeHost:
     frame: int
     prepared: bool
+    source: int
     def __init__(self, kind: str, timelines: list[Timeline],
                  children: list[NodeHost] = ...) -> None: ...
     def set_timeline(self, index: int, timeline: Timeline) -> None: ...
