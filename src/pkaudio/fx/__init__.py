@@ -5,9 +5,11 @@ blocks, every parameter automatable (`Param`).
     y = fx.Chain([fx.Highpass(80), fx.Peak(3000, 1.0, 4.0)])(x, 48000)
 """
 from .colour import Gain
+from .dynamics import Compressor, Expander, Gate, Limiter
 from .effect import Chain, Effect, Mix
 from .filters import Allpass, Bandpass, Highpass, HighShelf, Lowpass, LowShelf, Notch, Peak
 from .param import Param
 
 __all__ = ["Allpass", "Bandpass", "Chain", "Effect", "Gain", "HighShelf", "Highpass",
            "LowShelf", "Lowpass", "Mix", "Notch", "Param", "Peak"]
+__all__ += ["Compressor", "Expander", "Gate", "Limiter"]
