@@ -459,3 +459,26 @@ def test_bad_reports_and_sidechains_are_refused_by_name():
         comp(block, SR, sidechain=np.zeros((10, 3), np.float32))
     with pytest.raises(ValueError, match="ratio"):
         comp.ratio = 0.1
+
+
+def test_a_sidechain_bus_drives_a_compressor_on_an_engine():
+    frames = 9600
+    t = np.arange(frames) / SR
+    music = np.stack([gain_of(-10) * np.sin(2 * np.pi * 440 * t)] * 2, 1).astype(np.float32)
+    key = np.zeros_like(music)
+    key[frames // 2:] = 1.0
+    expected = fx.Compressor(-5, 4, 0, 0.001, 0.05)(music, SR, sidechain=key)
+    eng = Engine(SR, 2, meter_interval=960)
+    sink = eng.bus("sink", gain=0.0)
+    eng.bus("key", output=sink)
+    bus = eng.bus("music")
+    comp, chain_gate = fx.Compressor(-5, 4, 0, 0.001, 0.05), fx.Gate(range_db=0)
+    bus.add(fx.Chain([comp, chain_gate]), sidechain="key")
+    eng.play(music, bus="music")
+    eng.play(key, bus="key")
+    out = np.concatenate([eng.render(256) for _ in range(frames // 256)])
+    np.testing.assert_allclose(out[1000:], expected[1000:len(out)], rtol=1e-6, atol=1e-7)
+    events = [e for e in eng.events() if e.kind == "reduction"]
+    assert {e.effect for e in events} == {comp, chain_gate}
+    reduced = [e for e in events if e.effect is comp and e.frame > frames // 2 + 960]
+    assert reduced and all(e.rms[0] == pytest.approx(3.75, abs=0.01) for e in reduced)
