@@ -333,6 +333,15 @@ def test_gate_opens_holds_and_closes_with_its_time_constants():
         release * SR, abs=1)
 
 
+def test_gate_hold_bridges_a_low_notes_zero_crossings():
+    t = np.arange(SR // 5) / SR
+    x = (gain_of(-20) * np.sin(2 * np.pi * 100 * t)).astype(np.float32)[:, None]
+    bridged = fx.Gate(-30, attack=0.0005, hold=0.006)(x, SR)
+    np.testing.assert_array_equal(bridged[2000:], x[2000:])  # open throughout, exactly
+    chattering = fx.Gate(-30, attack=0.0005, hold=0.0, release=0.001)(x, SR)
+    assert np.abs(chattering[2000:] - x[2000:]).max() > 1e-4
+
+
 def test_gate_keyed_by_a_sidechain():
     x = np.full((4800, 2), 0.001, np.float32)  # always under the threshold
     key = np.zeros_like(x)

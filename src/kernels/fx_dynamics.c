@@ -274,6 +274,7 @@ static void expander_process(pk_node *node, float *block, size_t frames, int64_t
 typedef struct {
     pk_node node;
     coefficient attack, release;
+    float range_db, floor; /* the closed gain (linear) for range_db */
     float gain; /* linear, followed */
     int64_t held; /* frames it stays open for yet */
     report report;
@@ -292,7 +293,7 @@ static int gate_prepare(pk_node *node, double samplerate, int32_t channels)
     (void)samplerate;
     (void)channels;
     gate *g = (gate *)node;
-    g->attack.seconds = g->release.seconds = -1.0f;
+    g->attack.seconds = g->release.seconds = g->range_db = -1.0f;
     node->latency = node->tail = 0;
     node->kind->reset(node);
     return 0;
@@ -326,7 +327,9 @@ static void gate_process(pk_node *node, float *block, size_t frames, int64_t now
     for (size_t f = 0; f < frames; f++) {
         if (level_db(detect + f * channels, channels) >= AT(threshold, f))
             g->held = (int64_t)lrint((double)AT(hold, f) * node->samplerate) + 1;
-        const float target = g->held > 0 ? 1.0f : expf(-NEPER_PER_DB * AT(range, f));
+        if (AT(range, f) != g->range_db)
+            g->range_db = AT(range, f), g->floor = expf(-NEPER_PER_DB * g->range_db);
+        const float target = g->held > 0 ? 1.0f : g->floor;
         g->held -= g->held > 0;
         gain = follow(gain, target, alpha(&g->attack, AT(attack, f), node->samplerate),
                       alpha(&g->release, AT(release, f), node->samplerate));
