@@ -23,7 +23,7 @@ EVENT_CAPACITY = 16384          # the event ring's default size
 EVENT_KINDS = {PK_EVENT_VOICE_START: "voice_start", PK_EVENT_VOICE_END: "voice_end",
                PK_EVENT_PEAK: "peak", pk_event_kind.PK_EVENT_UNDERRUN: "underrun",
                pk_event_kind.PK_EVENT_ERROR: "error", PK_EVENT_LATE: "late",
-               PK_EVENT_INVALID: "invalid"}
+               PK_EVENT_INVALID: "invalid", PK_EVENT_REDUCTION: "reduction"}
 BLOCK = PK_BLOCK
 AT_ONCE = PK_AT_ONCE
 MIN_RATE, MAX_RATE = 1.0 / 256, 256.0

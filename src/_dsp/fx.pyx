@@ -170,6 +170,7 @@ cdef class NodeHost:
     cdef Events *events
     cdef readonly int64_t frame
     cdef readonly bint prepared
+    cdef public int64_t source  # the id its events carry, if not 0 (else prepare's id)
     cdef pk_node_context context
     # Called as preparing(host, samplerate, channels) before each prepare of the node: what
     # hands a node the data its prepare reads (a convolution's impulse response at the rate).
@@ -243,7 +244,8 @@ cdef class NodeHost:
             self.kind.release(self.node)
         self.prepared = False
         self.node.samplerate, self.node.channels = samplerate, channels
-        self.node.report_interval, self.node.id = report_interval, id
+        self.node.report_interval = report_interval
+        self.node.id = self.source if self.source != 0 else id
         if self.preparing is not None:
             self.preparing(self, samplerate, channels)
         cdef int status = self.kind.prepare(self.node, samplerate, channels)

@@ -10,6 +10,8 @@ extern const pk_node_class pk_svf_class, pk_ladder_class, pk_onepole_class, pk_d
 extern const pk_node_class pk_distortion_class, pk_clip_class, pk_bitcrush_class, pk_pan_class;
 extern const pk_node_class pk_delay_class, pk_chorus_class, pk_flanger_class, pk_phaser_class;
 extern const pk_node_class pk_reverb_class, pk_convolution_class;
+extern const pk_node_class pk_compressor_class, pk_limiter_class, pk_gate_class,
+    pk_expander_class;
 
 const pk_node_class *const pk_fx_classes[] = {
     &pk_chain_class,    &pk_mix_class,       &pk_gain_class,
@@ -19,6 +21,7 @@ const pk_node_class *const pk_fx_classes[] = {
     &pk_distortion_class, &pk_clip_class,    &pk_bitcrush_class, &pk_pan_class,
     &pk_delay_class,    &pk_chorus_class,    &pk_flanger_class,  &pk_phaser_class,
     &pk_reverb_class,   &pk_convolution_class,
+    &pk_compressor_class, &pk_limiter_class, &pk_gate_class, &pk_expander_class,
     NULL};
 
 const pk_node_class *pk_fx_class(const char *name)

@@ -806,7 +806,13 @@ class Engine:
         if lost != self._lost_events:
             found.append(Event("events_lost", self._core.now, lost - self._lost_events))
             self._lost_events = lost
+        effects: dict[int, Any] | None = None
         for kind, frame, source, frames, channel, peak, rms in self._core.events():
+            if kind == "reduction":
+                effects = self._effects() if effects is None else effects
+                found.append(Event(kind, frame, peak=(peak,), rms=(rms,),
+                                   effect=effects.get(source)))
+                continue
             if kind == "invalid":
                 found.append(Event(kind, frame, frames, bus=names[source]))
                 continue
@@ -831,6 +837,15 @@ class Engine:
         # the block sizes (ties keep the core's order).
         found.sort(key=lambda event: event.frame)
         return found
+
+    def _effects(self) -> dict[int, Any]:
+        """The effects on its buses (and those leaving them), and those inside them, by id:
+        the source of their events.
+        """
+        graph = self._graph
+        tops = [slot.effect for entry in graph.buses.values() for slot in entry.slots]
+        tops += [effect for effect, _ in graph.releasing]
+        return {id(part): part for effect in tops for part in effect._effects()}
 
     def listen(self, poll: float = EVENT_POLL) -> AsyncIterator[Event]:
         """The core's events as they come, for ``async for event in engine.listen():``.

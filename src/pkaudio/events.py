@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .fx.effect import Effect
 
 EventKind = Literal["underrun", "end", "error", "voice_start", "voice_end", "peak", "late",
                     "invalid", "events_lost", "reduction"]
@@ -28,7 +31,7 @@ class Event:
         played on. "events_lost": `frames` events found the engine's event ring full on a
         device (see ``Engine(event_capacity=...)``) and are lost. "reduction": a dynamics
         effect's gain reduction over its report interval, which ended at `frame` (`peak`:
-        the most, `rms`: the mean, both in dB).
+        the most, `rms`: the mean, both in dB, each a tuple of one).
     frame : int
         The frame at which it happened: a stream's frames played so far, or the engine's
         frame.
@@ -43,6 +46,9 @@ class Event:
         For "peak" and "invalid": the bus's name.
     peak, rms : tuple of float
         For "peak": per channel, the largest absolute sample and the root mean square.
+        For "reduction": the most and the mean gain reduction in dB (>= 0), one each.
+    effect : Effect or None
+        For "reduction": the effect that reported (None if it is no longer known).
     """
 
     kind: EventKind
@@ -53,3 +59,4 @@ class Event:
     bus: str = ""
     peak: tuple[float, ...] = ()
     rms: tuple[float, ...] = ()
+    effect: Effect | None = None

@@ -31,6 +31,7 @@ class NodeHost:
     frame: int
     prepared: bool
     preparing: Callable[[NodeHost, float, int], None] | None
+    source: int
     def __init__(self, kind: str, timelines: list[Timeline],
                  children: list[NodeHost] = ...) -> None: ...
     def set_timeline(self, index: int, timeline: Timeline) -> None: ...

@@ -6,6 +6,7 @@ blocks, every parameter automatable (`Param`).
 """
 from .colour import Bitcrush, Clip, Distortion, Gain, Pan
 from .delays import Chorus, Delay, Flanger, Phaser
+from .dynamics import Compressor, Expander, Gate, Limiter
 from .effect import Chain, Effect, Mix
 from .filters import (
     SVF,
@@ -24,7 +25,7 @@ from .filters import (
 from .param import Param
 from .reverbs import Convolution, Reverb
 
-__all__ = ["SVF", "Allpass", "Bandpass", "Bitcrush", "Chain", "Chorus", "Clip", "Convolution",
-           "DCBlocker", "Delay", "Distortion", "Effect", "Flanger", "Gain", "HighShelf",
-           "Highpass", "Ladder", "LowShelf", "Lowpass", "Mix", "Notch", "OnePole", "Pan", "Param",
-           "Peak", "Phaser", "Reverb"]
+__all__ = ["SVF", "Allpass", "Bandpass", "Bitcrush", "Chain", "Chorus", "Clip", "Compressor",
+           "Convolution", "DCBlocker", "Delay", "Distortion", "Effect", "Expander", "Flanger",
+           "Gain", "Gate", "HighShelf", "Highpass", "Ladder", "Limiter", "LowShelf", "Lowpass",
+           "Mix", "Notch", "OnePole", "Pan", "Param", "Peak", "Phaser", "Reverb"]

@@ -85,6 +85,7 @@ class Effect:
         self._children = list(children)
         nodes: list[_fx.NodeHost] = [c._node for c in self._children]
         self._node: _fx.NodeHost = _fx.NodeHost(self.kind, timelines, nodes)
+        self._node.source = id(self)  # what its events carry, to find it by
         self._lock = threading.RLock()
         self._owner: Effect | None = None  # a Chain or Mix it is part of
         self._engine: Any = None  # the engine whose bus runs it
@@ -134,7 +135,7 @@ class Effect:
         out = block[latency:].astype(array.dtype, copy=False)
         return out[:, 0] if np.ndim(x) == 1 else out
 
-    def prepare(self, samplerate: float, channels: int) -> None:
+    def prepare(self, samplerate: float, channels: int, *, report_interval: int = 0) -> None:
         """Get ready to process blocks of `channels` channels at `samplerate`, from a fresh
         state (frames counted from 0).
 
@@ -144,13 +145,17 @@ class Effect:
             Frames a second.
         channels : int
             1 .. 64.
+        report_interval : int
+            Frames between the reports of effects that report (dynamics: their gain
+            reduction, see `events`), counted from frame 0; 0 (the default): none.
         """
         name = f"{type(self).__name__}.prepare"
         samplerate = check.samplerate(samplerate, f"{name} samplerate")
         channels = check.channels(channels, f"{name} channels")
+        report_interval = check.frames(report_interval, f"{name} report_interval")
         self._free(name)
         with self._lock:
-            self._node.prepare(samplerate, channels)
+            self._node.prepare(samplerate, channels, report_interval, id(self))
 
     def reset(self) -> None:
         """Forget what came before (tails, envelopes), frames counted from 0 again."""
@@ -214,8 +219,11 @@ class Effect:
         return self._node.samplerate if self._node.prepared else None
 
     def events(self) -> list[Event]:
-        """What it reported since the last call (effects that report, such as dynamics)."""
-        return [_event(e) for e in self._node.take_events()]
+        """What it, or an effect inside it, reported since the last call (effects that
+        report, such as dynamics, when prepared with a `report_interval`), oldest first.
+        """
+        parts = {id(part): part for part in self._effects()}
+        return [_event(e, parts) for e in self._node.take_events()]
 
     # ---- inside ----
 
@@ -276,9 +284,9 @@ class Effect:
             yield from child._effects()
 
 
-def _event(raw: tuple) -> Event:
-    kind, frame, _, _, channel, peak, mean = raw
-    return Event("reduction", frame, peak=(peak,), rms=(mean,))
+def _event(raw: tuple, effects: dict[int, Effect]) -> Event:
+    kind, frame, source, _, channel, peak, mean = raw
+    return Event("reduction", frame, peak=(peak,), rms=(mean,), effect=effects.get(source))
 
 
 class _Group(Effect):
