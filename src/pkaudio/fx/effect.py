@@ -124,8 +124,12 @@ class Effect:
         self.prepare(samplerate, array.shape[1])
         frames, latency = len(array), self.latency
         extra = self.tail if tail else 0
-        block = np.zeros((frames + latency + extra, array.shape[1]), np.float32)
-        block[:frames] = array
+        if latency + extra == 0:  # (the common case: one copy, no zeroing)
+            block = array.astype(np.float32, copy=True)
+        else:
+            block = np.empty((frames + latency + extra, array.shape[1]), np.float32)
+            block[:frames] = array
+            block[frames:] = 0
         side = None
         if sidechain is not None:
             side_array = check.audio(sidechain, f"{name} sidechain", array.shape[1], frames)
