@@ -894,6 +894,7 @@ class Engine:
         """
         with self._lock:
             self._core.reclaim()
+            self._graph.tidy()
             stats: dict[str, Any] = {
                 "now": self._core.now, "voices": self._core.playing,
                 "lost_events": self._core.lost_events,

@@ -10,6 +10,7 @@ import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -189,7 +190,7 @@ def plot_responses(path: Path) -> None:
     impulse[0] = 1
     freqs = np.fft.rfftfreq(len(impulse), 1 / RATE)
     z = np.exp(-2j * np.pi * freqs / RATE)
-    fig, ax = plt.subplots(figsize=(10, 6))
+    fig, (ax, decays) = plt.subplots(1, 2, figsize=(16, 6), width_ratios=(3, 2))
     for kind, effect, gain_db in [
             ("lowpass", fx.Lowpass(1000, 2.0), 0.0), ("highpass", fx.Highpass(1000, 2.0), 0.0),
             ("bandpass", fx.Bandpass(1000, 2.0), 0.0), ("notch", fx.Notch(1000, 2.0), 0.0),
@@ -207,10 +208,31 @@ def plot_responses(path: Path) -> None:
            title="pkaudio.fx biquads at 1 kHz, 48 kHz: measured (wide) over the Audio EQ "
                  "Cookbook's formula (dashed)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(ncol=2, fontsize=8)
+    ax.legend(ncol=2, fontsize=8, loc="lower center")
+    plot_decays(decays)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_decays(ax: Any) -> None:
+    """The reverb's energy decay curves (Schroeder's backward integral of its impulse
+    response) for several `decay` settings, beside the straight lines of their RT60s.
+    """
+    impulse = np.zeros((12 * RATE, 1), np.float32)
+    impulse[0] = 1
+    for decay in (0.3, 1.0, 3.0):
+        response = fx.Reverb(decay, damping=0.0, mix=1.0)(impulse, RATE)[:, 0]
+        energy = np.cumsum(response[::-1].astype(np.float64) ** 2)[::-1]
+        curve = 10 * np.log10(energy / energy[0] + 1e-30)
+        t = np.arange(len(curve)) / RATE
+        line, = ax.plot(t, curve, linewidth=2, alpha=0.6, label=f"decay={decay:g} s")
+        ax.plot(t, -60 * t / decay, "--", color=line.get_color(), linewidth=1,
+                label=f"-60 dB in {decay:g} s")
+    ax.set(xlim=(0, 4), ylim=(-90, 3), xlabel="s", ylabel="dB",
+           title="fx.Reverb: energy decay (Schroeder) against its RT60")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
 
 
 def _any_cookbook(kind: str, f0: float, q: float, gain_db: float
