@@ -61,18 +61,6 @@ def test_stages_steepen_the_slope():
         3 * 20 * np.log10(one[bin_4k]), rel=1e-3)
 
 
-@pytest.mark.parametrize("blocks", [1, 64, 75, 256, 509])
-def test_streamed_equals_one_shot_bit_for_bit(blocks, noise):
-    effect = fx.Peak(700, 1.2, 5.0, stages=2)
-    effect.gain_db.linear_ramp(-6.0, at=5000)  # moving coefficients, too
-    whole = effect(noise, RATE)
-    effect.prepare(RATE, 3)
-    streamed = noise.copy()
-    for i in range(0, len(noise), blocks):
-        effect.process(streamed[i:i + blocks])
-    np.testing.assert_array_equal(streamed, whole)
-
-
 def test_frequency_sweep_per_frame_matches_a_per_frame_reference():
     x = np.random.default_rng(3).standard_normal(3000)
     effect = fx.Lowpass(200, 0.9)

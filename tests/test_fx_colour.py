@@ -5,17 +5,6 @@ import pytest
 from pkaudio import dsp, fx
 
 RATE = 48000
-BLOCKS = [1, 64, 75, 256]
-
-
-def streamed(effect, x, block):
-    out = np.array(x, np.float32, order="C", copy=True).reshape(len(x), -1)
-    effect.prepare(RATE, out.shape[1])
-    for start in range(0, len(out), block):
-        effect.process(out[start:start + block])
-    return out
-
-
 def noise(rng, frames, channels=1, scale=1.0):
     return (scale * rng.uniform(-1.0, 1.0, (frames, channels))).astype(np.float32)
 
@@ -169,62 +158,6 @@ def test_pan_automation(rng):
 
 
 # ---- one node, any block size, any length, any channels ----
-
-def automated(name):
-    if name == "distortion":
-        effect = fx.Distortion(6.0, 0.8)
-        effect.drive_db.set(6.0, at=100)
-        effect.drive_db.linear_ramp(30.0, at=700)
-    elif name == "clip":
-        effect = fx.Clip(0.8)
-        effect.threshold.set(0.8, at=200)
-        effect.threshold.exponential_ramp(0.05, at=900)
-    elif name == "bitcrush":
-        effect = fx.Bitcrush(10.0, downsample=5)
-        effect.bits.set(10.0, at=333)
-        effect.bits.linear_ramp(3.0, at=999)
-    else:
-        effect = fx.Pan(-0.5)
-        effect.pan.set(-0.5, at=64)
-        effect.pan.linear_ramp(0.9, at=1000)
-    return effect
-
-
-NAMES = ["distortion", "clip", "bitcrush", "pan"]
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("channels", [1, 2, 5])
-def test_streamed_in_any_block_size_is_identical_to_one_shot(rng, name, channels):
-    x = noise(rng, 1201, channels, 1.5)
-    effect = automated(name)
-    whole = effect(x, RATE)
-    for block in BLOCKS:
-        assert np.array_equal(streamed(effect, x, block), whole), block
-    effect.reset()
-    again = x.copy()
-    effect.process(again)
-    assert np.array_equal(again, whole)
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("frames", [0, 1, 2, 257, 1009])
-def test_awkward_lengths(rng, name, frames):
-    x = noise(rng, frames, 2)
-    effect = automated(name)
-    y = effect(x, RATE)
-    assert y.shape == x.shape and y.dtype == np.float32
-    if frames:
-        assert np.array_equal(streamed(effect, x, 7), y)
-
-
-@pytest.mark.parametrize("name", ["distortion", "clip", "bitcrush"])
-def test_channels_are_independent_up_to_64(rng, name):
-    x = noise(rng, 600, 64, 1.5)
-    y = automated(name)(x, RATE)
-    for c in (0, 31, 63):
-        assert np.array_equal(automated(name)(x[:, c], RATE), y[:, c])
-
 
 def test_no_latency_and_tails(rng):
     for effect in [fx.Distortion(), fx.Clip(), fx.Bitcrush(), fx.Pan()]:

@@ -8,7 +8,6 @@ import pytest
 
 from pkaudio import fx
 
-BLOCKS = [1, 64, 75, 256]
 SR = 48000
 
 
@@ -342,59 +341,7 @@ def test_the_lfo_runs_at_rate():
 
 # ---- every effect ----
 
-def automated(kind):
-    """An effect of each kind with a parameter moving, so the per-frame paths run."""
-    if kind == "delay":
-        e = fx.Delay(0.003, feedback=0.5, mix=0.5, ping_pong=True)
-        e.time.set(0.003, at=0)
-        e.time.linear_ramp(0.0011, at=1700)
-        return e
-    if kind == "chorus":
-        e = fx.Chorus(rate=5.0, feedback=0.4, voices=3)
-        e.depth.set(0.001, at=0)
-        e.depth.linear_ramp(0.004, at=1500)
-        return e
-    if kind == "flanger":
-        e = fx.Flanger(rate=3.0, feedback=-0.8)
-        e.mix.set_target(1.0, at=300, time_constant=200)
-        return e
-    e = fx.Phaser(rate=7.0, feedback=0.5, stages=8)
-    e.rate.set(7.0, at=0)
-    e.rate.linear_ramp(0.5, at=1200)
-    return e
-
-
 KINDS = ["delay", "chorus", "flanger", "phaser"]
-
-
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("block", BLOCKS)
-def test_streamed_in_any_block_size_equals_one_shot(kind, block):
-    x = noise(2003, 2)
-    effect = automated(kind)
-    whole = effect(x, SR)
-    effect.prepare(SR, 2)
-    out = x.copy()
-    for i in range(0, len(x), block):
-        effect.process(out[i:i + block])
-    np.testing.assert_array_equal(out, whole)
-    effect.reset()
-    again = x.copy()
-    effect.process(again)
-    np.testing.assert_array_equal(again, whole)
-
-
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("frames", [0, 1, 2, 509])
-@pytest.mark.parametrize("channels", [1, 2, 5, 64])
-def test_awkward_lengths_and_channel_counts(kind, frames, channels):
-    x = noise(frames, channels, seed=frames + channels)
-    y = automated(kind)(x, SR)
-    assert y.shape == x.shape and y.dtype == np.float32 and np.isfinite(y).all()
-    mono = automated(kind)(x[:, 0], SR)
-    assert mono.shape == (frames,)
-    if kind != "delay":  # ping-pong mixes channels; the others keep channel 0 to itself
-        np.testing.assert_array_equal(mono, y[:, 0])
 
 
 @pytest.mark.parametrize("effect", [fx.Chorus(spread=0.0, voices=3), fx.Flanger(spread=0.0),
@@ -406,13 +353,6 @@ def test_no_spread_treats_every_channel_alike(effect):
     for c in range(1, 4):
         np.testing.assert_array_equal(y[:, c], y[:, 0])
     assert np.abs(y - x).max() > 0.01
-
-
-def test_float64_in_float64_out():
-    x = noise(300, 2).astype(np.float64)
-    y = fx.Chorus()(x, SR)
-    assert y.dtype == np.float64
-    np.testing.assert_array_equal(y, fx.Chorus()(x.astype(np.float32), SR))
 
 
 @pytest.mark.parametrize("effect", [fx.Delay(0.01, feedback=0.9, mix=0.0),

@@ -7,6 +7,7 @@ import weakref
 
 import numpy as np
 import pytest
+from fx_cases import BLOCKS, streamed
 from scipy import linalg, signal
 
 from pkaudio import dsp, fx
@@ -14,18 +15,6 @@ from pkaudio._dsp import fx as _fx
 from pkaudio.engine import Engine
 
 RATE = 48000
-BLOCKS = [1, 64, 75, 256]
-
-
-def streamed(effect, x, block, rate=RATE):
-    """x through `effect` as a stream of blocks of `block` frames (no latency taken out)."""
-    out = np.array(x, np.float32, order="C", copy=True).reshape(len(x), -1)
-    effect.prepare(rate, out.shape[1])
-    for start in range(0, len(out), block):
-        effect.process(out[start:start + block])
-    return out
-
-
 def noise(rng, frames, channels=1):
     return rng.uniform(-1.0, 1.0, (frames, channels)).astype(np.float32)
 
@@ -359,20 +348,6 @@ def test_reverb_mix_0_passes_the_input():
     rng = np.random.default_rng(9)
     x = noise(rng, 5000, 2)
     np.testing.assert_array_equal(fx.Reverb(2.0, mix=0.0)(x, RATE), x)
-
-
-@pytest.mark.parametrize("block", BLOCKS)
-@pytest.mark.parametrize("channels", [1, 2, 3])
-def test_reverb_streamed_is_one_shot_whatever_the_block(block, channels):
-    rng = np.random.default_rng(block + channels)
-    x = noise(rng, 3001, channels)
-    reverb = fx.Reverb(0.5, damping=0.4, mix=0.5, predelay=0.01, lines=16,
-                       matrix="hadamard")
-    reverb.decay.linear_ramp(0.2, at=2000)
-    reverb.damping.set(0.8, at=1234)
-    once = reverb(x, RATE)
-    np.testing.assert_array_equal(streamed(reverb, x, block), once)
-    assert reverb.latency == 0
 
 
 def line_lengths(rate, size, lines):

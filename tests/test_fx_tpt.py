@@ -8,18 +8,6 @@ from scipy import signal
 from pkaudio import fx
 
 RATE = 48000
-BLOCKS = [1, 64, 75, 256]
-
-
-def streamed(effect, x, block):
-    """x through `effect` as a stream of blocks of `block` frames."""
-    out = np.array(x, np.float32, order="C", copy=True).reshape(len(x), -1)
-    effect.prepare(RATE, out.shape[1])
-    for start in range(0, len(out), block):
-        effect.process(out[start:start + block])
-    return out
-
-
 def noise(rng, frames, channels=1):
     return rng.uniform(-1.0, 1.0, (frames, channels)).astype(np.float32)
 
@@ -289,82 +277,6 @@ def test_onepole_and_dcblocker_automation_match_their_equations(rng):
 
 
 # ---- one node, any block size, any length, any channels ----
-
-def automated(name):
-    """Each effect with a parameter held, then moving, then held again."""
-    if name == "svf":
-        effect = fx.SVF(300.0, 2.0, mode="peak")
-        effect.frequency.set(300.0, at=200)
-        effect.frequency.exponential_ramp(5000.0, at=700)
-        effect.q.set_target(0.5, at=400, time_constant=100)
-    elif name == "ladder":
-        effect = fx.Ladder(300.0, 0.5, drive=3.0)
-        effect.frequency.set(300.0, at=150)
-        effect.frequency.linear_ramp(4000.0, at=650)
-        effect.resonance.set(0.5, at=300)
-        effect.resonance.linear_ramp(0.97, at=900)
-    elif name == "onepole":
-        effect = fx.OnePole(200.0)
-        effect.frequency.set(200.0, at=333)
-        effect.frequency.linear_ramp(9000.0, at=777)
-    else:
-        effect = fx.DCBlocker(20.0)
-        effect.frequency.set(20.0, at=100)
-        effect.frequency.linear_ramp(300.0, at=500)
-    return effect
-
-
-NAMES = ["svf", "ladder", "onepole", "dcblocker"]
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("channels", [1, 2, 5])
-def test_streamed_in_any_block_size_is_identical_to_one_shot(rng, name, channels):
-    x = noise(rng, 1201, channels)
-    effect = automated(name)
-    whole = effect(x, RATE)
-    for block in BLOCKS:
-        assert np.array_equal(streamed(effect, x, block), whole), block
-    effect.reset()
-    again = x.copy()
-    effect.process(again)
-    assert np.array_equal(again, whole)
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("frames", [0, 1, 2, 257, 1009])
-def test_awkward_lengths(rng, name, frames):
-    x = noise(rng, frames, 2)
-    effect = automated(name)
-    y = effect(x, RATE)
-    assert y.shape == x.shape and y.dtype == np.float32
-    if frames:
-        assert np.array_equal(streamed(effect, x, 7), y)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_channels_are_independent_up_to_64(rng, name):
-    x = noise(rng, 600, 64)
-    y = automated(name)(x, RATE)
-    for c in (0, 31, 63):
-        assert np.array_equal(automated(name)(x[:, c], RATE), y[:, c])
-
-
-def test_mono_1d_and_float64_keep_their_shape_and_type(rng):
-    x = rng.uniform(-1, 1, 500)
-    y = fx.SVF(mode="highpass")(x, RATE)
-    assert y.shape == (500,) and y.dtype == np.float64
-    np.testing.assert_array_equal(y, fx.SVF(mode="highpass")(x.astype(np.float32), RATE))
-
-
-def test_tail_is_produced_when_asked(rng):
-    x = noise(rng, 100, 1)
-    effect = fx.OnePole(100.0)
-    y = effect(x, RATE, tail=True)
-    assert len(y) == 100 + effect.tail
-
-
-# ---- bad input ----
 
 @pytest.mark.parametrize(("make", "error", "words"), [
     (lambda: fx.SVF(mode="lowshelf"), ValueError, "SVF mode"),
