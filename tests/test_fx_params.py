@@ -174,3 +174,45 @@ def test_bounds_are_the_cores_float32_bounds_inclusive():
     with pytest.raises(ValueError, match=r"Lowpass q: expected 0.001 .. 1000, got 0.0009"):
         fx.Lowpass(q=0.0009)
     fx.Lowpass().q.set(1000, at=0)
+
+
+def test_events_inside_a_curve_are_refused_as_the_spec_says():
+    gain = fx.Gain(1.0).gain
+    gain.curve([0.0, 1.0], at=0, duration=1000)
+    with pytest.raises(ValueError, match="gain.set at: frame 500 falls in the curve from "
+                                         "frame 0 to 1000"):
+        gain.set(0.7, at=500)
+    with pytest.raises(ValueError, match="falls in the curve"):
+        gain.linear_ramp(0.7, at=999)
+    gain.set(0.7, at=1000)
+    assert gain.value_at(250) == 0.25 and gain.value_at(1000) == np.float32(0.7)
+
+
+def test_a_ramp_with_no_event_before_it_starts_where_the_host_is():
+    def schedule(param):
+        param.set(0.25, at=1000)
+        param.linear_ramp(0.0, at=500)  # before the set: from frame 0 (the host's now)
+    got = through_gain(schedule)
+    np.testing.assert_allclose(got[:500], 1 - np.arange(500) / 500, atol=1e-6)
+    assert got[999] == 0.0 and got[1000] == 0.25
+
+
+def test_a_tiny_time_constant_is_a_step_not_nan():
+    def schedule(param):
+        param.set_target(0.25, at=10, time_constant=1e-300)
+    got = through_gain(schedule)
+    assert np.isfinite(got).all() and got[9] == 1.0 and got[10] == 1.0 and got[11] == 0.25
+
+
+def test_frames_beyond_the_core_are_refused_and_change_nothing():
+    gain = fx.Gain(1.0).gain
+    gain.set(0.5, at=10)
+    with pytest.raises(ValueError, match="gain.curve duration: expected it to end by frame"):
+        gain.curve([0.0, 1.0], at=2 ** 62, duration=2 ** 62)
+    with pytest.raises(ValueError, match="gain.set at: expected an engine frame"):
+        gain.set(0.5, at=2 ** 63)
+    with pytest.raises(ValueError, match=r"gain.curve values: expected -1e\+06 .. 1e\+06"):
+        gain.curve([0.0, 1e9], at=100, duration=10)
+    assert gain._events == [(10, 0, 0.5, None)]
+    gain.set(0.25, at=20)
+    assert gain.value_at(20) == 0.25

@@ -7,6 +7,7 @@ import soundfile as sf
 from conftest import eventually
 from references import biquad_per_frame
 
+import pkaudio
 from pkaudio import Engine, fx
 
 RATE = 48000
@@ -157,7 +158,7 @@ def test_added_effects_fade_in_removed_fade_out_then_are_free(noise):
     np.testing.assert_allclose(got[:FADE + 1], 1 - 0.5 * np.arange(FADE + 1) / FADE, atol=1e-6)
     assert (got[FADE:] == 0.5).all()
     eng.master.remove(half)
-    assert eng.master.effects == [half]  # fading out
+    assert eng.master.effects == []  # fading out
     with pytest.raises(ValueError, match="already runs in a group or on a bus"):
         eng.bus("other").add(half)
     got = eng.render(1000)[:, 0]
@@ -235,3 +236,115 @@ def test_moving_an_effect_fades_it_out_and_back_in_at_its_new_place():
     assert back[0] == 1.0 and back[-1] == 0.5 and (np.diff(back) <= 0).all()
     with pytest.raises(ValueError, match="Bus.move index: expected a place in the chain"):
         eng.master.move(half, 2)
+
+
+def running_engine(channels=1, blocksize=64):
+    """An engine on a NullDevice of a VirtualClock: real time that the test advances."""
+    clock = pkaudio.VirtualClock()
+    device = pkaudio.NullDevice(RATE, channels, clock=clock, blocksize=blocksize, capture=True)
+    eng = Engine(RATE, channels, outputs=[device])
+    return eng, clock, device
+
+
+def test_edits_elsewhere_leave_effects_and_sends_where_their_fades_got_them():
+    eng, clock, device = running_engine()
+    eng.play(np.ones(RATE, np.float32), at=0, loop=True)
+    fx_bus, verb = eng.bus("fx"), eng.bus("verb", gain=0.0)
+    with eng.start(blocksize=64):
+        eng.master.add(fx.Gain(0.5))
+        fx_bus.send(verb)
+        clock.advance(0.05)
+        for _ in range(5):  # unrelated edits: nothing fades again
+            verb.add(fx.Gain(0.9))
+            clock.advance(0.01)
+        eng.master.remove(eng.master.effects[0])
+        clock.advance(0.0013)  # 64 frames into the fade out
+        verb.add(fx.Lowpass(1000))  # an edit during it: the fade goes on from where it is
+        clock.advance(0.05)
+    out = device.captured()[:, 0]
+    steps = np.abs(np.diff(out))
+    assert steps.max() <= 0.5 / FADE + 1e-6  # the fades, never a jump
+    assert (out[2400:2450] == 0.5).all() and out[-1] == 1.0
+
+
+def test_a_value_assigned_while_a_device_runs_glides_from_where_it_is():
+    eng, clock, device = running_engine(blocksize=256)
+    eng.play(np.ones(RATE, np.float32), at=0, loop=True)
+    gain = fx.Gain(1.0)
+    eng.master.add(gain)
+    with eng.start(blocksize=256):
+        clock.advance(0.02)
+        gain.gain.value = 0.8
+        clock.advance(0.05)
+        step = eng.now + 100
+        gain.gain.set(0.3, at=step)  # the events before still shape the frames before
+        clock.advance(0.02)
+        gain.gain.value = 0.5
+        clock.advance(0.05)
+    out = device.captured()[:, 0]
+    glides = np.abs(np.diff(out))
+    glides[step - 1] = 0  # the set's own step
+    assert glides.max() <= 0.5 / round(0.01 * RATE) + 1e-6
+    assert (out[step - 300:step] == np.float32(0.8)).all() and out[step] == np.float32(0.3)
+    assert (out[-100:] == 0.5).all()
+
+
+def test_an_effect_is_freed_only_once_the_core_has_taken_its_last_change():
+    eng, clock, _ = running_engine()
+    gain = fx.Gain(1.0)
+    with eng.start(blocksize=64):
+        eng.master.add(gain)
+        clock.advance(0.01)
+        eng.master.remove(gain)
+        clock.advance(0.01)  # faded out
+        gain.gain.set(0.5, at=eng.now + 10)  # while it is still the engine's
+        eng.events()
+        clock.advance(0.01)
+        eng.events()
+        eng.stats()
+        assert gain._engine is None
+        gain.gain.set(0.25, at=0)  # by itself now
+        np.testing.assert_array_equal(gain(np.ones(4, np.float32), RATE), 0.25)
+        for _ in range(3):
+            clock.advance(0.01)
+            eng.stats()
+    assert eng._core.held == 0 or eng._core.held < 10
+
+
+def test_changes_on_a_running_device_never_fill_the_core_without_any_other_call():
+    eng, clock, _ = running_engine()
+    gain = fx.Gain(1.0)
+    eng.master.add(gain)
+    with eng.start(blocksize=64):
+        for i in range(3000):
+            gain.gain.value = 0.5 + (i % 2) / 4
+            clock.advance(0.0014)
+        assert eng._core.held < 100
+        assert len(gain.gain._events) <= 4
+
+
+def test_a_move_completes_while_nothing_else_calls_the_engine():
+    eng, clock, device = running_engine()
+    eng.play(np.ones(RATE, np.float32), at=0, loop=True)
+    half, clip = fx.Gain(0.5), fx.Clip(0.4)
+    eng.master.add(half)
+    eng.master.add(clip)
+    with eng.start(blocksize=64):
+        clock.advance(0.01)
+        eng.master.move(clip, 0)
+        clock.advance(0.01)  # faded out where it was
+        assert eventually(lambda: eng._graph.buses[0].slots[0].effect is clip)  # housekeeping
+        clock.advance(0.02)
+    assert device.captured()[-1, 0] == np.float32(0.2)  # clipped to 0.4, then halved
+
+
+def test_graph_errors_name_the_edit_and_the_buses():
+    eng = Engine(RATE, 2)
+    a = eng.bus("a")
+    with pytest.raises(ValueError, match=r"Bus.add: the graph would have a cycle through "
+                                         r"buses \['a'\]"):
+        a.add(fx.Compressor(), sidechain=a)
+    with pytest.raises(ValueError, match="Bus.add sidechain: Gain takes no sidechain"):
+        a.add(fx.Gain(), sidechain="master")
+    with pytest.raises(ValueError, match=r"Gain\(\) sidechain: Gain takes no sidechain"):
+        fx.Gain()(np.zeros(4), RATE, sidechain=np.zeros(4))

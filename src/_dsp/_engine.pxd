@@ -20,23 +20,23 @@ cdef extern from "engine.h" nogil:
         int32_t channels
         float *buffer
 
+    ctypedef struct pk_fade:
+        float from_ "from"
+        float to
+        int64_t start
+        int64_t frames
+
     ctypedef struct pk_plan_node:
         pk_node *node
         const float *sidechain
-        float fade_from
-        float fade_to
-        int64_t fade_start
-        int64_t fade_frames
+        pk_fade *fade
 
     ctypedef struct pk_plan_send:
         pk_bus *to
         pk_param *gain
         pk_delay_line *delay
+        pk_fade *fade
         int32_t pre_fader
-        float fade_from
-        float fade_to
-        int64_t fade_start
-        int64_t fade_frames
 
     ctypedef struct pk_plan_step:
         pk_bus *bus

@@ -202,9 +202,8 @@ cdef class EngineCore:
 
     cdef pk_plan *new_plan(self, steps, inputs, keep) except NULL:
         """A render plan in one allocation: steps of (bus id, input DelayLine or None,
-        [(node address, sidechain bus id or -1, fade_from, fade_to, fade_start or AT_ONCE,
-        fade_frames)], [(bus id, gain parameter address, DelayLine or None, pre_fader,
-        fade_from, fade_to, fade_start or AT_ONCE, fade_frames)]);
+        [(node address, sidechain bus id or -1, Fade)], [(bus id, gain parameter address,
+        DelayLine or None, pre_fader, Fade)]);
         inputs of (parameter address, bus id, depth). `keep`: what it names, kept alive until
         the core gives it back."""
         cdef Py_ssize_t n_nodes = sum(len(step[2]) for step in steps)
@@ -232,17 +231,14 @@ cdef class EngineCore:
             step.input_delay = NULL if input_delay is None else &(<DelayLine>input_delay).line
             step.node_count, step.send_count = len(nodes), len(sends)
             step.nodes, step.sends = node, send
-            for address, sidechain, fade_from, fade_to, fade_start, fade_frames in nodes:
+            for address, sidechain, fade in nodes:
                 node.node = <pk_node *><size_t>address
                 node.sidechain = NULL if sidechain < 0 else \
                     (<pk_bus *><size_t>self.buses[sidechain]).buffer
-                node.fade_from, node.fade_to = fade_from, fade_to
-                node.fade_start, node.fade_frames = fade_start, fade_frames
+                node.fade = &(<Fade>fade).fade
                 node += 1
-            for to, gain, delay_line, pre_fader, fade_from, fade_to, fade_start, fade_frames \
-                    in sends:
-                send.fade_from, send.fade_to = fade_from, fade_to
-                send.fade_start, send.fade_frames = fade_start, fade_frames
+            for to, gain, delay_line, pre_fader, fade in sends:
+                send.fade = &(<Fade>fade).fade
                 send.to = <pk_bus *><size_t>self.buses[to]
                 send.gain = <pk_param *><size_t>gain
                 send.delay = NULL if delay_line is None else &(<DelayLine>delay_line).line
@@ -279,6 +275,7 @@ cdef class EngineCore:
         self.old_timelines[old.address] = old
         self.send(c)
         self.outstanding += 1  # the old timeline comes back too
+        return self.engine.commands.written
 
     def node(self, int bus, size_t node, bint add):
         """Add a node (the address of a prepared pk_node, kept alive by the caller) at the
@@ -499,10 +496,10 @@ cdef class EngineCore:
             if r.kind == PK_RETURN_COMMAND:
                 PyMem_Free(r.item)
             elif r.kind == PK_RETURN_PLAN:
-                del self.plans[<size_t>r.item]
+                self.plans.pop(<size_t>r.item)
                 PyMem_Free(r.item)
             elif r.kind == PK_RETURN_TIMELINE:
-                del self.old_timelines[<size_t>r.item]
+                self.old_timelines.pop(<size_t>r.item)
             else:
                 v = <pk_voice *>r.item
                 self.sounds.pop(v.id, None)
@@ -561,3 +558,28 @@ cdef class DelayLine:
     @property
     def frames(self):
         return self.line.frames
+
+
+cdef class Fade:
+    """How an effect or a send of a render plan comes in or goes: from level `start_level` at
+    frame `start` (AT_ONCE: the frame the core takes the first plan naming it) to `level`
+    over `frames` frames. Never changed once handed to the core, but for the start frame the
+    core fills in."""
+    cdef pk_fade fade
+
+    def __cinit__(self, float start_level, float level, int64_t start, int64_t frames):
+        self.fade.from_, self.fade.to = start_level, level
+        self.fade.start, self.fade.frames = start, frames
+
+    @property
+    def start(self):
+        """The frame it starts at (AT_ONCE until the core has taken it: read it after)."""
+        return <int64_t>pk_counter(<uint64_t *>&self.fade.start)
+
+    @property
+    def frames(self):
+        return self.fade.frames
+
+    @property
+    def level(self):
+        return self.fade.to

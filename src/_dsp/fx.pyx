@@ -128,13 +128,8 @@ cdef class ParamCell:
     def __cinit__(self, Timeline timeline, float low, float high):
         self.param.values = self.values
         self.param.min, self.param.max = low, high
-        self.set_timeline(timeline)
-
-    def set_timeline(self, Timeline timeline):
-        """Use this timeline from now on (only while no core runs the parameter)."""
-        self.timeline = timeline
+        self.timeline = timeline  # (its first; an engine swaps the later ones in)
         self.param.timeline = timeline.timeline
-        self.param.cursor = 0
 
     @property
     def address(self):
@@ -170,7 +165,7 @@ cdef class NodeHost:
     cdef Events *events
     cdef readonly int64_t frame
     cdef readonly bint prepared
-    cdef public int64_t source  # the id its events carry, if not 0 (else prepare's id)
+    cdef public int64_t source  # the id its events carry
     cdef pk_node_context context
     # Called as preparing(host, samplerate, channels) before each prepare of the node: what
     # hands a node the data its prepare reads (a convolution's impulse response at the rate).
@@ -233,19 +228,18 @@ cdef class NodeHost:
     def param_address(self, int index):
         return <size_t>&self.node.params[index]
 
-    def prepare(self, double samplerate, int channels, int64_t report_interval=0,
-                int64_t id=0):
+    def prepare(self, double samplerate, int channels, int64_t report_interval=0):
         """Get ready for this rate and channel count (a group's children first), frames
-        counted from 0."""
+        counted from 0; reports every `report_interval` frames (0: none)."""
         cdef NodeHost child
         for child in self.children:
-            child.prepare(samplerate, channels, report_interval, id)
+            child.prepare(samplerate, channels, report_interval)
         if self.prepared and self.kind.release != NULL:
             self.kind.release(self.node)
         self.prepared = False
         self.node.samplerate, self.node.channels = samplerate, channels
         self.node.report_interval = report_interval
-        self.node.id = self.source if self.source != 0 else id
+        self.node.id = self.source
         if self.preparing is not None:
             self.preparing(self, samplerate, channels)
         cdef int status = self.kind.prepare(self.node, samplerate, channels)

@@ -16,12 +16,15 @@ static int event_room(pk_engine *e, size_t n)
            pk_ring_writable(&e->events) >= n;
 }
 
-static void post(pk_engine *e, const pk_engine_event *event)
+/* Post an event; returns 0 if it was lost (the ring full), counted. */
+static int post(pk_engine *e, const pk_engine_event *event)
 {
-    if (event_room(e, 1))
-        pk_ring_write(&e->events, event, 1);
-    else
+    if (!event_room(e, 1)) {
         pk_count(&e->lost_events, 1);
+        return 0;
+    }
+    pk_ring_write(&e->events, event, 1);
+    return 1;
 }
 
 static void post_voice(pk_engine *e, int32_t kind, int64_t frame, const pk_voice *v,
@@ -266,14 +269,15 @@ static void swap_plan(pk_engine *e, pk_plan *plan)
         p->input_stride = (size_t)e->channels;
         p->input_depth = plan->inputs[i].depth;
     }
-    for (int64_t i = 0; i < plan->count; i++)
-        for (int32_t k = 0; k < plan->steps[i].node_count; k++)
-            if (plan->steps[i].nodes[k].fade_start == PK_AT_ONCE)
-                plan->steps[i].nodes[k].fade_start = e->now;
-    for (int64_t i = 0; i < plan->count; i++)
-        for (int32_t k = 0; k < plan->steps[i].send_count; k++)
-            if (plan->steps[i].sends[k].fade_start == PK_AT_ONCE)
-                plan->steps[i].sends[k].fade_start = e->now;
+    for (int64_t i = 0; i < plan->count; i++) {
+        const pk_plan_step *step = &plan->steps[i];
+        for (int32_t k = 0; k < step->node_count; k++)
+            if (step->nodes[k].fade->start == PK_AT_ONCE)
+                step->nodes[k].fade->start = e->now;
+        for (int32_t k = 0; k < step->send_count; k++)
+            if (step->sends[k].fade->start == PK_AT_ONCE)
+                step->sends[k].fade->start = e->now;
+    }
     give_back(e, PK_RETURN_PLAN, e->plan);
     e->plan = plan;
 }
@@ -740,49 +744,24 @@ static void report_invalid(pk_engine *e, pk_bus *b, uint64_t count)
 
 static int post_from_node(pk_node_context *context, const pk_engine_event *event)
 {
-    pk_engine *e = context->host;
-    if (!event_room(e, 1)) {
-        pk_count(&e->lost_events, 1);
-        return 0;
-    }
-    pk_ring_write(&e->events, event, 1);
-    return 1;
-}
-
-/* Pass n frames through a delay line, in place. */
-static void delay_run(pk_delay_line *d, float *block, size_t n)
-{
-    const size_t channels = (size_t)d->channels;
-    for (size_t f = 0; f < n; f++) {
-        float *slot = d->buffer + (size_t)d->position * channels;
-        for (size_t c = 0; c < channels; c++) {
-            const float x = block[f * channels + c];
-            block[f * channels + c] = slot[c];
-            slot[c] = x;
-        }
-        if (++d->position == d->frames)
-            d->position = 0;
-    }
+    return post(context->host, event);
 }
 
 /* A fade's level at frame t: an effect's share of its bus's output, a send's gain. */
-PK_INLINE float fade_level(float from, float to, int64_t start, int64_t frames, int64_t t)
+PK_INLINE float fade_at(const pk_fade *fade, int64_t t)
 {
-    if (frames == 0 || t >= start + frames)
-        return to;
-    if (t < start)
-        return from;
-    return from + (to - from) * ((float)(t - start) / (float)frames);
+    if (fade->frames == 0 || t >= fade->start + fade->frames)
+        return fade->to;
+    if (t < fade->start)
+        return fade->from;
+    return fade->from +
+           (fade->to - fade->from) * ((float)(t - fade->start) / (float)fade->frames);
 }
 
-PK_INLINE float fade_at(const pk_plan_node *p, int64_t t)
+/* Whether a fade has ended at 0 by frame t (what it fades no longer plays). */
+PK_INLINE int faded_out(const pk_fade *fade, int64_t t)
 {
-    return fade_level(p->fade_from, p->fade_to, p->fade_start, p->fade_frames, t);
-}
-
-PK_INLINE float send_fade(const pk_plan_send *s, int64_t t)
-{
-    return fade_level(s->fade_from, s->fade_to, s->fade_start, s->fade_frames, t);
+    return fade->to == 0.0f && fade_at(fade, t) == 0.0f;
 }
 
 /* Run an effect over a bus's n frames, mixed with what came in while it fades. */
@@ -792,10 +771,9 @@ static void run_node(pk_engine *e, const pk_plan_node *p, float *block, size_t n
     const size_t channels = (size_t)e->channels;
     const int64_t now = e->now;
     context->sidechain = p->sidechain;
-    const float first = fade_at(p, now), last = fade_at(p, now + (int64_t)n - 1);
-    if (first == 0.0f && last == 0.0f && p->fade_to == 0.0f)
-        return; /* faded out: waiting to leave */
-    if (first == 1.0f && last == 1.0f) {
+    if (faded_out(p->fade, now))
+        return; /* waiting to leave */
+    if (fade_at(p->fade, now) == 1.0f && fade_at(p->fade, now + (int64_t)n - 1) == 1.0f) {
         p->node->kind->process(p->node, block, n, now, context);
         return;
     }
@@ -803,7 +781,7 @@ static void run_node(pk_engine *e, const pk_plan_node *p, float *block, size_t n
     memcpy(dry, block, n * channels * sizeof(float));
     p->node->kind->process(p->node, block, n, now, context);
     for (size_t f = 0; f < n; f++) {
-        const float wet = fade_at(p, now + (int64_t)f);
+        const float wet = fade_at(p->fade, now + (int64_t)f);
         for (size_t c = 0; c < channels; c++) {
             const size_t i = f * channels + c;
             block[i] = dry[i] + wet * (block[i] - dry[i]);
@@ -815,12 +793,13 @@ static void run_node(pk_engine *e, const pk_plan_node *p, float *block, size_t n
 static void send_run(pk_engine *e, const pk_plan_send *s, const float *block, size_t n)
 {
     const size_t channels = (size_t)e->channels, samples = n * channels;
-    const float first = send_fade(s, e->now), last = send_fade(s, e->now + (int64_t)n - 1);
-    if (first == 0.0f && last == 0.0f && s->fade_to == 0.0f)
-        return; /* faded out: waiting to leave */
+    if (faded_out(s->fade, e->now))
+        return; /* waiting to leave */
+    const float first = fade_at(s->fade, e->now);
+    const float last = fade_at(s->fade, e->now + (int64_t)n - 1);
     if (s->delay) {
         memcpy(e->bus_scratch, block, samples * sizeof(float));
-        delay_run(s->delay, e->bus_scratch, n);
+        pk_delay_line_run(s->delay, e->bus_scratch, n);
         block = e->bus_scratch;
     }
     float *to = s->to->buffer;
@@ -828,7 +807,8 @@ static void send_run(pk_engine *e, const pk_plan_send *s, const float *block, si
     if (fading) {
         const int held = pk_param_run(s->gain, e->now, n);
         for (size_t f = 0; f < n; f++) {
-            const float gain = s->gain->values[held ? 0 : f] * send_fade(s, e->now + (int64_t)f);
+            const float gain =
+                s->gain->values[held ? 0 : f] * fade_at(s->fade, e->now + (int64_t)f);
             for (size_t c = 0; c < channels; c++)
                 to[f * channels + c] += block[f * channels + c] * gain;
         }
@@ -907,7 +887,7 @@ PK_INLINE void render_pass(pk_engine *e, float *out, size_t frames)
     const pk_plan *plan = e->plan;
     for (int64_t i = 0; i < plan->count; i++) /* the voices, before any bus adds to them */
         if (plan->steps[i].input_delay)
-            delay_run(plan->steps[i].input_delay, plan->steps[i].bus->buffer, frames);
+            pk_delay_line_run(plan->steps[i].input_delay, plan->steps[i].bus->buffer, frames);
     pk_node_context context = {NULL, post_from_node, e, e->bus_scratch + PK_BLOCK * PK_MAX_CHANNELS};
     for (int64_t i = 0; i < plan->count; i++)
         run_step(e, &plan->steps[i], frames, &context);

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fixed_delay.h"
 #include "node.h"
 #include "stream.h"
 
@@ -84,41 +85,34 @@ typedef struct pk_bus {
     struct pk_bus *next;       /* the core's list of every bus */
 } pk_bus;
 
-/* A fixed delay of a bus's frames, keeping paths of unequal latency aligned. */
+/* How an effect or a send comes in or goes: its level moves from `from` (at frame `start`)
+ * to `to` over `frames` frames (0: at `to`). A start of PK_AT_ONCE becomes the frame the core
+ * takes the first plan naming it at. Python makes a new one for each change and keeps it
+ * alive while plans name it, so that later plans carry a fade on where it is. */
 typedef struct {
-    int64_t frames;            /* > 0 */
-    int64_t position;          /* where the next frame is written */
-    int32_t channels;
-    int32_t reserved;
-    float *buffer;             /* frames * channels */
-} pk_delay_line;
+    float from;
+    float to;
+    int64_t start;
+    int64_t frames;
+} pk_fade;
 
-/* An effect in a bus's chain. Its share of the output moves from fade_from (at frame
- * fade_start; PK_AT_ONCE: the frame the core takes the plan at) to fade_to over fade_frames
- * frames, the rest being what came in: an effect fades in when added and out before it is
- * removed, so that edits do not click. Faded out, it no longer runs. */
+/* An effect in a bus's chain, mixed with what came in by its fade: it fades in when added
+ * and out before it is removed, so that edits do not click. Faded out, it no longer runs. */
 typedef struct {
     pk_node *node;
     const float *sidechain;    /* a bus's buffer for a sidechain, or NULL */
-    float fade_from;
-    float fade_to;
-    int64_t fade_start;
-    int64_t fade_frames;       /* 0: at fade_to */
+    pk_fade *fade;
 } pk_plan_node;
 
 /* What a bus adds into another: its output after the fader, or (pre_fader) after its
- * effects, times `gain`, delayed by `delay` (or not, when NULL). It fades in and out as an
- * effect does. */
+ * effects, times `gain` and its fade, delayed by `delay` (or not, when NULL). */
 typedef struct {
     struct pk_bus *to;
     pk_param *gain;
     pk_delay_line *delay;
+    pk_fade *fade;
     int32_t pre_fader;
-    float fade_from;
-    float fade_to;
     int32_t reserved;
-    int64_t fade_start;
-    int64_t fade_frames;
 } pk_plan_send;
 
 /* A bus in processing order: every bus comes after those that feed it (sends, sidechains,

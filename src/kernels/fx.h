@@ -3,6 +3,7 @@
 #ifndef PKAUDIO_FX_H
 #define PKAUDIO_FX_H
 
+#include "fixed_delay.h"
 #include "node.h"
 
 #ifdef __cplusplus
@@ -26,12 +27,10 @@ typedef struct {
     int32_t count;
     int32_t parallel;
     pk_node **children;
-    /* parallel: what came in, the sum, and each child's delay line (delays[i] frames) */
+    /* parallel: what came in, the sum, and each child's delay to line up (frames 0: none) */
     float *input;
     float *sum;
-    float **lines;
-    int64_t *delays;
-    int64_t *positions;
+    pk_delay_line *lines;
 } pk_group;
 
 extern const pk_node_class pk_chain_class;

@@ -9,14 +9,11 @@ static void group_release(pk_node *node)
     pk_group *g = (pk_group *)node;
     if (g->lines)
         for (int32_t i = 0; i < g->count; i++)
-            free(g->lines[i]);
+            free(g->lines[i].buffer);
     free(g->lines);
-    free(g->delays);
-    free(g->positions);
     free(g->input);
     free(g->sum);
     g->lines = NULL;
-    g->delays = g->positions = NULL;
     g->input = g->sum = NULL;
 }
 
@@ -25,9 +22,10 @@ static void group_reset(pk_node *node)
     pk_group *g = (pk_group *)node;
     for (int32_t i = 0; i < g->count; i++) {
         g->children[i]->kind->reset(g->children[i]);
-        if (g->lines && g->lines[i]) {
-            memset(g->lines[i], 0, (size_t)g->delays[i] * (size_t)node->channels * sizeof(float));
-            g->positions[i] = 0;
+        if (g->lines && g->lines[i].frames > 0) {
+            memset(g->lines[i].buffer, 0,
+                   (size_t)g->lines[i].frames * (size_t)node->channels * sizeof(float));
+            g->lines[i].position = 0;
         }
     }
 }
@@ -54,36 +52,21 @@ static int group_prepare(pk_node *node, double samplerate, int32_t channels)
     const size_t block = (size_t)PK_BLOCK * (size_t)channels;
     g->input = malloc(block * sizeof(float));
     g->sum = malloc(block * sizeof(float));
-    g->lines = calloc((size_t)g->count, sizeof(float *));
-    g->delays = calloc((size_t)g->count, sizeof(int64_t));
-    g->positions = calloc((size_t)g->count, sizeof(int64_t));
-    if (!g->input || !g->sum || !g->lines || !g->delays || !g->positions)
+    g->lines = calloc((size_t)g->count, sizeof(pk_delay_line));
+    if (!g->input || !g->sum || !g->lines)
         goto no_memory;
     for (int32_t i = 0; i < g->count; i++) {
-        g->delays[i] = node->latency - g->children[i]->latency;
-        if (g->delays[i] > 0 &&
-            !(g->lines[i] = calloc((size_t)g->delays[i] * (size_t)channels, sizeof(float))))
+        pk_delay_line *line = &g->lines[i];
+        line->frames = node->latency - g->children[i]->latency;
+        line->channels = channels;
+        if (line->frames > 0 &&
+            !(line->buffer = calloc((size_t)line->frames * (size_t)channels, sizeof(float))))
             goto no_memory;
     }
     return 0;
 no_memory:
     group_release(node);
     return PK_NODE_NO_MEMORY;
-}
-
-static void delay_into(float *line, int64_t frames, int64_t *position, float *block, size_t n,
-                       size_t channels)
-{
-    for (size_t f = 0; f < n; f++) {
-        float *slot = line + (size_t)*position * channels;
-        for (size_t c = 0; c < channels; c++) {
-            const float x = block[f * channels + c];
-            block[f * channels + c] = slot[c];
-            slot[c] = x;
-        }
-        if (++*position == frames)
-            *position = 0;
-    }
 }
 
 static void group_process(pk_node *node, float *block, size_t frames, int64_t now,
@@ -97,14 +80,14 @@ static void group_process(pk_node *node, float *block, size_t frames, int64_t no
     }
     if (g->count == 0)
         return;
-    const size_t channels = (size_t)node->channels, samples = frames * channels;
+    const size_t samples = frames * (size_t)node->channels;
     memcpy(g->input, block, samples * sizeof(float));
     memset(g->sum, 0, samples * sizeof(float));
     for (int32_t i = 0; i < g->count; i++) {
         memcpy(block, g->input, samples * sizeof(float));
         g->children[i]->kind->process(g->children[i], block, frames, now, context);
-        if (g->delays[i] > 0)
-            delay_into(g->lines[i], g->delays[i], &g->positions[i], block, frames, channels);
+        if (g->lines[i].frames > 0)
+            pk_delay_line_run(&g->lines[i], block, frames);
         for (size_t k = 0; k < samples; k++)
             g->sum[k] += block[k];
     }

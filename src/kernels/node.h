@@ -51,8 +51,8 @@ enum {
     PK_SEGMENT_LINEAR = 1,      /* from + (to - from) * (t - start) / (end - start) */
     PK_SEGMENT_EXPONENTIAL = 2, /* from * (to / from) ^ ((t - start) / (end - start)) */
     PK_SEGMENT_TARGET = 3,      /* to + (from - to) * exp(-(t - start) * rate) */
-    PK_SEGMENT_CURVE = 4        /* the curve's points spread over start .. end, linearly
-                                 * between them */
+    PK_SEGMENT_CURVE = 4        /* the curve's points spread over 1 / rate frames from start,
+                                 * linearly between them (cut short where `end` comes first) */
 };
 
 typedef struct {
@@ -62,7 +62,7 @@ typedef struct {
     int32_t points;            /* CURVE: how many */
     double from;
     double to;
-    double rate;               /* TARGET: 1 / time constant, per frame */
+    double rate;               /* TARGET: 1 / time constant; CURVE: 1 / its length, per frame */
     const float *curve;        /* CURVE: its points */
 } pk_segment;
 

@@ -5,14 +5,20 @@
 
 #include "node.h"
 
-/* The segment frame t falls in: moving on from the last one read (time mostly runs on), else
- * searched. */
+/* Whether frame t falls in segment i. */
+static int holds(const pk_timeline *tl, int64_t i, int64_t t)
+{
+    return tl->segments[i].start <= t && (i + 1 == tl->count || tl->segments[i + 1].start > t);
+}
+
+/* The segment frame t falls in: the last one read or the next (time mostly runs on), else
+ * searched for, so that no timeline costs the audio thread more than its logarithm. */
 static const pk_segment *segment_at(pk_param *p, int64_t t)
 {
     const pk_timeline *tl = p->timeline;
-    int64_t i = p->cursor < tl->count ? p->cursor : 0;
-    if (tl->segments[i].start > t) {
-        int64_t low = 0, high = i; /* the segment is in low .. high - 1 */
+    int64_t i = p->cursor >= 0 && p->cursor < tl->count ? p->cursor : 0;
+    if (!holds(tl, i, t) && !(i + 1 < tl->count && holds(tl, ++i, t))) {
+        int64_t low = 0, high = tl->count; /* the segment is in low .. high - 1 */
         while (high - low > 1) {
             const int64_t mid = low + (high - low) / 2;
             if (tl->segments[mid].start <= t)
@@ -22,8 +28,6 @@ static const pk_segment *segment_at(pk_param *p, int64_t t)
         }
         i = low;
     }
-    while (i + 1 < tl->count && tl->segments[i + 1].start <= t)
-        i++;
     p->cursor = i;
     return &tl->segments[i];
 }
@@ -37,10 +41,10 @@ static double segment_value(const pk_segment *s, int64_t t)
         return s->from *
                pow(s->to / s->from, (double)(t - s->start) / (double)(s->end - s->start));
     case PK_SEGMENT_TARGET:
-        return s->to + (s->from - s->to) * exp(-(double)(t - s->start) * s->rate);
+        return t == s->start ? s->from
+                             : s->to + (s->from - s->to) * exp(-(double)(t - s->start) * s->rate);
     case PK_SEGMENT_CURVE: {
-        const double x = (double)(s->points - 1) * (double)(t - s->start) /
-                         (double)(s->end - s->start);
+        const double x = (double)(s->points - 1) * (double)(t - s->start) * s->rate;
         const int32_t k = (int32_t)x;
         if (k >= s->points - 1)
             return s->curve[s->points - 1];
@@ -54,7 +58,7 @@ static double segment_value(const pk_segment *s, int64_t t)
 static float within(const pk_param *p, double v)
 {
     const float x = (float)v;
-    return x < p->min ? p->min : x > p->max ? p->max : x;
+    return !(x >= p->min) ? p->min : x > p->max ? p->max : x; /* (NaN: the least) */
 }
 
 int pk_param_run(pk_param *p, int64_t t, size_t n)

@@ -60,6 +60,25 @@ MOST_RENDER = (1 << 31) - 1
 STREAM_WAIT = 10.0
 
 
+# Seconds between a running engine's housekeeping: freeing what the core gave back, and
+# letting effects and sends that have faded out leave the graph.
+HOUSEKEEPING = 0.02
+
+
+def _keep_house(engine: weakref.ref, stop: threading.Event) -> None:
+    """While a device runs the engine (until `stop`), tidy up after the core now and then:
+    the user's own thread may never call into the engine again.
+    """
+    while not stop.wait(HOUSEKEEPING):
+        running = engine()
+        if running is None:
+            return
+        with running._lock:
+            running._core.reclaim()
+            running._graph.tidy()
+        del running
+
+
 def _stop_dropped(run: DeviceRun) -> None:
     """An engine dropped while it ran: stop its device. The collector may run this on any
     thread, even the audio thread or a recorder's, which cannot stop themselves: then a
@@ -365,10 +384,11 @@ class Bus:
 
     @property
     def effects(self) -> list[Effect]:
-        """The effects in its chain, in order (those fading out included)."""
+        """The effects in its chain, in order (not those fading out)."""
         with self.engine._lock:
             self.engine._graph.tidy()
-            return [s.effect for s in self.engine._graph.buses[self.id].slots]
+            return [s.effect for s in self.engine._graph.buses[self.id].slots
+                    if not s.part.leaving]
 
     def send(self, to: Bus | str, *, gain: float = 1.0, pre_fader: bool = False) -> Send:
         """Add a send: this bus's output also goes into `to`, times `gain`.
@@ -398,7 +418,7 @@ class Bus:
     def sends(self) -> list[Send]:
         """Its sends (not its output; not those fading out)."""
         with self.engine._lock:
-            return [s for s in self.engine._graph.buses[self.id].sends if not s._fade.leaving]
+            return [s for s in self.engine._graph.buses[self.id].sends if not s._part.leaving]
 
     def __repr__(self) -> str:
         return f"<Bus {self.name!r}>"
@@ -464,6 +484,7 @@ class Engine:
         self._run: DeviceRun | None = None  # the device rendering the engine, if one is
         self._last_run: DeviceRun | None = None
         self._stop_at_exit: weakref.finalize | None = None
+        self._housekeeping = threading.Event()  # set: no housekeeping thread runs
         self.outputs = [o if isinstance(o, Output) else Output(o)
                         for o in _devices(outputs, "Engine outputs")]
         self.inputs = [DeviceSource(self, device) for device in _devices(inputs, "Engine inputs")]
@@ -516,6 +537,10 @@ class Engine:
         with self._lock:
             return self._graph.latency
 
+    def _heard(self) -> bool:
+        """Whether anything may have been heard yet (a device runs it, or it has rendered)."""
+        return self._run is not None or self.now > 0
+
     def _param_frame(self) -> int:
         """The first frame a parameter change made now surely reaches in time: on a device,
         past the block it may be rendering.
@@ -523,11 +548,16 @@ class Engine:
         run = self._run
         return self.now + (run.blocksize if run is not None else 0)
 
-    def _set_timeline(self, param: int, new: Any, old: Any) -> None:
-        """Make the core's parameter at address `param` follow timeline `new`."""
-        with self._lock:
-            self._make_room()
-            self._core.set_timeline(param, new, old)
+    def _set_timeline(self, address: int, param: Any, timeline: Any) -> int:
+        """Make the core's parameter at `address` follow `timeline`, and `param` (its Param)
+        hold it (with the engine's lock held). Returns the command count that, once taken,
+        means the core has it.
+        """
+        self._core.reclaim()
+        self._make_room()
+        written = self._core.set_timeline(address, timeline, param.timeline)
+        param.timeline = timeline
+        return written
 
     def _bus(self, bus: Bus | str, what: str) -> Bus:
         found = self._buses.get(bus) if isinstance(bus, str) else bus
@@ -989,6 +1019,9 @@ class Engine:
             except BaseException:
                 self._stop(run)
                 raise
+            self._housekeeping = threading.Event()
+            threading.Thread(target=_keep_house, args=(weakref.ref(self), self._housekeeping),
+                             name="pkaudio housekeeping", daemon=True).start()
         return self
 
     def _open_others(self, run: DeviceRun, buses: list[int], blocksize: int,
@@ -1024,6 +1057,7 @@ class Engine:
         """
         assert self._stop_at_exit is not None  # (start made it before it set _run)
         self._stop_at_exit.detach()
+        self._housekeeping.set()
         try:
             run.stop()
         finally:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import _checks as check
-from ._dsp.engine import AT_ONCE, DelayLine
+from ._dsp.engine import AT_ONCE, DelayLine, Fade
 from ._dsp.fx import ParamCell
 from .fx.effect import Effect
 from .fx.param import Param
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 # Seconds an effect takes to fade in when added, and out when removed.
 FADE = 0.005
+# The fade of what is simply there (a bus's output, what was added before anything played).
+STEADY = Fade(1.0, 1.0, 0, 0)
 
 
 class Send:
@@ -46,10 +48,11 @@ class Send:
         self.gain._host = engine
         self._cell = ParamCell(self.gain.timeline, -check.FLOAT32_MAX, check.FLOAT32_MAX)
         self._engine = engine
-        self._fade = _Fade()
+        self._part = _Part(STEADY)
 
     def _install(self, param: Param, timeline: Any) -> None:
-        self._engine._set_timeline(self._cell.address, timeline, param.timeline)
+        with self._engine._lock:
+            self._engine._set_timeline(self._cell.address, param, timeline)
 
     def remove(self) -> None:
         """Stop sending."""
@@ -61,27 +64,21 @@ class Send:
 
 
 @dataclass(eq=False)
-class _Fade:
-    """How an effect or a send fades in when added and out when removed (frames)."""
+class _Part:
+    """How an effect or a send comes in and goes (its Fade, in the plans that name it), and
+    whether it is leaving.
+    """
 
-    fade_from: float = 1.0
-    fade_to: float = 1.0
-    fade_start: int = 0
-    fade_frames: int = 0
+    fade: Fade
     leaving: bool = False
-    # once leaving: the command count whose taking means the core fades it, and the frame by
-    # which the fade is surely over (known once taken)
-    taken_at: int = 0
-    gone_at: int | None = None
 
-    def plan(self) -> tuple[float, float, int, int]:
-        return self.fade_from, self.fade_to, self.fade_start, self.fade_frames
-
-    def gone(self, now: int, taken: int, fade: int) -> bool:
-        """Whether a leaving part has faded out by frame `now`."""
-        if self.gone_at is None and taken >= self.taken_at:
-            self.gone_at = now + fade  # (its fade began by now)
-        return self.gone_at is not None and now >= self.gone_at
+    def gone(self, graph: Graph) -> bool:
+        """Whether it is leaving and has faded out by the frame the core renders next (a
+        fade the core has not taken yet has not begun).
+        """
+        start = self.fade.start
+        return self.leaving and start != AT_ONCE and \
+            graph.engine.now >= start + self.fade.frames
 
 
 @dataclass(eq=False)
@@ -90,7 +87,7 @@ class _Slot:
 
     effect: Effect
     sidechain: Bus | None
-    fade: _Fade
+    part: _Part
     move_to: int | None = None  # leaving to come back at this place in the chain
 
 
@@ -130,21 +127,25 @@ class Graph:
         if not isinstance(effect, Effect):
             raise TypeError(f"{what} effect: expected a pkaudio.fx effect, got "
                             f"{check._shown(effect)}")
-        if effect._owner is not None or effect._engine is not None:
-            raise ValueError(f"{what}: {effect!r} already runs in a group or on a bus (a "
-                             "removed effect is free once it has faded out)")
+        if sidechain is not None and not effect.takes_sidechain:
+            raise ValueError(f"{what} sidechain: {type(effect).__name__} takes no sidechain")
         slots = self.buses[bus.id].slots
-        if index is None:
-            index = len(slots)
-        index = check.whole(index, f"{what} index", 0, len(slots), "a place in the chain")
-        effect._node.prepare(self.engine.samplerate, self.engine.channels,
-                             self.engine.meter_interval, id(effect))
+        staying = [s for s in slots if not s.part.leaving]
+        index = len(staying) if index is None else \
+            check.whole(index, f"{what} index", 0, len(staying), "a place in the chain")
+        place = slots.index(staying[index]) if index < len(staying) else len(slots)
+        with effect._lock:  # (not while another thread runs it by itself)
+            if effect._owner is not None or effect._engine is not None:
+                raise ValueError(f"{what}: {effect!r} already runs in a group or on a bus (a "
+                                 "removed effect is free once it has faded out)")
+            effect._node.prepare(self.engine.samplerate, self.engine.channels,
+                                 self.engine.meter_interval)
+            for part in effect._effects():
+                part._engine = self.engine
         slot = _Slot(effect, sidechain, self.fading_in())
-        slots.insert(index, slot)
-        for part in effect._effects():
-            part._engine = self.engine
+        slots.insert(place, slot)
         try:
-            self.rebuild()
+            self.rebuild(what)
         except BaseException:
             slots.remove(slot)
             for part in effect._effects():
@@ -153,56 +154,63 @@ class Graph:
 
     def remove(self, bus: Bus, effect: Effect) -> None:
         slot = next((s for s in self.buses[bus.id].slots
-                     if s.effect is effect and not s.fade.leaving), None)
+                     if s.effect is effect and not s.part.leaving), None)
         if slot is None:
             raise ValueError(f"Bus.remove: {effect!r} is not on bus {bus.name!r}")
-        self.fade_out(slot.fade)
+        self.fade_out(slot.part, "Bus.remove")
 
     def move(self, bus: Bus, effect: Effect, index: int) -> None:
         slots = self.buses[bus.id].slots
-        slot = next((s for s in slots if s.effect is effect and not s.fade.leaving), None)
+        slot = next((s for s in slots if s.effect is effect and not s.part.leaving), None)
         if slot is None:
             raise ValueError(f"Bus.move: {effect!r} is not on bus {bus.name!r}")
-        staying = [s for s in slots if not s.fade.leaving and s is not slot]
+        staying = [s for s in slots if not s.part.leaving and s is not slot]
         slot.move_to = check.whole(index, "Bus.move index", 0, len(staying),
                                    "a place in the chain")
-        self.fade_out(slot.fade)
+        self.fade_out(slot.part, "Bus.move")
 
-    def fading_in(self) -> _Fade:
-        """The fade of a part added now (none before anything has played)."""
+    def fading_in(self) -> _Part:
+        """A part added now: it fades in (at once before anything has played)."""
         running, now = self.engine.running, self.engine.now
-        frames = self.fade if running or now > 0 else 0
-        return _Fade(0.0, 1.0, AT_ONCE if running else now, frames)
+        if not running and now == 0:
+            return _Part(STEADY)
+        return _Part(Fade(0.0, 1.0, AT_ONCE if running else now, self.fade))
 
-    def fade_out(self, fade: _Fade) -> None:
-        """Fade a part out, from now (it leaves the plan once faded)."""
-        fade.fade_from, fade.fade_to, fade.fade_frames = 1.0, 0.0, self.fade
-        fade.fade_start = AT_ONCE if self.engine.running else self.engine.now
-        fade.leaving = True
-        fade.taken_at = self.rebuild()
-        if not self.engine.running:
-            fade.gone_at = self.engine.now + self.fade
+    def fade_out(self, part: _Part, what: str) -> None:
+        """Fade a part out, from now, from where its fade in has got to (it leaves the plan
+        once faded).
+        """
+        old, now = part.fade, self.engine.now
+        level = old.level if old.frames == 0 else 0.0 if old.start == AT_ONCE else \
+            min(max((now - old.start) / old.frames, 0.0), 1.0)
+        part.fade = Fade(level, 0.0, AT_ONCE if self.engine.running else now, self.fade)
+        part.leaving = True
+        try:
+            self.rebuild(what)
+        except BaseException:
+            part.fade, part.leaving = old, False
+            raise
 
     def send(self, bus: Bus, to: Bus, gain: float, pre_fader: bool) -> Send:
         entry = self.buses[bus.id]
-        if any(s.to is to and s.pre_fader == pre_fader and not s._fade.leaving
+        if any(s.to is to and s.pre_fader == pre_fader and not s._part.leaving
                for s in entry.sends):
             raise ValueError(f"Bus.send: {bus.name!r} already sends to {to.name!r} "
                              f"{'pre' if pre_fader else 'post'}-fader")
         send = Send(self.engine, bus, to, gain, pre_fader)
-        send._fade = self.fading_in()
+        send._part = self.fading_in()
         entry.sends.append(send)
         try:
-            self.rebuild()
+            self.rebuild("Bus.send")
         except BaseException:
             entry.sends.remove(send)
             raise
         return send
 
     def remove_send(self, send: Send) -> None:
-        if send not in self.buses[send.source.id].sends or send._fade.leaving:
+        if send not in self.buses[send.source.id].sends or send._part.leaving:
             raise ValueError(f"Send.remove: {send!r} was removed already")
-        self.fade_out(send._fade)
+        self.fade_out(send._part, "Send.remove")
 
     def modulate(self, param: Param, bus: Bus | None, depth: float) -> None:
         if bus is None:
@@ -212,7 +220,7 @@ class Graph:
         previous = self.inputs.get(param)
         self.inputs[param] = (bus, depth)
         try:
-            self.rebuild()
+            self.rebuild(f"{param.name}.modulate")
         except BaseException:
             if previous is None:
                 del self.inputs[param]
@@ -226,7 +234,8 @@ class Graph:
             self.rebuild()
         still = []
         for effect, after in self.releasing:
-            if self.core.commands_taken >= after:
+            # (its parameters' changes sent while it was leaving must have been taken too)
+            if self.core.commands_taken >= max(after, effect._last_command):
                 for part in effect._effects():
                     part._engine = None
             else:
@@ -237,20 +246,18 @@ class Graph:
         """Take the effects whose fade out is over out of the graph (into `dropped`, to be
         freed once a plan without them is in). Returns whether there were any.
         """
-        now, taken = self.engine.now, self.core.commands_taken
         for entry in self.buses.values():
-            entry.sends = [s for s in entry.sends
-                           if not (s._fade.leaving and s._fade.gone(now, taken, self.fade))]
-            for slot in [s for s in entry.slots if s.fade.leaving]:
-                if slot.fade.gone(now, taken, self.fade) and slot.move_to is not None:
+            entry.sends = [s for s in entry.sends if not s._part.gone(self)]
+            for slot in [s for s in entry.slots if s.part.gone(self)]:
+                if slot.move_to is not None:
                     entry.slots.remove(slot)  # back in at its new place, fading in
-                    staying = [s for s in entry.slots if not s.fade.leaving]
+                    staying = [s for s in entry.slots if not s.part.leaving]
                     place = entry.slots.index(staying[slot.move_to]) \
                         if slot.move_to < len(staying) else len(entry.slots)
                     entry.slots.insert(place, _Slot(slot.effect, slot.sidechain,
                                                     self.fading_in()))
                     self.moved = True
-                elif slot.fade.gone(now, taken, self.fade):
+                else:
                     entry.slots.remove(slot)
                     parts = set(slot.effect._effects())
                     for param in [p for p in self.inputs if p._host in parts]:
@@ -269,8 +276,10 @@ class Graph:
                 return entry.bus
         return None
 
-    def order(self) -> list[int]:
-        """Bus ids, each after every bus it reads: a topological order of the graph."""
+    def order(self, what: str) -> list[int]:
+        """Bus ids, each after every bus it reads: a topological order of the graph (`what`
+        names the edit, for the error a cycle raises).
+        """
         reads: dict[int, set[int]] = {i: set() for i in self.buses}
         for i, entry in self.buses.items():
             for send in entry.sends + ([entry.output] if entry.output else []):
@@ -289,20 +298,21 @@ class Graph:
             ready = sorted(i for i, r in waiting.items() if r <= placed)
             if not ready:
                 names = sorted(self.buses[i].bus.name for i in _on_cycles(waiting))
-                raise ValueError(f"the graph would have a cycle through buses {names}: a bus "
-                                 "cannot feed, sidechain or modulate itself through others")
+                raise ValueError(f"{what}: the graph would have a cycle through buses {names}:"
+                                 " a bus cannot feed, sidechain or modulate itself")
             ready = [i for i in ready if i != 0] or ready  # the master last
             done.append(ready[0])
             placed.add(ready[0])
             del waiting[ready[0]]
         return done
 
-    def rebuild(self) -> int:
+    def rebuild(self, what: str = "Engine") -> int:
         """Build the plan from the graph and hand it to the core. Returns the command count
         that, once taken, means the core has swapped it in.
         """
+        self.core.reclaim()
         self.drop_faded()
-        order = self.order()
+        order = self.order(what)
         chain = {i: sum(s.effect.latency for s in e.slots) for i, e in self.buses.items()}
         arrives = dict.fromkeys(self.buses, 0)
         for i in order:
@@ -314,15 +324,15 @@ class Graph:
         for i in order:
             entry = self.buses[i]
             nodes = [(s.effect._node.address, -1 if s.sidechain is None else s.sidechain.id,
-                      *s.fade.plan()) for s in entry.slots]
-            keep += [s.effect for s in entry.slots]
+                      s.part.fade) for s in entry.slots]
+            keep += [s.effect for s in entry.slots] + [s.part.fade for s in entry.slots]
             sends = []
             for send in ([entry.output] if entry.output else []) + entry.sends:
                 delay = self.delay(("send", id(send)),
                                    arrives[send.to.id] - arrives[i] - chain[i])
                 sends.append((send.to.id, send._cell.address, delay, send.pre_fader,
-                               *send._fade.plan()))
-                keep += [send, delay]
+                              send._part.fade))
+                keep += [send, delay, send._part.fade]
             input_delay = self.delay(("input", i), arrives[i])
             keep.append(input_delay)
             steps.append((i, input_delay, nodes, sends))
@@ -358,7 +368,7 @@ def _on_cycles(reads: dict[int, set[int]]) -> set[int]:
     """
     left = set(reads)
     while True:
-        sinks = {i for i in left if not any(i in reads[j] for j in left if j != i)}
+        sinks = {i for i in left if not any(i in reads[j] for j in left)}
         if not sinks:
             return left
         left -= sinks

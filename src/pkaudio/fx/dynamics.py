@@ -56,6 +56,8 @@ class Compressor(Effect):
         dB (automatable), a gain after the reduction, -60 .. 60; default 0.
     """
 
+    takes_sidechain = True
+
     kind = "compressor"
     threshold_db = ParamAttribute()
     ratio = ParamAttribute()
@@ -128,6 +130,8 @@ class Gate(Effect):
         dB (automatable), how far down it is when closed, 0 .. 200; default 80.
     """
 
+    takes_sidechain = True
+
     kind = "gate"
     threshold_db = ParamAttribute()
     attack = ParamAttribute()
@@ -161,6 +165,8 @@ class Expander(Effect):
     range_db : float
         dB (automatable), the most reduction, 0 .. 200; default 80.
     """
+
+    takes_sidechain = True
 
     kind = "expander"
     threshold_db = ParamAttribute()

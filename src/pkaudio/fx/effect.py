@@ -56,6 +56,7 @@ class Effect:
     """
 
     kind: ClassVar[str]  # the compiled node class
+    takes_sidechain = False  # whether a sidechain can drive it
 
     def __init__(self, values: dict[str, Any] | None = None,
                  children: Sequence[Effect] = ()) -> None:
@@ -89,6 +90,7 @@ class Effect:
         self._lock = threading.RLock()
         self._owner: Effect | None = None  # a Chain or Mix it is part of
         self._engine: Any = None  # the engine whose bus runs it
+        self._last_command = 0  # the engine's count once its last parameter change is taken
 
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={p.value:g}" for k, p in self._params.items())
@@ -121,6 +123,13 @@ class Effect:
         if array.dtype.kind != "f":
             raise TypeError(f"{name} x: expected dtype float32 or float64, got {array.dtype}")
         tail = check.boolean(tail, f"{name} tail")
+        if sidechain is not None and not self.takes_sidechain:
+            raise ValueError(f"{name} sidechain: {type(self).__name__} takes no sidechain")
+        with self._lock:  # prepared and run as one, whatever other threads do with it
+            return self._one_shot(array, np.ndim(x), samplerate, tail, sidechain, name)
+
+    def _one_shot(self, array: np.ndarray, ndim: int, samplerate: float, tail: bool,
+                  sidechain: np.ndarray | None, name: str) -> np.ndarray:
         self.prepare(samplerate, array.shape[1])
         frames, latency = len(array), self.latency
         extra = self.tail if tail else 0
@@ -137,7 +146,7 @@ class Effect:
             side[:frames] = side_array
         self._run(block, side)
         out = block[latency:].astype(array.dtype, copy=False)
-        return out[:, 0] if np.ndim(x) == 1 else out
+        return out[:, 0] if ndim == 1 else out
 
     def prepare(self, samplerate: float, channels: int, *, report_interval: int = 0) -> None:
         """Get ready to process blocks of `channels` channels at `samplerate`, from a fresh
@@ -157,14 +166,14 @@ class Effect:
         samplerate = check.samplerate(samplerate, f"{name} samplerate")
         channels = check.channels(channels, f"{name} channels")
         report_interval = check.frames(report_interval, f"{name} report_interval")
-        self._free(name)
         with self._lock:
-            self._node.prepare(samplerate, channels, report_interval, id(self))
+            self._free(name)
+            self._node.prepare(samplerate, channels, report_interval)
 
     def reset(self) -> None:
         """Forget what came before (tails, envelopes), frames counted from 0 again."""
-        self._free(f"{type(self).__name__}.reset")
         with self._lock:
+            self._free(f"{type(self).__name__}.reset")
             self._node.reset()
 
     def process(self, block: np.ndarray, sidechain: np.ndarray | None = None) -> np.ndarray:
@@ -184,25 +193,31 @@ class Effect:
             `block`.
         """
         name = f"{type(self).__name__}.process"
-        self._free(name)
-        if not self._node.prepared:
-            raise RuntimeError(f"{name}: call prepare(samplerate, channels) first")
-        rows = self._block(block, f"{name} block")
-        side = None if sidechain is None else self._block(sidechain, f"{name} sidechain",
-                                                          len(rows))
-        self._run(rows, side)
+        if sidechain is not None and not self.takes_sidechain:
+            raise ValueError(f"{name} sidechain: {type(self).__name__} takes no sidechain")
+        with self._lock:
+            self._free(name)
+            if not self._node.prepared:
+                raise RuntimeError(f"{name}: call prepare(samplerate, channels) first")
+            rows = self._block(block, f"{name} block")
+            side = None if sidechain is None else self._block(sidechain, f"{name} sidechain",
+                                                              len(rows))
+            self._node.process(rows, side)
         return block
 
     @property
     def latency(self) -> int:
+        """Frames it delays what passes through (as prepared)."""
         return int(self._node.latency)
 
     @property
     def tail(self) -> int:
+        """Frames of sound it makes after its input stops (as prepared)."""
         return int(self._node.tail)
 
     @property
     def params(self) -> dict[str, Param]:
+        """Its automatable parameters by name."""
         return dict(self._params)
 
     @property
@@ -212,6 +227,10 @@ class Effect:
         """
         root = self._root()
         return root._engine.now if root._engine is not None else root._node.frame
+
+    def _heard(self) -> bool:
+        root = self._root()
+        return root._engine._heard() if root._engine is not None else root._node.frame > 0
 
     def _param_frame(self) -> int:
         root = self._root()
@@ -265,12 +284,20 @@ class Effect:
         """Make the node follow a parameter's new timeline."""
         index = self._index[param.name]
         root = self._root()
-        if root._engine is not None:
-            root._engine._set_timeline(self._node.param_address(index), timeline,
-                                       param.timeline)
-        else:
-            with root._lock:
-                self._node.set_timeline(index, timeline)
+        while True:  # (until it is on a bus or by itself throughout the change)
+            engine = root._engine
+            if engine is not None:
+                with engine._lock:  # (what a bus's edits and the release hold)
+                    if root._engine is engine:
+                        root._last_command = engine._set_timeline(
+                            self._node.param_address(index), param, timeline)
+                        return
+            else:
+                with root._lock:  # (what running it, and adding it to a bus, hold)
+                    if root._engine is None:
+                        self._node.set_timeline(index, timeline)
+                        param.timeline = timeline
+                        return
 
     def _modulate(self, param: Param, bus: Any, depth: float) -> None:
         engine = self._root()._engine
@@ -304,6 +331,7 @@ class _Group(Effect):
         if len({id(e) for e in effects}) != len(effects):
             raise ValueError(f"{what}: an effect is listed twice")
         super().__init__(children=effects)
+        self.takes_sidechain = any(effect.takes_sidechain for effect in effects)
         for effect in effects:
             effect._owner = self
 

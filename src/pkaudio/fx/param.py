@@ -25,6 +25,7 @@ that has not begun), and a ramp with no event before it starts at the host's cur
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,6 +53,17 @@ class Param:
         Values are kept within these (what the core clamps to).
     smoothing : float
         Seconds a plain assignment to `value` glides over (0: it jumps).
+    timeline : object
+        Its compiled form, as the core follows it.
+
+    Parameters
+    ----------
+    name : str
+    initial, low, high : float
+        As the attributes.
+    install : callable, optional
+        ``install(param, timeline)``: make whatever runs it follow a new timeline, and set
+        `param.timeline` (under the lock that guards that). None: only set it.
     """
 
     def __init__(self, name: str, initial: float, low: float, high: float,
@@ -60,11 +72,14 @@ class Param:
         self.initial = initial
         self.smoothing = SMOOTHING
         self._events: list[tuple] = []  # (frame, kind, value, extra), in frame order
+        self._compiled = _compile(initial, self._events)
         self._install = install
+        self._lock = threading.RLock()  # one change at a time, from any thread
         # What runs it, or None: its .now is the frame it renders next, ._param_frame() the
-        # first a change made now surely reaches in time, .samplerate its rate.
+        # first a change made now surely reaches in time, ._heard() whether anything may have
+        # been heard yet (else a new value needs no glide), .samplerate its rate.
         self._host: Any = None
-        self.timeline = _fx.Timeline(self._segments())
+        self.timeline = _fx.Timeline(self._compiled)
 
     def __repr__(self) -> str:
         return f"<Param {self.name} = {self.value:g}>"
@@ -81,23 +96,21 @@ class Param:
     @value.setter
     def value(self, value: float) -> None:
         value = self._checked(value, f"{self.name}.value")
-        now = self._now()
-        rate = None if self._host is None else self._host.samplerate
-        glide = 0 if not rate or now == 0 else round(self.smoothing * rate)
-        if glide == 0:
-            self._events = [(now, _SET, value, None)]
-        else:
-            self._events = [(now, _SET, self.value_at(now), None),
-                            (now + glide, _LINEAR, value, None)]
-        self._changed()
+        with self._lock:
+            now = self._now()
+            rate = None if self._host is None else self._host.samplerate
+            glide = round(self.smoothing * rate) if rate and self._host._heard() else 0
+            events = self._held_at(now)
+            if glide == 0:
+                events.append((now, _SET, value, None))
+            else:
+                events += [(now, _SET, self.value_at(now), None),
+                           (now + glide, _LINEAR, value, None)]
+            self._changed(events)
 
     def value_at(self, frame: int) -> float:
         """The value at `frame` (host frames), as the core computes it."""
-        for kind, start, end, v0, v1, rate, points in reversed(self._segments()):
-            if start <= frame:
-                value = _segment_value(kind, start, end, v0, v1, rate, points, frame)
-                return float(np.float32(min(max(value, self.low), self.high)))
-        raise AssertionError("the first segment starts at INT64_MIN")
+        return _value_at(self._compiled, frame, self.low, self.high)
 
     # ---- scheduling ----
 
@@ -175,15 +188,23 @@ class Param:
         if points.ndim != 1 or len(points) < 2 or not np.isfinite(points).all():
             raise ValueError(f"{what} values: expected two or more finite numbers, got "
                              f"{np.shape(values)}")
+        low, high = float(np.float32(points.min())), float(np.float32(points.max()))
+        if not (self.low <= low and high <= self.high):
+            raise ValueError(f"{what} values: expected {np.float32(self.low):g} .. "
+                             f"{np.float32(self.high):g}, got {low:g} .. {high:g}")
+        start = check.frame(at, f"{what} at")
         duration = check.whole(duration, f"{what} duration", 1, check.MAX_FRAME,
                                "a number of frames")
-        start = check.frame(at, f"{what} at")
-        end = start + duration
-        for frame, kind, _, extra in self._events:
-            if frame < end and (frame + extra if kind == _CURVE else frame) > start:
-                raise ValueError(f"{what}: frames {start} .. {end} overlap an event at frame "
-                                 f"{frame}")
-        self._add(start, _CURVE, points.astype(np.float32), duration, "curve")
+        if start + duration > check.MAX_FRAME:
+            raise ValueError(f"{what} duration: expected it to end by frame {check.MAX_FRAME},"
+                             f" got {start} + {duration}")
+        with self._lock:
+            for frame, kind, _, extra in self._events:
+                if frame < start + duration and (frame + extra if kind == _CURVE else frame) \
+                        > start:
+                    raise ValueError(f"{what}: frames {start} .. {start + duration} overlap "
+                                     f"an event at frame {frame}")
+            self._add(start, _CURVE, points.astype(np.float32), duration, "curve")
 
     def cancel(self, *, at: int) -> None:
         """Remove every event at or after frame `at` (a ramp by the frame it ends at).
@@ -194,8 +215,8 @@ class Param:
             Host frame.
         """
         at = check.frame(at, f"{self.name}.cancel at")
-        self._events = [e for e in self._events if e[0] < at]
-        self._changed()
+        with self._lock:
+            self._changed([e for e in self._events if e[0] < at])
 
     def modulate(self, bus: Any, depth: float = 1.0) -> None:
         """Let a bus's output drive the parameter: its first channel times `depth` is added
@@ -227,74 +248,118 @@ class Param:
 
     def _ramp(self, kind: int, value: Any, at: int, what: str) -> None:
         value = self._checked(value, f"{self.name}.{what} value")
-        if not self._events:  # it starts where the host is now
-            now = self._now()
-            self._events.append((now, _SET, self.value_at(now), None))
-        self._add(at, kind, value, None, what)
-
-    def _add(self, at: Any, kind: int, value: Any, extra: Any, what: str) -> None:
         frame = check.frame(at, f"{self.name}.{what} at")
-        events = [e for e in self._events if not (e[0] == frame and e[1] == kind)]
-        place = len(events)
-        while place > 0 and events[place - 1][0] > frame:
-            place -= 1
-        events.insert(place, (frame, kind, value, extra))
-        self._events = events
-        self._changed()
+        with self._lock:
+            events = self._events
+            if not any(e[0] < frame for e in events):  # it starts where the host is
+                now = min(self._now(), frame)
+                events = _inserted(events, (now, _SET, self.value_at(now), None))
+            self._add(frame, kind, value, None, what, events)
 
-    def _changed(self) -> None:
-        self._forget_past()
-        timeline = _fx.Timeline(self._segments())
+    def _add(self, at: Any, kind: int, value: Any, extra: Any, what: str,
+             events: list[tuple] | None = None) -> None:
+        """Add an event to `events` (default: its own) and use them from now on."""
+        frame = check.frame(at, f"{self.name}.{what} at")
+        with self._lock:
+            events = self._events if events is None else events
+            for start, other, _, duration in events:
+                if other == _CURVE and start < frame < start + duration and kind != _CURVE:
+                    raise ValueError(f"{self.name}.{what} at: frame {frame} falls in the curve "
+                                     f"from frame {start} to {start + duration}")
+            self._changed(_inserted(events, (frame, kind, value, extra)))
+
+    def _held_at(self, frame: int) -> list[tuple]:
+        """The events that shape the value before `frame`, a ramp that reaches past it cut
+        at `frame` where it is then (so that what comes before stays as it was).
+        """
+        kept = [e for e in self._events if e[0] < frame]
+        later = [e for e in self._events if e[0] >= frame]
+        if kept and later and later[0][1] in (_LINEAR, _EXPONENTIAL):
+            kept.append((frame, later[0][1], self.value_at(frame), None))
+        return kept
+
+    def _changed(self, events: list[tuple]) -> None:
+        """Use these events from now on: compiled, then handed to what runs the parameter."""
+        events = self._forget_past(events)
+        compiled = _compile(self.initial, events)
+        timeline = _fx.Timeline(compiled)
         if self._install is not None:
             self._install(self, timeline)
-        self.timeline = timeline
+        else:
+            self.timeline = timeline
+        self._events, self._compiled = events, compiled
 
-    def _forget_past(self) -> None:
-        """Events before the host's frame that no longer shape what comes: once the value
-        holds steady at a frame up to now, what led there is one `set`.
+    def _forget_past(self, events: list[tuple]) -> list[tuple]:
+        """The events without those before the host's frame that no longer shape what comes:
+        what leads to the piece of the timeline the host is in becomes one `set`.
         """
-        now = self._now()
-        for kind, start, _, v0, _, _, _ in reversed(self._segments()):
+        now = 0 if self._host is None else self._host.now
+        for kind, start, _, v0, _, _, _ in reversed(_compile(self.initial, events)):
             if start <= now:
-                if kind == _fx.HOLD and start > INT64_MIN:
-                    rest = [e for e in self._events if e[0] > start]
-                    self._events = [(start, _SET, v0, None)] + rest
-                return
+                if start == INT64_MIN:
+                    return events
+                # (a target or curve is its own event at `start`; the rest end there)
+                first = start if kind in (_fx.TARGET, _fx.CURVE) else start + 1
+                return [(start, _SET, v0, None)] + [e for e in events if e[0] >= first]
+        return events
 
-    def _segments(self) -> list[tuple]:
-        """The core's segments: (kind, start, end, from, to, rate, curve points or None)."""
-        pieces: list[list] = [[_fx.HOLD, INT64_MIN, self.initial, self.initial, 0.0, None]]
-        before: tuple[int, float] | None = None  # the previous event's frame and value
 
-        def begin(kind: int, start: int, v0: float, v1: float, rate: float = 0.0,
-                  points: Any = None) -> None:
-            while pieces and pieces[-1][1] >= start and len(pieces) > 1:
-                pieces.pop()
-            pieces.append([kind, start, v0, v1, rate, points])
+def _inserted(events: list[tuple], event: tuple) -> list[tuple]:
+    """The events with `event` in its place: after those of its frame, replacing one of its
+    kind there (as the spec's insertion rule has it).
+    """
+    frame, kind = event[0], event[1]
+    kept = [e for e in events if not (e[0] == frame and e[1] == kind)]
+    place = len(kept)
+    while place > 0 and kept[place - 1][0] > frame:
+        place -= 1
+    return kept[:place] + [event] + kept[place:]
 
-        for frame, kind, value, extra in self._events:
-            if kind == _SET:
-                begin(_fx.HOLD, frame, value, value)
-                before = (frame, value)
-            elif kind in (_LINEAR, _EXPONENTIAL):
-                t0, v0 = before if before is not None else (frame, value)
-                if frame > t0 and kind == _EXPONENTIAL and v0 * value <= 0:
-                    begin(_fx.HOLD, t0, v0, v0)
-                elif frame > t0:
-                    begin(_fx.LINEAR if kind == _LINEAR else _fx.EXPONENTIAL, t0, v0, value)
-                begin(_fx.HOLD, frame, value, value)
-                before = (frame, value)
-            elif kind == _TARGET:
-                v0 = _pieces_value(pieces, frame)
-                begin(_fx.TARGET, frame, v0, value, 1.0 / extra)
-                before = (frame, v0)
-            else:  # _CURVE
-                begin(_fx.CURVE, frame, float(value[0]), float(value[-1]), 0.0, value)
-                begin(_fx.HOLD, frame + extra, float(value[-1]), float(value[-1]))
-                before = (frame + extra, float(value[-1]))
-        ends = [p[1] for p in pieces[1:]] + [INT64_MAX]
-        return [(kind, start, end, v0, v1, rate, points)
-                for (kind, start, v0, v1, rate, points), end in zip(pieces, ends, strict=True)]
+
+def _compile(initial: float, events: list[tuple]) -> list[tuple]:
+    """The core's segments for these events: (kind, start, end, from, to, rate, curve points
+    or None), in order, the first from INT64_MIN.
+    """
+    pieces: list[list] = [[_fx.HOLD, INT64_MIN, initial, initial, 0.0, None]]
+    before: tuple[int, float] | None = None  # the previous event's frame and value
+
+    def begin(kind: int, start: int, v0: float, v1: float, rate: float = 0.0,
+              points: Any = None) -> None:
+        while pieces and pieces[-1][1] >= start and len(pieces) > 1:
+            pieces.pop()
+        pieces.append([kind, start, v0, v1, rate, points])
+
+    for frame, kind, value, extra in events:
+        if kind == _SET:
+            begin(_fx.HOLD, frame, value, value)
+            before = (frame, value)
+        elif kind in (_LINEAR, _EXPONENTIAL):
+            t0, v0 = before if before is not None else (frame, value)
+            if frame > t0 and kind == _EXPONENTIAL and v0 * value <= 0:
+                begin(_fx.HOLD, t0, v0, v0)
+            elif frame > t0:
+                begin(_fx.LINEAR if kind == _LINEAR else _fx.EXPONENTIAL, t0, v0, value)
+            begin(_fx.HOLD, frame, value, value)
+            before = (frame, value)
+        elif kind == _TARGET:
+            v0 = _pieces_value(pieces, frame)
+            begin(_fx.TARGET, frame, v0, value, 1.0 / extra)
+            before = (frame, v0)
+        else:  # _CURVE
+            begin(_fx.CURVE, frame, float(value[0]), float(value[-1]), 1.0 / extra, value)
+            begin(_fx.HOLD, frame + extra, float(value[-1]), float(value[-1]))
+            before = (frame + extra, float(value[-1]))
+    ends = [p[1] for p in pieces[1:]] + [INT64_MAX]
+    return [(kind, start, end, v0, v1, rate, points)
+            for (kind, start, v0, v1, rate, points), end in zip(pieces, ends, strict=True)]
+
+
+def _value_at(segments: list[tuple], frame: int, low: float, high: float) -> float:
+    for kind, start, end, v0, v1, rate, points in reversed(segments):
+        if start <= frame:
+            value = _segment_value(kind, start, end, v0, v1, rate, points, frame)
+            return float(np.float32(min(max(value, low), high)))
+    raise AssertionError("the first segment starts at INT64_MIN")
 
 
 def within_float32(value: Any, what: str, low: float, high: float) -> float:
@@ -316,9 +381,9 @@ def _segment_value(kind: int, start: int, end: int, v0: float, v1: float, rate: 
     if kind == _fx.EXPONENTIAL:
         return v0 * (v1 / v0) ** ((t - start) / (end - start))
     if kind == _fx.TARGET:
-        return v1 + (v0 - v1) * math.exp(-(t - start) * rate)
+        return v0 if t == start else v1 + (v0 - v1) * math.exp(-(t - start) * rate)
     if kind == _fx.CURVE:
-        x = (len(points) - 1) * (t - start) / (end - start)
+        x = (len(points) - 1) * (t - start) * rate
         k = int(x)
         if k >= len(points) - 1:
             return float(points[-1])
@@ -332,7 +397,7 @@ def _pieces_value(pieces: list[list], t: int) -> float:
         kind, start, v0, v1, rate, points = pieces[i]
         if start <= t:
             end = pieces[i + 1][1] if i + 1 < len(pieces) else INT64_MAX
-            if kind in (_fx.LINEAR, _fx.EXPONENTIAL, _fx.CURVE) and t >= end:
+            if kind in (_fx.LINEAR, _fx.EXPONENTIAL) and t >= end:
                 return v1
             return _segment_value(kind, start, end, v0, v1, rate, points, t)
     return pieces[0][2]
