@@ -128,6 +128,51 @@ def test_convolution_streamed_is_one_shot_whatever_the_block(block, channels):
     np.testing.assert_array_equal(streamed(effect, padded, block)[effect.latency:], once)
 
 
+def partition_edges(partition, most=50000):
+    """Where the response's partitions begin, as fx_convolution.c cuts it: level l's of
+    partition * 4**l frames (at most 16384) from 2 * (size - partition) on, six a level."""
+    edges, size = [], partition
+    while True:
+        begin = 2 * (size - partition)
+        last = size * 4 > 16384
+        for j in range(6 if not last else (most - begin) // size + 1):
+            edges.append(begin + j * size)
+        if last:
+            return [e for e in edges if e <= most]
+        size *= 4
+
+
+@pytest.mark.parametrize("partition", [16, 64])
+def test_convolution_at_every_partition_edge(partition):
+    rng = np.random.default_rng(partition)
+    x = noise(rng, 1500)[:, 0]
+    lengths = sorted({n for e in partition_edges(partition, 40000) for n in (e - 1, e, e + 1)
+                      if n >= 1})
+    for ir_frames in lengths:
+        h = rng.standard_normal(ir_frames).astype(np.float32) * np.exp(
+            -np.arange(ir_frames) / max(1.0, ir_frames / 3)).astype(np.float32)
+        effect = fx.Convolution(h, partition=partition)
+        y = effect(x, RATE, tail=True)
+        assert effect.latency == partition, ir_frames
+        assert_close(y, convolved(x, h)[:, 0])
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_long_responses_streamed_whatever_the_block(block):
+    # past the largest partition (16384 frames): every level works, on a running stream
+    rng = np.random.default_rng(block + 1)
+    h = noise(rng, 40000, 2) * np.exp(-np.arange(40000) / 12000).astype(np.float32)[:, None]
+    x = noise(rng, 20000, 2)
+    effect = fx.Convolution(h, partition=64, mix=0.6)
+    padded = np.concatenate([x, np.zeros((64 + 39999, 2), np.float32)])
+    y = streamed(effect, padded, block)
+    assert np.all(y[:64] == 0)  # the dry path is delayed by the latency too
+    once = effect(x, RATE, tail=True)
+    np.testing.assert_array_equal(y[64:], once)
+    dry = np.concatenate([x, np.zeros((39999, 2), np.float32)])
+    assert_close(once, (0.4 * dry + 0.6 * convolved(x, h)).astype(np.float32))
+
+
 @pytest.mark.parametrize("frames", [0, 1, 2])
 def test_convolution_of_very_short_inputs(frames):
     rng = np.random.default_rng(frames)

@@ -33,6 +33,17 @@ void pk_fft_forward(pk_fft_plan *plan, const float *x, float *re, float *im);
  * n/2 are ignored), times n. x may not overlap re or im. */
 void pk_fft_inverse(pk_fft_plan *plan, const float *re, const float *im, float *x);
 
+/* The same transforms in steps, so that a caller can spread one over several calls (the
+ * convolution's long partitions do, to keep every block's work alike): pk_fft_steps of
+ * them, each about n/2 butterflies' work, to be run in order 0, 1, .. with the same
+ * arguments and no other transform of the plan in between. Running them all is exactly
+ * pk_fft_forward (pk_fft_inverse); x is read in the first step of a forward transform only
+ * and written in the last step of an inverse one. */
+size_t pk_fft_steps(const pk_fft_plan *plan);
+void pk_fft_forward_step(pk_fft_plan *plan, size_t step, const float *x, float *re, float *im);
+void pk_fft_inverse_step(pk_fft_plan *plan, size_t step, const float *re, const float *im,
+                         float *x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -86,12 +86,13 @@ class Reverb(Effect):
 
 
 class Convolution(Effect):
-    """Convolution with an impulse response, uniformly partitioned in the frequency domain:
-    the response is cut into partitions of `partition` frames, each transformed once when the
-    effect is prepared, and the input is transformed a partition at a time. The latency is one
-    partition (`latency`, in frames); the work per frame does not depend on the block size,
-    and grows with the response's length only through the products of spectra, not through
-    the FFTs.
+    """Convolution with an impulse response, partitioned non-uniformly in the frequency
+    domain: the response's head is cut into partitions of `partition` frames, later parts
+    into partitions four times as long at each step (up to 16384 frames), all transformed
+    once when the effect is prepared. The latency is one partition (`latency`, in frames);
+    the longer partitions' work is spread evenly over the partitions of `partition` frames,
+    so no block does much more work than another; the output does not depend on the block
+    size, and the work per frame grows with the logarithm of the response's length.
 
     Channels: a mono response convolves every channel; one of several channels gives each
     channel its own (the effect then runs only on that many channels). The output is
@@ -111,8 +112,8 @@ class Convolution(Effect):
     mix : float
         0 .. 1 (automatable), the wet share; default 1 (only the convolved signal).
     partition : int
-        Frames a partition, a power of two 16 .. 16384: the latency, and the FFTs' half size.
-        Smaller is less latency for more work. Default 256.
+        Frames of the first partitions, a power of two 16 .. 16384: the latency. Smaller is
+        less latency for more work. Default 256.
     """
 
     kind = "convolution"
