@@ -27,7 +27,7 @@ from ._dsp.engine import INPUT as CORE_INPUT
 from ._dsp.level import pan_gains
 from .buffering import DiskStream, Sound
 from .events import Event
-from .fx.effect import Effect
+from .fx.effect import Effect, reduction_event
 from .graph import Graph, Send
 from .realtime import (
     DeviceRun,
@@ -840,8 +840,7 @@ class Engine:
         for kind, frame, source, frames, channel, peak, rms in self._core.events():
             if kind == "reduction":
                 effects = self._effects() if effects is None else effects
-                found.append(Event(kind, frame, peak=(peak,), rms=(rms,),
-                                   effect=effects.get(source)))
+                found.append(reduction_event(frame, peak, rms, effects.get(source)))
                 continue
             if kind == "invalid":
                 found.append(Event(kind, frame, frames, bus=names[source]))

@@ -8,7 +8,11 @@ Edits do not click: an added effect fades in, a removed one fades out (over `FAD
 leaves the plan, and only then is free to use elsewhere. The graph must be acyclic (a cycle is
 refused), and where effects delay what passes through them (a limiter's lookahead, a
 convolution's block), the paths that meet at a bus are delayed to line up: voices playing into
-a bus wait for the slowest bus feeding it. Sidechains and parameter inputs are not delayed.
+a bus wait for the slowest bus feeding it. Sidechains and parameter inputs are not delayed. An
+edit that changes how much a path must be delayed starts its delay afresh: that path is
+silent for as many frames as the delay grew by (a limiter added on one of two parallel buses
+mutes the other for its lookahead), so put effects with latency in place before playing, or
+on the master.
 """
 from __future__ import annotations
 

@@ -246,7 +246,8 @@ class Effect:
         report, such as dynamics, when prepared with a `report_interval`), oldest first.
         """
         parts = {id(part): part for part in self._effects()}
-        return [_event(e, parts) for e in self._node.take_events()]
+        return [reduction_event(frame, peak, mean, parts.get(source))
+                for _, frame, source, _, _, peak, mean in self._node.take_events()]
 
     # ---- inside ----
 
@@ -315,9 +316,9 @@ class Effect:
             yield from child._effects()
 
 
-def _event(raw: tuple, effects: dict[int, Effect]) -> Event:
-    kind, frame, source, _, channel, peak, mean = raw
-    return Event("reduction", frame, peak=(peak,), rms=(mean,), effect=effects.get(source))
+def reduction_event(frame: int, peak: float, mean: float, effect: Effect | None) -> Event:
+    """A dynamics effect's report (the core's PK_EVENT_REDUCTION) as an Event."""
+    return Event("reduction", frame, peak=(peak,), rms=(mean,), effect=effect)
 
 
 class _Group(Effect):
