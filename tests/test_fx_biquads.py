@@ -111,6 +111,19 @@ def test_chain_and_mix_are_effects(noise):
     np.testing.assert_allclose(mixed, fx.Lowpass(500)(noise, RATE) + 0.5 * noise, atol=1e-6)
 
 
+def test_tails_are_at_most_ten_seconds():
+    """Poles next to the unit circle (a high q near the Nyquist frequency; an SVF's tiny q
+    at a low frequency; a ladder near self-oscillation) would ask for hours of tail: it is
+    10 s at most, as for a filter that does not decay."""
+    for effect, rate in ((fx.Allpass(q=965), 1000.001), (fx.Lowpass(1e6, 1000, stages=8), 8000),
+                         (fx.SVF(1.5, 0.001), RATE), (fx.Ladder(453080, 0.94, 0.25), 44100.5)):
+        effect.prepare(rate, 1)
+        assert 0 < effect.tail <= 10 * rate, (effect, effect.tail)
+    lowpass = fx.Lowpass(1000, 0.7071)
+    lowpass.prepare(RATE, 1)
+    assert lowpass.tail < RATE // 100  # (a plain filter's is short, as before)
+
+
 def test_misuse_is_refused_clearly(noise):
     effect = fx.Lowpass(500)
     with pytest.raises(RuntimeError, match=r"Lowpass.process: call prepare"):
