@@ -146,6 +146,15 @@ def test_misuse_is_refused_clearly(noise):
     chain = fx.Chain([effect])
     with pytest.raises(RuntimeError, match="Lowpass.process: Lowpass is part of Chain"):
         effect.process(noise[:, :2].copy())
-    with pytest.raises(ValueError, match="Chain: .* already part of a group"):
+    with pytest.raises(ValueError, match="Chain effects: .* already part of a group"):
         fx.Chain([effect])
+    with pytest.raises(ValueError, match="Mix effects: an effect is listed twice"):
+        fx.Mix([fx.Gain()] * 2)
+    for not_effects in (1e39, np.array(0.5), "gain"):  # (a 0-d array claims to iterate)
+        with pytest.raises(TypeError, match="Chain effects: expected an iterable of effects"):
+            fx.Chain(not_effects)
+    with pytest.raises(ValueError, match=r"Lowpass\(\) x channels: expected a channel count"):
+        fx.Lowpass()(np.zeros((1, 65), np.float32), RATE)
+    with pytest.raises(ValueError, match=r"Lowpass frequency: expected 1 .. 1e\+06, got 1e\+308"):
+        fx.Lowpass(1e308)  # (beyond float32's range: refused, without an overflow warning)
     del chain

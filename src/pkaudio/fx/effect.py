@@ -121,6 +121,7 @@ class Effect:
         if array.dtype.kind != "f":
             raise TypeError(f"{name} x: expected dtype float32 or float64, got {array.dtype}")
         tail = check.boolean(tail, f"{name} tail")
+        check.channels(array.shape[1], f"{name} x channels")
         self.prepare(samplerate, array.shape[1])
         frames, latency = len(array), self.latency
         extra = self.tail if tail else 0
@@ -295,7 +296,14 @@ def _event(raw: tuple, effects: dict[int, Effect]) -> Event:
 
 class _Group(Effect):
     def __init__(self, effects: Iterable[Effect], what: str) -> None:
-        effects = list(effects)
+        what = f"{what} effects"
+        try:
+            if isinstance(effects, (str, bytes)):
+                raise TypeError
+            effects = list(effects)
+        except TypeError:  # (not iterable: a number, a 0-d array)
+            raise TypeError(f"{what}: expected an iterable of effects, got "
+                            f"{check._shown(effects)}") from None
         for effect in effects:
             if not isinstance(effect, Effect):
                 raise TypeError(f"{what}: expected effects, got {check._shown(effect)}")

@@ -302,7 +302,9 @@ def within_float32(value: Any, what: str, low: float, high: float) -> float:
     0.001 is float32(0.001), a hair above 0.001 itself, which must still pass.
     """
     result = check.number(value, what)
-    if not low <= float(np.float32(result)) <= high:
+    with np.errstate(over="ignore"):  # (beyond float32's range: infinity, refused below)
+        as_float32 = float(np.float32(result))
+    if not low <= as_float32 <= high:
         raise ValueError(f"{what}: expected {np.float32(low):g} .. {np.float32(high):g}, got "
                          f"{check._shown(value)}")
     return result
