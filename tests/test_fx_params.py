@@ -174,3 +174,20 @@ def test_bounds_are_the_cores_float32_bounds_inclusive():
     with pytest.raises(ValueError, match=r"Lowpass q: expected 0.001 .. 1000, got 0.0009"):
         fx.Lowpass(q=0.0009)
     fx.Lowpass().q.set(1000, at=0)
+
+
+def test_value_at_refuses_what_is_not_a_frame():
+    p = fx.Gain(0.5).gain
+    with pytest.raises(TypeError, match="gain.value_at frame"):
+        p.value_at(slice(1))
+    with pytest.raises(ValueError, match="gain.value_at frame"):
+        p.value_at(-1)
+    assert p.value_at(10) == 0.5
+
+
+def test_one_shot_input_beyond_float32_is_infinity_without_a_warning():
+    """(pytest turns warnings into errors: an overflow in the cast to float32 was one)"""
+    x = np.array([1e308, -1e308, 0.5])
+    np.testing.assert_array_equal(fx.Gain(1.0)(x, 48000), [np.inf, -np.inf, 0.5])
+    with pytest.raises(TypeError, match=r"Compressor\(\) sidechain: expected dtype float32"):
+        fx.Compressor()(np.zeros(4, np.float32), 48000, sidechain=np.zeros(4, np.int16))

@@ -125,17 +125,24 @@ class Effect:
         self.prepare(samplerate, array.shape[1])
         frames, latency = len(array), self.latency
         extra = self.tail if tail else 0
-        if latency + extra == 0:  # (the common case: one copy, no zeroing)
-            block = array.astype(np.float32, copy=True)
-        else:
-            block = np.empty((frames + latency + extra, array.shape[1]), np.float32)
-            block[:frames] = array
-            block[frames:] = 0
-        side = None
+        side_array = None
         if sidechain is not None:
             side_array = check.audio(sidechain, f"{name} sidechain", array.shape[1], frames)
-            side = np.zeros_like(block)
-            side[:frames] = side_array
+            if side_array.dtype.kind != "f":
+                raise TypeError(f"{name} sidechain: expected dtype float32 or float64, got "
+                                f"{side_array.dtype}")
+        # (float64 beyond float32's range becomes infinity, as the core would make it)
+        with np.errstate(over="ignore"):
+            if latency + extra == 0:  # (the common case: one copy, no zeroing)
+                block = array.astype(np.float32, copy=True)
+            else:
+                block = np.empty((frames + latency + extra, array.shape[1]), np.float32)
+                block[:frames] = array
+                block[frames:] = 0
+            side = None
+            if side_array is not None:
+                side = np.zeros_like(block)
+                side[:frames] = side_array
         self._run(block, side)
         out = block[latency:].astype(array.dtype, copy=False)
         return out[:, 0] if np.ndim(x) == 1 else out

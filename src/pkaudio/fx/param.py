@@ -93,6 +93,7 @@ class Param:
 
     def value_at(self, frame: int) -> float:
         """The value at `frame` (host frames), as the core computes it."""
+        frame = check.frame(frame, f"{self.name}.value_at frame")
         for kind, start, end, v0, v1, rate, points in reversed(self._segments()):
             if start <= frame:
                 value = _segment_value(kind, start, end, v0, v1, rate, points, frame)
