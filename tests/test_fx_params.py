@@ -191,3 +191,18 @@ def test_one_shot_input_beyond_float32_is_infinity_without_a_warning():
     np.testing.assert_array_equal(fx.Gain(1.0)(x, 48000), [np.inf, -np.inf, 0.5])
     with pytest.raises(TypeError, match=r"Compressor\(\) sidechain: expected dtype float32"):
         fx.Compressor()(np.zeros(4, np.float32), 48000, sidechain=np.zeros(4, np.int16))
+
+
+def test_curve_values_are_numbers_within_the_bounds():
+    """As set() refuses a value beyond its parameter's bounds, curve() refuses such points:
+    1e39 (infinity in float32) once made a filter's output NaN."""
+    p = fx.Bandpass(792673.9, 501.7).frequency
+    with pytest.raises(ValueError, match="frequency.curve values: expected 1 .. 1e\\+06"):
+        p.curve([1e39, 1.0], at=0, duration=10)
+    with pytest.raises(ValueError, match="frequency.curve values: expected 1 .. 1e\\+06"):
+        p.curve([1e300, -1e300], at=0, duration=10)
+    for bad in ("a" * 50, ["a", "b"], [True, False], [[1.0], 2.0]):
+        with pytest.raises(TypeError, match="frequency.curve values: expected a sequence"):
+            p.curve(bad, at=0, duration=10)
+    p.curve([100.0, 200.0], at=0, duration=10)
+    assert p.value_at(10) == 200.0

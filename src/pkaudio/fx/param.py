@@ -172,10 +172,22 @@ class Param:
             Frames it lasts (> 0).
         """
         what = f"{self.name}.curve"
-        points = np.asarray(values, dtype=np.float64)
+        try:
+            points = np.asarray(values)
+        except (TypeError, ValueError):  # (ragged)
+            points = np.asarray(None)
+        if points.dtype.kind not in "iuf":
+            raise TypeError(f"{what} values: expected a sequence of numbers, got "
+                            f"{check._shown(values)}")
+        points = points.astype(np.float64)
         if points.ndim != 1 or len(points) < 2 or not np.isfinite(points).all():
             raise ValueError(f"{what} values: expected two or more finite numbers, got "
                              f"{np.shape(values)}")
+        with np.errstate(over="ignore"):  # (beyond float32's range: infinity, refused)
+            as_float32 = points.astype(np.float32)
+        if not ((self.low <= as_float32) & (as_float32 <= self.high)).all():
+            raise ValueError(f"{what} values: expected {np.float32(self.low):g} .. "
+                             f"{np.float32(self.high):g}, got {check._shown(values)}")
         duration = check.whole(duration, f"{what} duration", 1, check.MAX_FRAME,
                                "a number of frames")
         start = check.frame(at, f"{what} at")
@@ -184,7 +196,7 @@ class Param:
             if frame < end and (frame + extra if kind == _CURVE else frame) > start:
                 raise ValueError(f"{what}: frames {start} .. {end} overlap an event at frame "
                                  f"{frame}")
-        self._add(start, _CURVE, points.astype(np.float32), duration, "curve")
+        self._add(start, _CURVE, as_float32, duration, "curve")
 
     def cancel(self, *, at: int) -> None:
         """Remove every event at or after frame `at` (a ramp by the frame it ends at).
