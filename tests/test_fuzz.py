@@ -96,7 +96,7 @@ def test_resampler_init_from_another_thread_while_it_processes(worker):
     assert not faults, "\n".join(faults)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow,
                                                   HealthCheck.data_too_large])
 @given(scenario=fuzz_fx.fx_scenarios())
 def test_effects_on_a_bus_are_the_one_shot_call_whatever_the_blocks(worker, scenario):
@@ -106,7 +106,7 @@ def test_effects_on_a_bus_are_the_one_shot_call_whatever_the_blocks(worker, scen
     assert not faults, "\n".join(faults)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow,
                                                   HealthCheck.data_too_large])
 @given(scenario=fuzz_fx.graph_edits())
 def test_graph_edits_between_renders(worker, scenario):
