@@ -1741,3 +1741,7 @@ COUNTS = {"dsp.mix": 300, "dsp.gain": 250, "dsp.ramp": 200, "Engine.play": 300,
           "Engine.events": 40, "NullDevice.lose": 40, "Clock.set": 60, "info": 50,
           "DiskStream.seek": 60, "DiskStream": 80, "Engine.start": 80, "Engine.record": 60,
           "Engine.listen": 30, "Output": 60}
+
+# The effects' and the graph's targets, which add themselves to the tables above (they use
+# the helpers above, so they come last).
+import fuzz_fx  # noqa: E402, F401

@@ -59,7 +59,7 @@ from fractions import Fraction
 import numpy as np
 import soundfile as sf
 import pkaudio
-from pkaudio import buffering, dsp, engine, scheduler
+from pkaudio import buffering, dsp, engine, fx, scheduler
 """
 
 

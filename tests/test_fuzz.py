@@ -7,6 +7,7 @@ The contract a call must keep, and how faults are judged and reported, are in fu
 what is called with which values, in fuzz_targets.py. ``python tests/fuzzing.py`` runs the
 same cases outside pytest and prints every fault, grouped by cause.
 """
+import fuzz_fx
 import fuzz_scenarios
 import fuzz_targets
 import fuzzing
@@ -92,4 +93,24 @@ def test_mix_survives_its_list_emptied_by_another_thread(worker):
 
 def test_resampler_init_from_another_thread_while_it_processes(worker):
     faults = script(worker, "import fuzz_scenarios\nfuzz_scenarios.init_race()", timeout=60)
+    assert not faults, "\n".join(faults)
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow,
+                                                  HealthCheck.data_too_large])
+@given(scenario=fuzz_fx.fx_scenarios())
+def test_effects_on_a_bus_are_the_one_shot_call_whatever_the_blocks(worker, scenario):
+    """Random chains and mixes of effects with random automation, on the master and rendered
+    in one call or in random blocks, give the one-shot call's samples, bit for bit."""
+    faults = script(worker, f"import fuzz_fx\nfuzz_fx.check_fx_on_bus({scenario!r})")
+    assert not faults, "\n".join(faults)
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow,
+                                                  HealthCheck.data_too_large])
+@given(scenario=fuzz_fx.graph_edits())
+def test_graph_edits_between_renders(worker, scenario):
+    """Adds, removals, moves, sends, modulation and automation between renders: no crash,
+    finite output, cycles refused leaving the graph as it was, removed effects freed."""
+    faults = script(worker, f"import fuzz_fx\nfuzz_fx.check_graph_edits({scenario!r})")
     assert not faults, "\n".join(faults)

@@ -99,6 +99,19 @@ def test_chain_and_mix_are_effects(noise):
     np.testing.assert_allclose(mixed, fx.Lowpass(500)(noise, RATE) + 0.5 * noise, atol=1e-6)
 
 
+def test_tails_are_at_most_ten_seconds():
+    """Poles next to the unit circle (a high q near the Nyquist frequency; an SVF's tiny q
+    at a low frequency; a ladder near self-oscillation) would ask for hours of tail: it is
+    10 s at most, as for a filter that does not decay."""
+    for effect, rate in ((fx.Allpass(q=965), 1000.001), (fx.Lowpass(1e6, 1000, stages=8), 8000),
+                         (fx.SVF(1.5, 0.001), RATE), (fx.Ladder(453080, 0.94, 0.25), 44100.5)):
+        effect.prepare(rate, 1)
+        assert 0 < effect.tail <= 10 * rate, (effect, effect.tail)
+    lowpass = fx.Lowpass(1000, 0.7071)
+    lowpass.prepare(RATE, 1)
+    assert lowpass.tail < RATE // 100  # (a plain filter's is short, as before)
+
+
 def test_misuse_is_refused_clearly(noise):
     effect = fx.Lowpass(500)
     with pytest.raises(RuntimeError, match=r"Lowpass.process: call prepare"):
@@ -121,6 +134,15 @@ def test_misuse_is_refused_clearly(noise):
     chain = fx.Chain([effect])
     with pytest.raises(RuntimeError, match="Lowpass.process: Lowpass is part of Chain"):
         effect.process(noise[:, :2].copy())
-    with pytest.raises(ValueError, match="Chain: .* already part of a group"):
+    with pytest.raises(ValueError, match="Chain effects: .* already part of a group"):
         fx.Chain([effect])
+    with pytest.raises(ValueError, match="Mix effects: an effect is listed twice"):
+        fx.Mix([fx.Gain()] * 2)
+    for not_effects in (1e39, np.array(0.5), "gain"):  # (a 0-d array claims to iterate)
+        with pytest.raises(TypeError, match="Chain effects: expected an iterable of effects"):
+            fx.Chain(not_effects)
+    with pytest.raises(ValueError, match=r"Lowpass\(\) x channels: expected a channel count"):
+        fx.Lowpass()(np.zeros((1, 65), np.float32), RATE)
+    with pytest.raises(ValueError, match=r"Lowpass frequency: expected 1 .. 1e\+06, got 1e\+308"):
+        fx.Lowpass(1e308)  # (beyond float32's range: refused, without an overflow warning)
     del chain

@@ -418,7 +418,8 @@ def test_settings_read_back():
 
 @pytest.mark.parametrize("make, error, words", [
     (lambda: fx.Delay(3.0), ValueError, "Delay time"),
-    (lambda: fx.Delay(0.5, max_time=0.1), ValueError, "Delay time"),
+    (lambda: fx.Delay(0.5, max_time=0.1), ValueError, "Delay time: expected at most max_time"),
+    (lambda: fx.Delay(max_time=0.1), ValueError, r"max_time \(0.1 seconds\), got 0.25"),
     (lambda: fx.Delay(max_time=0.0), ValueError, "Delay max_time"),
     (lambda: fx.Delay(feedback=1.5), ValueError, "Delay feedback"),
     (lambda: fx.Delay(mix=-0.1), ValueError, "Delay mix"),

@@ -216,3 +216,35 @@ def test_frames_beyond_the_core_are_refused_and_change_nothing():
     assert gain._events == [(10, 0, 0.5, None)]
     gain.set(0.25, at=20)
     assert gain.value_at(20) == 0.25
+
+
+def test_value_at_refuses_what_is_not_a_frame():
+    p = fx.Gain(0.5).gain
+    with pytest.raises(TypeError, match="gain.value_at frame"):
+        p.value_at(slice(1))
+    with pytest.raises(ValueError, match="gain.value_at frame"):
+        p.value_at(-1)
+    assert p.value_at(10) == 0.5
+
+
+def test_one_shot_input_beyond_float32_is_infinity_without_a_warning():
+    """(pytest turns warnings into errors: an overflow in the cast to float32 was one)"""
+    x = np.array([1e308, -1e308, 0.5])
+    np.testing.assert_array_equal(fx.Gain(1.0)(x, 48000), [np.inf, -np.inf, 0.5])
+    with pytest.raises(TypeError, match=r"Compressor\(\) sidechain: expected dtype float32"):
+        fx.Compressor()(np.zeros(4, np.float32), 48000, sidechain=np.zeros(4, np.int16))
+
+
+def test_curve_values_are_numbers_within_the_bounds():
+    """As set() refuses a value beyond its parameter's bounds, curve() refuses such points:
+    1e39 (infinity in float32) once made a filter's output NaN."""
+    p = fx.Bandpass(792673.9, 501.7).frequency
+    with pytest.raises(ValueError, match="frequency.curve values: expected 1 .. 1e\\+06"):
+        p.curve([1e39, 1.0], at=0, duration=10)
+    with pytest.raises(ValueError, match="frequency.curve values: expected 1 .. 1e\\+06"):
+        p.curve([1e300, -1e300], at=0, duration=10)
+    for bad in ("a" * 50, ["a", "b"], [True, False], [[1.0], 2.0]):
+        with pytest.raises(TypeError, match="frequency.curve values: expected a sequence"):
+            p.curve(bad, at=0, duration=10)
+    p.curve([100.0, 200.0], at=0, duration=10)
+    assert p.value_at(10) == 200.0

@@ -114,13 +114,16 @@ static int prepare(pk_node *node, int type)
     f->stages = (int32_t)pk_param_setting(&node->params[STAGES]);
     f->frequency = -1.0f; /* none yet: the first update computes */
     node->latency = 0;
-    /* Until it has decayed by 120 dB, as far as its slowest pole says (at least 1 frame). */
+    /* Until it has decayed by 120 dB, as far as its slowest pole says (at least 1 frame), but
+     * at most 10 s: poles next to the unit circle (a high q near the Nyquist frequency) would
+     * ask for hours, and one-shot calls with their tail would not end. */
     update(f, pk_param_setting(&node->params[FREQUENCY]), pk_param_setting(&node->params[Q]),
            pk_param_setting(&node->params[GAIN_DB]));
     const double radius = sqrt(fabs((double)f->k.a2));
-    node->tail = radius < 1.0 && radius > 0.0
-                     ? (int64_t)ceil(-6.0 * log(10.0) / log(radius)) * f->stages + 1
-                     : 1;
+    const double frames = radius < 1.0 && radius > 0.0
+                              ? ceil(-6.0 * log(10.0) / log(radius)) * f->stages + 1.0
+                              : 1.0;
+    node->tail = (int64_t)fmin(frames, 10.0 * node->samplerate);
     biquad_reset(node);
     return 0;
 }

@@ -84,7 +84,9 @@ static int64_t tail(double samplerate, double frequency, double resonance)
         return (int64_t)(10.0 * samplerate);
     if (radius <= 0.0)
         return 4;
-    return (int64_t)ceil(-6.0 * log(10.0) / log(radius)) + 4;
+    /* (at most as long as when it would not decay: near self-oscillation, or a pole next to
+     * z = -1, it would ask for hours) */
+    return (int64_t)fmin(ceil(-6.0 * log(10.0) / log(radius)) + 4.0, 10.0 * samplerate);
 }
 
 static int ladder_prepare(pk_node *node, double samplerate, int32_t channels)

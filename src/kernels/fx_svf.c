@@ -73,7 +73,8 @@ static void svf_reset(pk_node *node)
 }
 
 /* Frames until the impulse response has decayed by 120 dB, from the poles of the digital
- * filter at these settings (z^2 + a1 z + a2 = 0); 10 s when it would not decay. */
+ * filter at these settings (z^2 + a1 z + a2 = 0); 10 s when it would not decay, and at most
+ * that when it would take longer (a pole next to z = 1: a tiny q at a low frequency). */
 static int64_t tail(double samplerate, double frequency, double q)
 {
     const double g = warped(frequency, samplerate), k = 1.0 / q;
@@ -89,7 +90,7 @@ static int64_t tail(double samplerate, double frequency, double q)
         return (int64_t)(10.0 * samplerate);
     if (radius <= 0.0)
         return 2;
-    return (int64_t)ceil(-6.0 * log(10.0) / log(radius)) + 2;
+    return (int64_t)fmin(ceil(-6.0 * log(10.0) / log(radius)) + 2.0, 10.0 * samplerate);
 }
 
 static int svf_prepare(pk_node *node, double samplerate, int32_t channels)

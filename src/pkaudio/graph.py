@@ -149,7 +149,7 @@ class Graph:
         slot = _Slot(effect, sidechain, self.fading_in())
         slots.insert(place, slot)
         try:
-            self.rebuild(what)
+            self.rebuild(f"{what} sidechain")
         except BaseException:
             slots.remove(slot)
             for part in effect._effects():
@@ -160,14 +160,14 @@ class Graph:
         slot = next((s for s in self.buses[bus.id].slots
                      if s.effect is effect and not s.part.leaving), None)
         if slot is None:
-            raise ValueError(f"Bus.remove: {effect!r} is not on bus {bus.name!r}")
+            raise ValueError(f"Bus.remove effect: {effect!r} is not on bus {bus.name!r}")
         self.fade_out(slot.part, "Bus.remove")
 
     def move(self, bus: Bus, effect: Effect, index: int) -> None:
         slots = self.buses[bus.id].slots
         slot = next((s for s in slots if s.effect is effect and not s.part.leaving), None)
         if slot is None:
-            raise ValueError(f"Bus.move: {effect!r} is not on bus {bus.name!r}")
+            raise ValueError(f"Bus.move effect: {effect!r} is not on bus {bus.name!r}")
         staying = [s for s in slots if not s.part.leaving and s is not slot]
         slot.move_to = check.whole(index, "Bus.move index", 0, len(staying),
                                    "a place in the chain")
@@ -205,7 +205,7 @@ class Graph:
         send._part = self.fading_in()
         entry.sends.append(send)
         try:
-            self.rebuild("Bus.send")
+            self.rebuild("Bus.send to")
         except BaseException:
             entry.sends.remove(send)
             raise
@@ -224,7 +224,7 @@ class Graph:
         previous = self.inputs.get(param)
         self.inputs[param] = (bus, depth)
         try:
-            self.rebuild(f"{param.name}.modulate")
+            self.rebuild(f"{param.name}.modulate bus")
         except BaseException:
             if previous is None:
                 del self.inputs[param]
@@ -280,9 +280,9 @@ class Graph:
                 return entry.bus
         return None
 
-    def order(self, what: str) -> list[int]:
-        """Bus ids, each after every bus it reads: a topological order of the graph (`what`
-        names the edit, for the error a cycle raises).
+    def order(self, what: str = "the graph") -> list[int]:
+        """Bus ids, each after every bus it reads: a topological order of the graph. A cycle
+        is a ValueError that begins with `what` (the edit that would make it).
         """
         reads: dict[int, set[int]] = {i: set() for i in self.buses}
         for i, entry in self.buses.items():
@@ -302,17 +302,19 @@ class Graph:
             ready = sorted(i for i, r in waiting.items() if r <= placed)
             if not ready:
                 names = sorted(self.buses[i].bus.name for i in _on_cycles(waiting))
-                raise ValueError(f"{what}: the graph would have a cycle through buses {names}:"
-                                 " a bus cannot feed, sidechain or modulate itself")
+                raise ValueError(f"{what}: the graph would have a cycle through buses {names}: "
+                                 "a bus cannot feed, sidechain or modulate itself, directly or "
+                                 "through others")
             ready = [i for i in ready if i != 0] or ready  # the master last
             done.append(ready[0])
             placed.add(ready[0])
             del waiting[ready[0]]
         return done
 
-    def rebuild(self, what: str = "Engine") -> int:
+    def rebuild(self, what: str = "the graph") -> int:
         """Build the plan from the graph and hand it to the core. Returns the command count
-        that, once taken, means the core has swapped it in.
+        that, once taken, means the core has swapped it in. `what` is the edit, for the error
+        a cycle would raise.
         """
         self.core.reclaim()
         self.drop_faded()
@@ -371,7 +373,7 @@ def _on_cycles(reads: dict[int, set[int]]) -> set[int]:
     of one (that no other of them reads).
     """
     left = set(reads)
-    while True:
+    while True:  # (a bus that reads itself is on a cycle of its own)
         sinks = {i for i in left if not any(i in reads[j] for j in left)}
         if not sinks:
             return left

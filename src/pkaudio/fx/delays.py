@@ -51,7 +51,10 @@ class Delay(Effect):
                  ping_pong: bool = False, max_time: float = 2.0) -> None:
         ping_pong = check.boolean(ping_pong, "Delay ping_pong")
         max_time = check.seconds(max_time, "Delay max_time", 1e-3, 60.0)
-        time = check.seconds(time, "Delay time", 0.0, max_time)
+        time = check.seconds(time, "Delay time", 0.0, 60.0)
+        if time > max_time:
+            raise ValueError(f"Delay time: expected at most max_time ({max_time:g} seconds), "
+                             f"got {time:g}")
         super().__init__({"time": time, "feedback": feedback, "mix": mix,
                           "ping_pong": float(ping_pong), "max_time": max_time})
 

@@ -123,6 +123,7 @@ class Effect:
         if array.dtype.kind != "f":
             raise TypeError(f"{name} x: expected dtype float32 or float64, got {array.dtype}")
         tail = check.boolean(tail, f"{name} tail")
+        check.channels(array.shape[1], f"{name} x channels")
         if sidechain is not None and not self.takes_sidechain:
             raise ValueError(f"{name} sidechain: {type(self).__name__} takes no sidechain")
         with self._lock:  # prepared and run as one, whatever other threads do with it
@@ -133,17 +134,24 @@ class Effect:
         self.prepare(samplerate, array.shape[1])
         frames, latency = len(array), self.latency
         extra = self.tail if tail else 0
-        if latency + extra == 0:  # (the common case: one copy, no zeroing)
-            block = array.astype(np.float32, copy=True)
-        else:
-            block = np.empty((frames + latency + extra, array.shape[1]), np.float32)
-            block[:frames] = array
-            block[frames:] = 0
-        side = None
+        side_array = None
         if sidechain is not None:
             side_array = check.audio(sidechain, f"{name} sidechain", array.shape[1], frames)
-            side = np.zeros_like(block)
-            side[:frames] = side_array
+            if side_array.dtype.kind != "f":
+                raise TypeError(f"{name} sidechain: expected dtype float32 or float64, got "
+                                f"{side_array.dtype}")
+        # (float64 beyond float32's range becomes infinity, as the core would make it)
+        with np.errstate(over="ignore"):
+            if latency + extra == 0:  # (the common case: one copy, no zeroing)
+                block = array.astype(np.float32, copy=True)
+            else:
+                block = np.empty((frames + latency + extra, array.shape[1]), np.float32)
+                block[:frames] = array
+                block[frames:] = 0
+            side = None
+            if side_array is not None:
+                side = np.zeros_like(block)
+                side[:frames] = side_array
         self._run(block, side)
         out = block[latency:].astype(array.dtype, copy=False)
         return out[:, 0] if ndim == 1 else out
@@ -323,7 +331,14 @@ def reduction_event(frame: int, peak: float, mean: float, effect: Effect | None)
 
 class _Group(Effect):
     def __init__(self, effects: Iterable[Effect], what: str) -> None:
-        effects = list(effects)
+        what = f"{what} effects"
+        try:
+            if isinstance(effects, (str, bytes)):
+                raise TypeError
+            effects = list(effects)
+        except TypeError:  # (not iterable: a number, a 0-d array)
+            raise TypeError(f"{what}: expected an iterable of effects, got "
+                            f"{check._shown(effects)}") from None
         for effect in effects:
             if not isinstance(effect, Effect):
                 raise TypeError(f"{what}: expected effects, got {check._shown(effect)}")

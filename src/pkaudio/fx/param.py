@@ -110,6 +110,7 @@ class Param:
 
     def value_at(self, frame: int) -> float:
         """The value at `frame` (host frames), as the core computes it."""
+        frame = check.frame(frame, f"{self.name}.value_at frame")
         return _value_at(self._compiled, frame, self.low, self.high)
 
     # ---- scheduling ----
@@ -184,14 +185,22 @@ class Param:
             Frames it lasts (> 0).
         """
         what = f"{self.name}.curve"
-        points = np.asarray(values, dtype=np.float64)
+        try:
+            points = np.asarray(values)
+        except (TypeError, ValueError):  # (ragged)
+            points = np.asarray(None)
+        if points.dtype.kind not in "iuf":
+            raise TypeError(f"{what} values: expected a sequence of numbers, got "
+                            f"{check._shown(values)}")
+        points = points.astype(np.float64)
         if points.ndim != 1 or len(points) < 2 or not np.isfinite(points).all():
             raise ValueError(f"{what} values: expected two or more finite numbers, got "
                              f"{np.shape(values)}")
-        low, high = float(np.float32(points.min())), float(np.float32(points.max()))
-        if not (self.low <= low and high <= self.high):
+        with np.errstate(over="ignore"):  # (beyond float32's range: infinity, refused)
+            as_float32 = points.astype(np.float32)
+        if not ((self.low <= as_float32) & (as_float32 <= self.high)).all():
             raise ValueError(f"{what} values: expected {np.float32(self.low):g} .. "
-                             f"{np.float32(self.high):g}, got {low:g} .. {high:g}")
+                             f"{np.float32(self.high):g}, got {check._shown(values)}")
         start = check.frame(at, f"{what} at")
         duration = check.whole(duration, f"{what} duration", 1, check.MAX_FRAME,
                                "a number of frames")
@@ -204,7 +213,7 @@ class Param:
                         > start:
                     raise ValueError(f"{what}: frames {start} .. {start + duration} overlap "
                                      f"an event at frame {frame}")
-            self._add(start, _CURVE, points.astype(np.float32), duration, "curve")
+            self._add(start, _CURVE, as_float32, duration, "curve")
 
     def cancel(self, *, at: int) -> None:
         """Remove every event at or after frame `at` (a ramp by the frame it ends at).
@@ -367,7 +376,9 @@ def within_float32(value: Any, what: str, low: float, high: float) -> float:
     0.001 is float32(0.001), a hair above 0.001 itself, which must still pass.
     """
     result = check.number(value, what)
-    if not low <= float(np.float32(result)) <= high:
+    with np.errstate(over="ignore"):  # (beyond float32's range: infinity, refused below)
+        as_float32 = float(np.float32(result))
+    if not low <= as_float32 <= high:
         raise ValueError(f"{what}: expected {np.float32(low):g} .. {np.float32(high):g}, got "
                          f"{check._shown(value)}")
     return result
