@@ -61,9 +61,9 @@ PK_INLINE float pk_expf(float x)
     return x != x ? x : result;
 }
 
-/* ln x for finite x > 0 (normal); 0 and below, subnormals, infinity and NaN are the caller's
- * to keep away (the dynamics clamp their levels to 1e-10 first). */
-PK_INLINE float pk_logf_normal(float x)
+/* ln x for x from the smallest normal float (1.2e-38) to infinity; 0 and below, subnormals
+ * and NaN are the caller's to keep away (the dynamics clamp their levels to 1e-10 first). */
+PK_INLINE float pk_logf(float x)
 {
     /* x = m 2^e with m within sqrt(1/2) .. sqrt(2) */
     const uint32_t u = pk_bits_of(x);
@@ -83,7 +83,8 @@ PK_INLINE float pk_logf_normal(float x)
     const float ef = (float)e;
     float y = f * z * p + ef * PK_LN2_LO;
     y = y - 0.5f * z;
-    return (f + y) + ef * PK_LN2_HI;
+    const float result = (f + y) + ef * PK_LN2_HI;
+    return x > 3.40282347e38f ? x : result;
 }
 
 /* tanh x: odd (-0 too), +-1 at +-infinity, NaN for NaN. Under |x| = 0.625 an odd
