@@ -37,6 +37,36 @@ def test_distortion_never_exceeds_one_when_wet(rng):
     assert np.max(np.abs(fx.Distortion(60.0)(x, RATE))) <= 1.0
 
 
+def ulps_apart(a, b):
+    """How many float32 values lie between a and b (0 where both are NaN)."""
+    def key(v):
+        i = np.asarray(v, np.float32).view(np.int32).astype(np.int64)
+        return np.where(i < 0, -(i & 0x7FFFFFFF), i)
+    return np.where(np.isnan(a) & np.isnan(b), 0, np.abs(key(a) - key(b)))
+
+
+def test_distortion_tanh_is_within_one_ulp_over_the_float_range():
+    # Every 257th float32, both signs, subnormals to the largest, infinities and NaNs among
+    # them. At drive 0 dB and mix 1 the output is x + (tanh x - x) in float32, which is
+    # tanh x itself wherever the subtraction is exact (|x| < 1.9): there within 1 ulp of
+    # numpy's tanh. Beyond, numpy's tanh through the same two roundings is the reference,
+    # and a 1-ulp difference in tanh may come out as a few (tanh x - x is coarser than
+    # tanh x). Subnormals come in as 0 (the hosts flush them).
+    x = np.arange(0, 2**32, 257, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    flushed = np.where(np.abs(x) < np.finfo(np.float32).tiny, np.float32(0), x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = np.tanh(flushed.astype(np.float64)).astype(np.float32)
+        expected = flushed + (t - flushed)
+        y = fx.Distortion(0.0, 1.0)(x, RATE)
+    exact = np.abs(x) < 1.9
+    assert np.max(ulps_apart(y[exact], t[exact])) <= 1
+    assert np.max(ulps_apart(y[~exact], expected[~exact])) <= 4
+    assert np.array_equal(np.isnan(y), ~np.isfinite(x))  # inf + (1 - inf): NaN, as before
+    specials = np.array([0.0, 9.02, -9.02, 1e30, 2.0**-126], np.float32)
+    assert np.array_equal(fx.Distortion(0.0, 1.0)(specials, RATE),
+                          [0.0, 1.0, -1.0, 0.0, 2.0**-126])
+
+
 @pytest.mark.parametrize("threshold", [0.0, 0.25, 1.0, 5.0])
 def test_clip_is_numpy_clip(rng, threshold):
     x = noise(rng, 3001, 3, 2.0)

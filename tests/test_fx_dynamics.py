@@ -146,6 +146,47 @@ def test_compressor_makeup_ramp_matches_its_formula(rng):
     np.testing.assert_allclose(comp(x, SR)[:, 0], x[:, 0] * gain_of(makeup), rtol=1e-5)
 
 
+def ulps_apart(a, b):
+    """How many float32 values lie between a and b."""
+    def key(v):
+        i = np.asarray(v, np.float32).view(np.int32).astype(np.int64)
+        return np.where(i < 0, -(i & 0x7FFFFFFF), i)
+    return np.abs(key(a) - key(b))
+
+
+def reductions_and_gains(effect, key):
+    """Each frame's reported reduction (dB, float32) and gain (the output for an input of 1)
+    with `key` (mono) as the sidechain."""
+    effect.prepare(SR, 1, report_interval=1)
+    gains = np.ones(len(key), np.float32)
+    reductions = []
+    for i in range(0, len(key), 256):
+        effect.process(gains[i:i + 256], np.ascontiguousarray(key[i:i + 256]))
+        reductions += [e.peak[0] for e in effect.events()]
+    return np.array(reductions, np.float32), gains
+
+
+@pytest.mark.parametrize("low, high", [(1e-9, 1.0), (1.0, 1e30)])
+def test_level_and_gain_are_within_an_ulp_or_two_of_numpys_log_and_exp(low, high):
+    # The levels (20 / ln 10) ln peak and the gains e^(-reduction ln 10 / 20) are float32
+    # arithmetic on the kernels' own logf and expf, each within 1 ulp: the levels within 2
+    # ulps of the same product on numpy's log (the product's rounding can double one), the
+    # gains within 1 of numpy's exp of the same argument. With attack and release 0 the
+    # detector passes its target exactly; these curves make the reduction the level itself
+    # (the expander's under 0 dB) or half of it (the compressor's, ratio 2, over 0 dB).
+    key = np.geomspace(low, high, 20000).astype(np.float32)
+    if high <= 1.0:
+        effect, scale = fx.Expander(0.0, 2.0, 0.0, 0.0, 200.0), -1.0
+    else:
+        effect, scale = fx.Compressor(0.0, 2.0, 0.0, 0.0, 0.0), 0.5
+    reductions, gains = reductions_and_gains(effect, key)
+    db_per_neper, neper_per_db = np.float32(8.6858896), np.float32(0.11512925)  # the C's
+    levels = db_per_neper * np.log(key.astype(np.float64)).astype(np.float32)
+    assert np.max(ulps_apart(reductions, np.float32(scale) * levels)) <= 2
+    exponent = -neper_per_db * np.abs(reductions)
+    assert np.max(ulps_apart(gains, np.exp(exponent.astype(np.float64)))) <= 1
+
+
 def test_sidechain_drives_the_reduction_of_another_signal():
     frames = SR // 2
     t = np.arange(frames) / SR

@@ -1,6 +1,7 @@
 /* Colour: effects that shape each sample by itself, no memory (but Bitcrush's hold).
  *
- * Distortion: y = (1 - mix) x + mix tanh(g x), g = 10^(drive_db / 20).
+ * Distortion: y = (1 - mix) x + mix tanh(g x), g = 10^(drive_db / 20) (tanh: fx_math.h's,
+ *   within 1 ulp, vectorised).
  * Clip: x kept within -threshold .. threshold.
  * Bitcrush: held to every `downsample`-th frame (counted in the host's frames, so the same
  *   frames are taken whatever the block size), then rounded to the nearest of the levels
@@ -12,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fx_math.h"
 #include "node.h"
 
 static int nothing_to_prepare(pk_node *node, double samplerate, int32_t channels)
@@ -37,12 +39,12 @@ static const pk_param_info distortion_params[] = {
     {"mix", 1.0f, 0.0f, 1.0f, 0},
 };
 
-static inline float distort(float x, float g, float mix)
+PK_INLINE float distort(float x, float g, float mix)
 {
-    return x + mix * (tanhf(g * x) - x);
+    return x + mix * (pk_tanhf(g * x) - x);
 }
 
-static void distortion_process(pk_node *node, float *block, size_t frames, int64_t now,
+PK_SIMD static void distortion_process(pk_node *node, float *block, size_t frames, int64_t now,
                                pk_node_context *context)
 {
     (void)context;
@@ -52,6 +54,7 @@ static void distortion_process(pk_node *node, float *block, size_t frames, int64
     const int held_m = pk_param_run(mix, now, frames);
     if (held_d && held_m) {
         const float g = (float)pow(10.0, drive->values[0] / 20.0), m = mix->values[0];
+        PK_IVDEP
         for (size_t i = 0; i < frames * channels; i++)
             block[i] = distort(block[i], g, m);
         return;

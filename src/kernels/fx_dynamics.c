@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fx_math.h"
 #include "node.h"
 
 /* The level silence is taken to be at: 1e-10, -200 dB. */
@@ -61,7 +62,7 @@ static inline float follow(float state, float target, float rising, float fallin
 
 /* The smooth decoupled peak detector: `held` rises at once to x and falls back towards it
  * with coefficient `release`; `state` follows `held` with coefficient `attack`. */
-static inline float decoupled(float *held, float *state, float x, float attack, float release)
+PK_INLINE float decoupled(float *held, float *state, float x, float attack, float release)
 {
     const float fallen = x + release * (*held - x);
     *held = x > fallen ? x : fallen;
@@ -69,8 +70,8 @@ static inline float decoupled(float *held, float *state, float x, float attack, 
     return *state;
 }
 
-/* The largest |sample| of one frame. */
-static inline float peak_of(const float *frame, size_t channels)
+/* The largest |sample| of one frame (NaN passes over). */
+PK_INLINE float peak_of(const float *frame, size_t channels)
 {
     float peak = 0.0f;
     for (size_t c = 0; c < channels; c++)
@@ -78,16 +79,53 @@ static inline float peak_of(const float *frame, size_t channels)
     return peak;
 }
 
+PK_INLINE float db_of(float peak)
+{
+    return DB_PER_NEPER * pk_logf(peak > QUIET ? peak : QUIET);
+}
+
 static inline float level_db(const float *frame, size_t channels)
 {
-    const float peak = peak_of(frame, channels);
-    return DB_PER_NEPER * logf(peak > QUIET ? peak : QUIET);
+    return db_of(peak_of(frame, channels));
+}
+
+/* Each frame's level in dB, as level_db, a pass the compiler can vectorise (mono and stereo
+ * spelled out: a loop over an unknown channel count inside would not). */
+PK_INLINE void levels_db(const float *x, size_t frames, size_t channels, float *level)
+{
+    if (channels == 1) {
+        for (size_t f = 0; f < frames; f++)
+            level[f] = db_of(peak_of(x + f, 1));
+    } else if (channels == 2) {
+        for (size_t f = 0; f < frames; f++)
+            level[f] = db_of(peak_of(x + 2 * f, 2));
+    } else {
+        for (size_t f = 0; f < frames; f++)
+            level[f] = db_of(peak_of(x + f * channels, channels));
+    }
 }
 
 static inline void apply(float *frame, size_t channels, float gain)
 {
     for (size_t c = 0; c < channels; c++)
         frame[c] *= gain;
+}
+
+/* Each frame times its gain. */
+PK_INLINE void apply_gains(float *x, size_t frames, size_t channels, const float *gain)
+{
+    if (channels == 1) {
+        PK_IVDEP
+        for (size_t f = 0; f < frames; f++)
+            x[f] *= gain[f];
+    } else if (channels == 2) {
+        PK_IVDEP
+        for (size_t f = 0; f < frames; f++)
+            x[2 * f] *= gain[f], x[2 * f + 1] *= gain[f];
+    } else {
+        for (size_t f = 0; f < frames; f++)
+            apply(x + f * channels, channels, gain[f]);
+    }
 }
 
 /* Gain reduction over the report interval so far. */
@@ -166,16 +204,11 @@ static const pk_param_info compressor_params[] = {
 /* The compressor's static reduction (dB, >= 0) at level x: above the threshold t the level
  * rises 1/ratio as fast; within the knee of width w around it, the quadratic that joins the
  * two lines (Giannoulis et al., eq. 4). */
-static inline float compression(float x, float t, float ratio, float w)
+PK_INLINE float compression(float x, float t, float ratio, float w)
 {
-    const float over = x - t, slope = 1.0f - 1.0f / ratio;
-    if (2.0f * over <= -w)
-        return 0.0f;
-    if (2.0f * over < w) {
-        const float into = over + 0.5f * w;
-        return slope * into * into / (2.0f * w);
-    }
-    return slope * over;
+    const float over = x - t, slope = 1.0f - 1.0f / ratio, into = over + 0.5f * w;
+    const float knee = slope * into * into / (2.0f * w); /* (not taken when w is 0) */
+    return 2.0f * over <= -w ? 0.0f : 2.0f * over < w ? knee : slope * over;
 }
 
 static int leveller_prepare(pk_node *node, double samplerate, int32_t channels)
@@ -196,8 +229,29 @@ static void compressor_reset(pk_node *node)
     report_reset(&l->report);
 }
 
-static void compressor_process(pk_node *node, float *block, size_t frames, int64_t now,
-                               pk_node_context *context)
+/* The decoupled detector over a block of targets, each replaced by the detector's output. */
+PK_INLINE void detect_all(pk_node *node, leveller *l, float *x, size_t frames, run attack,
+                          run release)
+{
+    float held = l->held, state = l->state;
+    if (!attack.stride && !release.stride) {
+        const float a = alpha(&l->attack, AT(attack, 0), node->samplerate),
+                    r = alpha(&l->release, AT(release, 0), node->samplerate);
+        for (size_t f = 0; f < frames; f++)
+            x[f] = decoupled(&held, &state, x[f], a, r);
+    } else {
+        for (size_t f = 0; f < frames; f++)
+            x[f] = decoupled(&held, &state, x[f],
+                             alpha(&l->attack, AT(attack, f), node->samplerate),
+                             alpha(&l->release, AT(release, f), node->samplerate));
+    }
+    l->held = held, l->state = state;
+}
+
+/* In passes over the block: the levels and the static curve (vectorised), the detector (one
+ * frame after another), the gains (vectorised), the reports. */
+PK_SIMD static void compressor_process(pk_node *node, float *block, size_t frames, int64_t now,
+                                       pk_node_context *context)
 {
     leveller *l = (leveller *)node;
     const size_t channels = (size_t)node->channels;
@@ -208,18 +262,30 @@ static void compressor_process(pk_node *node, float *block, size_t frames, int64
               attack = param_run(node, C_ATTACK, now, frames),
               release = param_run(node, C_RELEASE, now, frames),
               makeup = param_run(node, C_MAKEUP_DB, now, frames);
-    const int reporting = node->report_interval > 0;
-    l->report.left = interval_left(node, now);
-    for (size_t f = 0; f < frames; f++) {
-        const float target = compression(level_db(detect + f * channels, channels),
-                                         AT(threshold, f), AT(ratio, f), AT(knee, f));
-        const float reduction =
-            decoupled(&l->held, &l->state, target,
-                      alpha(&l->attack, AT(attack, f), node->samplerate),
-                      alpha(&l->release, AT(release, f), node->samplerate));
-        apply(block + f * channels, channels, expf(NEPER_PER_DB * (AT(makeup, f) - reduction)));
-        if (reporting)
-            count(node, &l->report, reduction, now + (int64_t)f, context);
+    float reduction[PK_BLOCK], gain[PK_BLOCK];
+    levels_db(detect, frames, channels, reduction);
+    if (!threshold.stride && !ratio.stride && !knee.stride) {
+        const float t = AT(threshold, 0), r = AT(ratio, 0), w = AT(knee, 0);
+        for (size_t f = 0; f < frames; f++)
+            reduction[f] = compression(reduction[f], t, r, w);
+    } else {
+        for (size_t f = 0; f < frames; f++)
+            reduction[f] = compression(reduction[f], AT(threshold, f), AT(ratio, f), AT(knee, f));
+    }
+    detect_all(node, l, reduction, frames, attack, release);
+    if (!makeup.stride) {
+        const float m = AT(makeup, 0);
+        for (size_t f = 0; f < frames; f++)
+            gain[f] = pk_expf(NEPER_PER_DB * (m - reduction[f]));
+    } else {
+        for (size_t f = 0; f < frames; f++)
+            gain[f] = pk_expf(NEPER_PER_DB * (AT(makeup, f) - reduction[f]));
+    }
+    apply_gains(block, frames, channels, gain);
+    if (node->report_interval > 0) {
+        l->report.left = interval_left(node, now);
+        for (size_t f = 0; f < frames; f++)
+            count(node, &l->report, reduction[f], now + (int64_t)f, context);
     }
 }
 
@@ -242,8 +308,8 @@ static void expander_reset(pk_node *node)
 /* A downward expander: below the threshold the level falls `ratio` times as fast, the
  * reduction at most range_db. Its attack is how fast the reduction goes (the level rising),
  * its release how fast it comes: the detector runs on the reduction negated. */
-static void expander_process(pk_node *node, float *block, size_t frames, int64_t now,
-                             pk_node_context *context)
+PK_SIMD static void expander_process(pk_node *node, float *block, size_t frames, int64_t now,
+                                     pk_node_context *context)
 {
     leveller *l = (leveller *)node;
     const size_t channels = (size_t)node->channels;
@@ -253,19 +319,23 @@ static void expander_process(pk_node *node, float *block, size_t frames, int64_t
               attack = param_run(node, E_ATTACK, now, frames),
               release = param_run(node, E_RELEASE, now, frames),
               range = param_run(node, E_RANGE_DB, now, frames);
-    const int reporting = node->report_interval > 0;
-    l->report.left = interval_left(node, now);
+    float reduction[PK_BLOCK], gain[PK_BLOCK];
+    levels_db(detect, frames, channels, reduction);
     for (size_t f = 0; f < frames; f++) {
-        const float under = AT(threshold, f) - level_db(detect + f * channels, channels);
-        float target = under > 0.0f ? (AT(ratio, f) - 1.0f) * under : 0.0f;
-        target = target < AT(range, f) ? target : AT(range, f);
-        const float reduction =
-            -decoupled(&l->held, &l->state, -target,
-                       alpha(&l->attack, AT(attack, f), node->samplerate),
-                       alpha(&l->release, AT(release, f), node->samplerate));
-        apply(block + f * channels, channels, expf(-NEPER_PER_DB * reduction));
-        if (reporting)
-            count(node, &l->report, reduction, now + (int64_t)f, context);
+        const float under = AT(threshold, f) - reduction[f];
+        const float target = under > 0.0f ? (AT(ratio, f) - 1.0f) * under : 0.0f;
+        reduction[f] = -(target < AT(range, f) ? target : AT(range, f));
+    }
+    detect_all(node, l, reduction, frames, attack, release);
+    for (size_t f = 0; f < frames; f++) {
+        reduction[f] = -reduction[f];
+        gain[f] = pk_expf(-NEPER_PER_DB * reduction[f]);
+    }
+    apply_gains(block, frames, channels, gain);
+    if (node->report_interval > 0) {
+        l->report.left = interval_left(node, now);
+        for (size_t f = 0; f < frames; f++)
+            count(node, &l->report, reduction[f], now + (int64_t)f, context);
     }
 }
 

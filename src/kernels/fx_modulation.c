@@ -27,6 +27,7 @@
 
 #include "fx_delayline.h"
 #include "node.h"
+#include "simd.h"
 
 #define MOST_VOICES 8
 #define MOST_STAGES 16
@@ -69,6 +70,8 @@ typedef struct {
     double phase;            /* cycles, 0 .. 1 */
     double lfo_sin, lfo_cos; /* of the phase */
     uint64_t count;          /* frames since prepared or reset */
+    float step_rate;         /* what step is for */
+    double step;             /* the phase's step a frame: rate / samplerate */
     float rate;              /* what step_sin and step_cos are for */
     double step_sin, step_cos;
     /* Each (voice, channel)'s LFO offset (the phaser has one voice) as its cosine and sine,
@@ -99,10 +102,12 @@ static void set_offsets(modulation *m, int32_t voices, int32_t channels)
  * phase itself every RESYNC frames so that rounding cannot build up. */
 #define RESYNC 1024
 
-static void lfo_step(modulation *m, float rate, double *s, double *c)
+PK_INLINE void lfo_step(modulation *m, float rate, double *s, double *c)
 {
     *s = m->lfo_sin, *c = m->lfo_cos;
-    const double step = (double)rate / m->node.samplerate;
+    if (rate != m->step_rate) /* (a division a frame otherwise) */
+        m->step_rate = rate, m->step = (double)rate / m->node.samplerate;
+    const double step = m->step;
     m->phase += step;
     if (m->phase >= 1.0)
         m->phase -= floor(m->phase);
@@ -125,7 +130,7 @@ static void modulation_reset(pk_node *node)
     m->phase = m->lfo_sin = 0.0;
     m->lfo_cos = 1.0;
     m->count = 0;
-    m->rate = -1.0f;
+    m->rate = m->step_rate = -1.0f;
     pk_delay_line_clear(&m->line);
     memset(m->state, 0, sizeof m->state);
     memset(m->last, 0, sizeof m->last);
@@ -166,40 +171,105 @@ static int flanger_prepare(pk_node *node, double samplerate, int32_t channels)
     return sweep_prepare(node, samplerate, channels, 1);
 }
 
-static void sweep_process(pk_node *node, float *block, size_t frames, int64_t now,
-                          pk_node_context *context)
+/* Frames a pass of sweep_process takes: its taps for every voice stay on the stack. */
+#define CHUNK 64
+
+/* pk_delay_tap_at(d) without branches, for a loop over frames to vectorise: the same
+ * weights, the first frame's delay as an int32 (delays stay far under 2^31 frames). */
+PK_INLINE void tap_weights(double d, int32_t *first, float *h0, float *h1, float *h2,
+                           float *h3)
+{
+    const int32_t j = (int32_t)d - 1;
+    const double p = d - (double)j, p1 = p - 1.0, p2 = p - 2.0, p3 = p - 3.0;
+    const double sixth = 1.0 / 6.0;
+    const int linear = d < 2.0;
+    *first = linear ? 1 : j;
+    *h0 = linear ? (float)(2.0 - d) : (float)(-p1 * p2 * p3 * sixth);
+    *h1 = linear ? (float)(d - 1.0) : (float)(p * p2 * p3 * 0.5);
+    *h2 = linear ? 0.0f : (float)(-p * p1 * p3 * 0.5);
+    *h3 = linear ? 0.0f : (float)(p * p1 * p2 * sixth);
+}
+
+/* In passes of up to CHUNK frames: the LFO and the parameters frame by frame; then per
+ * channel, every voice's taps over the pass (vectorised: the four samples' places in the
+ * line and their weights), and the reads and writes of the line frame by frame (with
+ * feedback, a read may need the frame just written). */
+PK_SIMD static void sweep_process(pk_node *node, float *block, size_t frames, int64_t now,
+                                  pk_node_context *context)
 {
     (void)context;
     modulation *m = (modulation *)node;
     const size_t channels = (size_t)node->channels;
-    const double samplerate = node->samplerate;
-    const float share = 1.0f / (float)m->voices;
+    const int32_t mask = (int32_t)m->line.mask, width = (int32_t)channels;
+    const double samplerate = node->samplerate, most = m->most;
+    const int32_t voices = m->voices;
+    const float share = 1.0f / (float)voices;
     pk_param *p = node->params;
     size_t step[SPREAD];
     for (int i = 0; i < SPREAD; i++)
         step[i] = !pk_param_run(&p[i], now, frames);
-    for (size_t f = 0; f < frames; f++) {
-        const double centre = p[CENTRE].values[f * step[CENTRE]];
-        const double depth = p[DEPTH].values[f * step[DEPTH]];
-        const float g = p[FEEDBACK].values[f * step[FEEDBACK]];
-        const float mix = p[MIX].values[f * step[MIX]];
-        double s, co;
-        lfo_step(m, p[RATE].values[f * step[RATE]], &s, &co);
-        float *x = block + f * channels, *v = pk_delay_line_slot(&m->line);
-        for (size_t c = 0; c < channels; c++) {
-            float wet = 0.0f;
-            for (int32_t k = 0; k < m->voices; k++) {
-                const double lfo = s * m->offset_cos[k][c] + co * m->offset_sin[k][c];
-                double d = (centre + depth * lfo) * samplerate;
-                d = d < 1.0 ? 1.0 : d > m->most ? m->most : d;
-                const pk_delay_tap tap = pk_delay_tap_at(d);
-                wet += pk_delay_line_read(&m->line, &tap, c);
-            }
-            wet *= share;
-            v[c] = x[c] + g * wet;
-            x[c] = (1.0f - mix) * x[c] + mix * wet;
+    for (size_t f0 = 0; f0 < frames; f0 += CHUNK) {
+        const int32_t n = (int32_t)(frames - f0 < CHUNK ? frames - f0 : CHUNK);
+        double s[CHUNK], co[CHUNK], centre[CHUNK], depth[CHUNK];
+        float g[CHUNK], mix[CHUNK];
+        for (int32_t i = 0; i < n; i++) {
+            const size_t f = f0 + (size_t)i;
+            centre[i] = p[CENTRE].values[f * step[CENTRE]];
+            depth[i] = p[DEPTH].values[f * step[DEPTH]];
+            g[i] = p[FEEDBACK].values[f * step[FEEDBACK]];
+            mix[i] = p[MIX].values[f * step[MIX]];
+            lfo_step(m, p[RATE].values[f * step[RATE]], &s[i], &co[i]);
         }
-        pk_delay_line_advance(&m->line);
+        const int32_t write = (int32_t)m->line.write;
+        for (size_t c = 0; c < channels; c++) {
+            int32_t at[MOST_VOICES][4][CHUNK]; /* the line's floats, channel c's at 0 */
+            float h[MOST_VOICES][4][CHUNK];
+            int32_t nearest = INT32_MAX; /* the least first - i: how far back reads reach */
+            for (int32_t k = 0; k < voices; k++) {
+                const double oc = m->offset_cos[k][c], os = m->offset_sin[k][c];
+                for (int32_t i = 0; i < n; i++) {
+                    const double lfo = s[i] * oc + co[i] * os;
+                    double d = (centre[i] + depth[i] * lfo) * samplerate;
+                    d = d < 1.0 ? 1.0 : d > most ? most : d;
+                    int32_t first;
+                    tap_weights(d, &first, &h[k][0][i], &h[k][1][i], &h[k][2][i], &h[k][3][i]);
+                    for (int32_t j = 0; j < 4; j++)
+                        at[k][j][i] = ((write + i - first - j) & mask) * width;
+                    nearest = first - i < nearest ? first - i : nearest;
+                }
+            }
+            float *line = m->line.frames + c, *x = block + f0 * channels + c;
+            if (nearest > 0) {
+                /* Every read is of a frame from before this pass: the frames are independent,
+                 * so all reads first (gathers), then all writes. */
+                float wet[CHUNK];
+                for (int32_t i = 0; i < n; i++)
+                    wet[i] = 0.0f;
+                for (int32_t k = 0; k < voices; k++) {
+                    PK_IVDEP
+                    for (int32_t i = 0; i < n; i++)
+                        wet[i] += h[k][0][i] * line[at[k][0][i]] + h[k][1][i] * line[at[k][1][i]] +
+                                  h[k][2][i] * line[at[k][2][i]] + h[k][3][i] * line[at[k][3][i]];
+                }
+                PK_IVDEP
+                for (int32_t i = 0; i < n; i++) {
+                    const float w = wet[i] * share, in = x[(size_t)i * channels];
+                    line[((write + i) & mask) * width] = in + g[i] * w;
+                    x[(size_t)i * channels] = (1.0f - mix[i]) * in + mix[i] * w;
+                }
+                continue;
+            }
+            for (int32_t i = 0; i < n; i++, x += channels) {
+                float wet = 0.0f;
+                for (int32_t k = 0; k < voices; k++)
+                    wet += h[k][0][i] * line[at[k][0][i]] + h[k][1][i] * line[at[k][1][i]] +
+                           h[k][2][i] * line[at[k][2][i]] + h[k][3][i] * line[at[k][3][i]];
+                wet *= share;
+                line[((write + i) & mask) * width] = *x + g[i] * wet;
+                *x = (1.0f - mix[i]) * *x + mix[i] * wet;
+            }
+        }
+        m->line.write = (size_t)((write + n) & mask);
     }
 }
 
