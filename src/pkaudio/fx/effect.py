@@ -124,8 +124,12 @@ class Effect:
         self.prepare(samplerate, array.shape[1])
         frames, latency = len(array), self.latency
         extra = self.tail if tail else 0
-        if latency + extra == 0:  # (the common case: one copy, no zeroing)
-            block = array.astype(np.float32, copy=True)
+        source = None
+        if latency + extra == 0 and array.dtype == np.float32:
+            # (the common case: x copied block by block as the node reaches it)
+            block, source = np.empty_like(array), array
+        elif latency + extra == 0:
+            block = array.astype(np.float32)
         else:
             block = np.empty((frames + latency + extra, array.shape[1]), np.float32)
             block[:frames] = array
@@ -135,7 +139,7 @@ class Effect:
             side_array = check.audio(sidechain, f"{name} sidechain", array.shape[1], frames)
             side = np.zeros_like(block)
             side[:frames] = side_array
-        self._run(block, side)
+        self._run(block, side, source)
         out = block[latency:].astype(array.dtype, copy=False)
         return out[:, 0] if np.ndim(x) == 1 else out
 
@@ -257,9 +261,10 @@ class Effect:
                              f", {channels}), got {block.shape}")
         return rows
 
-    def _run(self, block: np.ndarray, sidechain: np.ndarray | None) -> None:
+    def _run(self, block: np.ndarray, sidechain: np.ndarray | None,
+             source: np.ndarray | None = None) -> None:
         with self._lock:
-            self._node.process(block, sidechain)
+            self._node.process(block, sidechain, source)
 
     def _install(self, param: Param, timeline: Any) -> None:
         """Make the node follow a parameter's new timeline."""
