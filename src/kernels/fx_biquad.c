@@ -166,7 +166,6 @@ PK_INLINE void run_channel(biquad *f, float *x, size_t n, size_t channels, size_
         s1[s] = f->s1[s][c], s1_before[s] = f->s1_before[s][c], c2x[s] = f->c2x[s][c];
     for (size_t t = 0; t < n; t++, p = f->k.a2) {
         double v = x[t * channels];
-#pragma GCC unroll 8
         for (int s = 0; s < stages; s++)
             v = section_double(&f->k, p, &s1[s], &s1_before[s], &c2x[s], v);
         x[t * channels] = (float)v;
@@ -191,7 +190,6 @@ PK_INLINE void run_pair(biquad *f, float *x, size_t n, size_t channels, size_t c
     }
     for (size_t t = 0; t < n; t++, p = f->k.a2) {
         pair v = {x[t * channels], x[t * channels + 1]};
-#pragma GCC unroll 8
         for (int s = 0; s < stages; s++)
             v = section_pair(&f->k, p, &s1[s], &s1_before[s], &c2x[s], v);
         x[t * channels] = (float)v[0], x[t * channels + 1] = (float)v[1];
