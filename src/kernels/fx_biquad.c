@@ -145,11 +145,12 @@ static int prepare(pk_node *node, int type)
 /* One section over one frame: x in, the section's output returned. p is a2 of the frame
  * before (the a2 that s1_before is multiplied by). Written for doubles and for vectors of
  * them alike. */
-#define SECTION(T)                                                                           \
-    PK_INLINE T section_##T(const coefficients *k, double p, T *s1, T *s1_before, T *c2x,  \
-                            T x)                                                             \
+#define SECTION(T)                                                                          \
+    PK_INLINE T section_##T(const coefficients *k, double p, T *s1, T *s1_before, T *c2x,   \
+                            T x)                                                            \
     {                                                                                       \
-        const T out = k->b0 * x + *s1, next = *c2x + k->c1 * x - p * *s1_before - k->a1 * *s1; \
+        const T out = k->b0 * x + *s1;                                                      \
+        const T next = *c2x + k->c1 * x - p * *s1_before - k->a1 * *s1;                     \
         *s1_before = *s1, *s1 = next, *c2x = k->c2 * x;                                     \
         return out;                                                                         \
     }
