@@ -146,3 +146,23 @@ def test_misuse_is_refused_clearly(noise):
     with pytest.raises(ValueError, match=r"Lowpass frequency: expected 1 .. 1e\+06, got 1e\+308"):
         fx.Lowpass(1e308)  # (beyond float32's range: refused, without an overflow warning)
     del chain
+
+
+@pytest.mark.parametrize("channels", [1, 2, 5])
+@pytest.mark.parametrize("blocks", [17, 509])
+def test_streamed_equals_one_shot_for_any_channels(channels, blocks):
+    x = np.random.default_rng(11).standard_normal((4000, channels)).astype(np.float32)
+    effect = fx.LowShelf(300, 0.8, 4.0, stages=3)
+    effect.frequency.set(300, at=1000)  # held, then moving, then held again
+    effect.frequency.linear_ramp(2000, at=1500)
+    effect.gain_db.set(-3.0, at=2560)  # where a one-shot call's block starts
+    whole = effect(x, RATE)
+    effect.prepare(RATE, channels)
+    streamed = x.copy()
+    for i in range(0, len(x), blocks):
+        effect.process(streamed[i:i + blocks])
+    np.testing.assert_array_equal(streamed, whole)
+    b, a = cookbook("lowshelf", 300, 0.8, 4.0)
+    section = np.concatenate([b, a]) / a[0]
+    expected = signal.sosfilt(np.tile(section, (3, 1)), x[:1000].astype(float), axis=0)
+    np.testing.assert_allclose(whole[:1000], expected, atol=1e-5)

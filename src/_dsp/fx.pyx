@@ -257,13 +257,18 @@ cdef class NodeHost:
         self.kind.reset(self.node)
         self.frame = 0
 
-    def process(self, cnp.ndarray block, cnp.ndarray sidechain=None):
+    def process(self, cnp.ndarray block, cnp.ndarray sidechain=None, cnp.ndarray source=None):
         """Run over `block` in place: float32, C order, (frames, the prepared channels); the
-        sidechain, if given, shaped the same."""
+        sidechain, if given, shaped the same. With a `source` shaped the same, each of the
+        node's blocks is copied from it just before it is processed: one pass over the
+        memory where a copy first would be two."""
         cdef float *data = <float *>cnp.PyArray_DATA(block)
         cdef const float *side = NULL
+        cdef const float *src = NULL
         if sidechain is not None:
             side = <const float *>cnp.PyArray_DATA(sidechain)
+        if source is not None:
+            src = <const float *>cnp.PyArray_DATA(source)
         cdef size_t frames = cnp.PyArray_DIM(block, 0), done = 0, n
         cdef size_t channels = self.node.channels
         cdef pk_float_mode mode
@@ -274,6 +279,9 @@ cdef class NodeHost:
                 self.context.sidechain = side
                 if side != NULL:
                     self.context.sidechain = side + done * channels
+                if src != NULL:
+                    memcpy(data + done * channels, src + done * channels,
+                           n * channels * sizeof(float))
                 self.kind.process(self.node, data + done * channels, n, self.frame,
                                   &self.context)
                 self.frame += n

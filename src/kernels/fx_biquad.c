@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "node.h"
+#include "simd.h"
 
 #define MOST_STAGES 8
 
@@ -23,8 +24,18 @@ static const pk_param_info params[] = {
     {"stages", 1.0f, 1.0f, MOST_STAGES, PK_PARAM_SETTING},
 };
 
+/* A section is the transposed direct form II
+ *     out = b0 x + s1,   s1' = b1 x - a1 out + s2,   s2' = b2 x - a2 out,
+ * computed in a form whose feedback loops take one multiply-add a frame (the plain form's
+ * take an add and a multiply-add in series: twice as long, and that latency is a biquad's
+ * speed). With out substituted, s1' = -a1 s1 + s2 + c1 x and s2' = -a2 s1 + c2 x, where
+ * c1 = b1 - a1 b0 and c2 = b2 - a2 b0; s2 is not kept but folded into the next frame's s1:
+ *     s1' = (c2x_before + c1 x) - a2_before s1_before - a1 s1,
+ * where c2x_before, a2_before and s1_before are the frame before's c2 x, a2 and s1, so that
+ * only the last two multiply-adds are on the loops' paths. It is the same filter as the
+ * plain form's, also while the coefficients move frame by frame. */
 typedef struct {
-    double b0, b1, b2, a1, a2;
+    double b0, c1, c2, a1, a2;
 } coefficients;
 
 typedef struct {
@@ -33,8 +44,11 @@ typedef struct {
     int32_t stages;
     coefficients k;
     float frequency, q, gain_db; /* what k was computed from */
-    double z1[MOST_STAGES][PK_MAX_CHANNELS];
-    double z2[MOST_STAGES][PK_MAX_CHANNELS];
+    double a2_before;
+    /* Each section's state by stage and channel: s1, s1_before and c2x_before (above). */
+    double s1[MOST_STAGES][PK_MAX_CHANNELS];
+    double s1_before[MOST_STAGES][PK_MAX_CHANNELS];
+    double c2x[MOST_STAGES][PK_MAX_CHANNELS];
 } biquad;
 
 static coefficients design(int type, double samplerate, double frequency, double q,
@@ -87,7 +101,8 @@ static coefficients design(int type, double samplerate, double frequency, double
         a2 = 1.0 - alpha;
         break;
     }
-    const coefficients k = {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
+    b0 /= a0, b1 /= a0, b2 /= a0, a1 /= a0, a2 /= a0;
+    const coefficients k = {b0, b1 - a1 * b0, b2 - a2 * b0, a1, a2};
     return k;
 }
 
@@ -103,8 +118,10 @@ static void update(biquad *f, float frequency, float q, float gain_db)
 static void biquad_reset(pk_node *node)
 {
     biquad *f = (biquad *)node;
-    memset(f->z1, 0, sizeof f->z1);
-    memset(f->z2, 0, sizeof f->z2);
+    memset(f->s1, 0, sizeof f->s1);
+    memset(f->s1_before, 0, sizeof f->s1_before);
+    memset(f->c2x, 0, sizeof f->c2x);
+    f->a2_before = f->k.a2;
 }
 
 static int prepare(pk_node *node, int type)
@@ -128,40 +145,98 @@ static int prepare(pk_node *node, int type)
     return 0;
 }
 
-/* One section over n frames of one channel, `channels` apart, coefficients held. */
-static void section(const coefficients *k, double *z1, double *z2, float *x, size_t n,
-                    size_t channels)
-{
-    double s1 = *z1, s2 = *z2;
-    for (size_t f = 0; f < n; f++) {
-        const double in = x[f * channels];
-        const double out = k->b0 * in + s1;
-        s1 = k->b1 * in - k->a1 * out + s2;
-        s2 = k->b2 * in - k->a2 * out;
-        x[f * channels] = (float)out;
+/* One section over one frame: x in, the section's output returned. p is a2 of the frame
+ * before (the a2 that s1_before is multiplied by). Written for doubles and for vectors of
+ * them alike. */
+#define SECTION(T)                                                                          \
+    PK_INLINE T section_##T(const coefficients *k, double p, T *s1, T *s1_before, T *c2x,   \
+                            T x)                                                            \
+    {                                                                                       \
+        const T out = k->b0 * x + *s1;                                                      \
+        const T next = *c2x + k->c1 * x - p * *s1_before - k->a1 * *s1;                     \
+        *s1_before = *s1, *s1 = next, *c2x = k->c2 * x;                                     \
+        return out;                                                                         \
     }
-    *z1 = s1, *z2 = s2;
+
+SECTION(double)
+
+/* n frames of channel c (x points at its first sample, `channels` apart) through `stages`
+ * sections: a constant where inlined, so that their state stays in registers. */
+PK_INLINE void run_channel(biquad *f, float *x, size_t n, size_t channels, size_t c,
+                           int stages)
+{
+    double s1[MOST_STAGES], s1_before[MOST_STAGES], c2x[MOST_STAGES], p = f->a2_before;
+    for (int s = 0; s < stages; s++)
+        s1[s] = f->s1[s][c], s1_before[s] = f->s1_before[s][c], c2x[s] = f->c2x[s][c];
+    for (size_t t = 0; t < n; t++, p = f->k.a2) {
+        double v = x[t * channels];
+        for (int s = 0; s < stages; s++)
+            v = section_double(&f->k, p, &s1[s], &s1_before[s], &c2x[s], v);
+        x[t * channels] = (float)v;
+    }
+    for (int s = 0; s < stages; s++)
+        f->s1[s][c] = s1[s], f->s1_before[s][c] = s1_before[s], f->c2x[s][c] = c2x[s];
 }
 
-/* A section over n stereo frames: the two channels' feedback chains interleaved, so that
- * each hides the other's latency. */
-static void section_stereo(const coefficients *k, double *z1, double *z2, float *x, size_t n)
+#if PK_VECTORS
+typedef double pair __attribute__((vector_size(16)));
+SECTION(pair)
+
+/* The same for channels c and c + 1, side by side in a vector. */
+PK_INLINE void run_pair(biquad *f, float *x, size_t n, size_t channels, size_t c, int stages)
 {
-    double l1 = z1[0], l2 = z2[0], r1 = z1[1], r2 = z2[1];
-    for (size_t f = 0; f < n; f++) {
-        const double left = x[2 * f], right = x[2 * f + 1];
-        const double out_l = k->b0 * left + l1, out_r = k->b0 * right + r1;
-        l1 = k->b1 * left - k->a1 * out_l + l2;
-        r1 = k->b1 * right - k->a1 * out_r + r2;
-        l2 = k->b2 * left - k->a2 * out_l;
-        r2 = k->b2 * right - k->a2 * out_r;
-        x[2 * f] = (float)out_l, x[2 * f + 1] = (float)out_r;
+    pair s1[MOST_STAGES], s1_before[MOST_STAGES], c2x[MOST_STAGES];
+    double p = f->a2_before;
+    for (int s = 0; s < stages; s++) {
+        s1[s] = (pair){f->s1[s][c], f->s1[s][c + 1]};
+        s1_before[s] = (pair){f->s1_before[s][c], f->s1_before[s][c + 1]};
+        c2x[s] = (pair){f->c2x[s][c], f->c2x[s][c + 1]};
     }
-    z1[0] = l1, z2[0] = l2, z1[1] = r1, z2[1] = r2;
+    for (size_t t = 0; t < n; t++, p = f->k.a2) {
+        pair v = {x[t * channels], x[t * channels + 1]};
+        for (int s = 0; s < stages; s++)
+            v = section_pair(&f->k, p, &s1[s], &s1_before[s], &c2x[s], v);
+        x[t * channels] = (float)v[0], x[t * channels + 1] = (float)v[1];
+    }
+    for (int s = 0; s < stages; s++) {
+        f->s1[s][c] = s1[s][0], f->s1[s][c + 1] = s1[s][1];
+        f->s1_before[s][c] = s1_before[s][0], f->s1_before[s][c + 1] = s1_before[s][1];
+        f->c2x[s][c] = c2x[s][0], f->c2x[s][c + 1] = c2x[s][1];
+    }
+}
+#endif
+
+PK_INLINE void run_stages(biquad *f, float *x, size_t n, int stages)
+{
+    const size_t channels = (size_t)f->node.channels;
+    size_t c = 0;
+#if PK_VECTORS
+    for (; c + 2 <= channels; c += 2)
+        run_pair(f, x + c, n, channels, c, stages);
+#endif
+    for (; c < channels; c++)
+        run_channel(f, x + c, n, channels, c, stages);
+    if (n > 0)
+        f->a2_before = f->k.a2;
 }
 
-static void biquad_process(pk_node *node, float *block, size_t frames, int64_t now,
-                           pk_node_context *context)
+/* n frames through the node's sections with the coefficients f->k. */
+PK_INLINE void run(biquad *f, float *x, size_t n)
+{
+    switch (f->stages) {
+    case 1: run_stages(f, x, n, 1); break;
+    case 2: run_stages(f, x, n, 2); break;
+    case 3: run_stages(f, x, n, 3); break;
+    case 4: run_stages(f, x, n, 4); break;
+    case 5: run_stages(f, x, n, 5); break;
+    case 6: run_stages(f, x, n, 6); break;
+    case 7: run_stages(f, x, n, 7); break;
+    default: run_stages(f, x, n, MOST_STAGES); break;
+    }
+}
+
+PK_SIMD static void biquad_process(pk_node *node, float *block, size_t frames, int64_t now,
+                                   pk_node_context *context)
 {
     (void)context;
     biquad *f = (biquad *)node;
@@ -172,21 +247,14 @@ static void biquad_process(pk_node *node, float *block, size_t frames, int64_t n
     const int held_g = pk_param_run(&p[GAIN_DB], now, frames);
     if (held_f && held_q && held_g) {
         update(f, p[FREQUENCY].values[0], p[Q].values[0], p[GAIN_DB].values[0]);
-        for (int32_t s = 0; s < f->stages && channels == 2; s++)
-            section_stereo(&f->k, f->z1[s], f->z2[s], block, frames);
-        for (int32_t s = 0; s < f->stages && channels != 2; s++)
-            for (size_t c = 0; c < channels; c++)
-                section(&f->k, &f->z1[s][c], &f->z2[s][c], block + c, frames, channels);
+        run(f, block, frames);
         return;
     }
     /* Some move: each frame with its own coefficients (a held one's values[0] serves all). */
     const size_t df = !held_f, dq = !held_q, dg = !held_g;
     for (size_t t = 0; t < frames; t++) {
         update(f, p[FREQUENCY].values[t * df], p[Q].values[t * dq], p[GAIN_DB].values[t * dg]);
-        for (int32_t s = 0; s < f->stages; s++)
-            for (size_t c = 0; c < channels; c++)
-                section(&f->k, &f->z1[s][c], &f->z2[s][c], block + t * channels + c, 1,
-                        channels);
+        run(f, block + t * channels, 1);
     }
 }
 

@@ -57,6 +57,11 @@ def cases() -> list[Case]:
     found = [Case(name, _call(ours, x), _call(theirs, planar), "pedalboard",
                   ">= 2x (goal 3x)" if name.startswith(filters) else ">= 1x")
              for name, ours, theirs in pairs]
+    cascade = fx.Lowpass(1000, stages=4)
+    lowpass = np.concatenate(_any_cookbook("lowpass", 1000, 0.7071, 0.0))
+    found.append(Case("cascade: lowpass 1 kHz, 4 stages", _call(cascade, x),
+                      lambda: signal.sosfilt(np.tile(lowpass, (4, 1)), x, axis=0),
+                      "scipy sosfilt (float32 in)", ">= 2x"))
     eq = fx.Chain([fx.LowShelf(120, 0.7071, 2.0), fx.Peak(500, 1.0, -3.0),
                    fx.Peak(2500, 1.4, 2.0), fx.HighShelf(9000, 0.7071, 1.5)])
     sos = np.array([np.concatenate(_cookbook(kind, f, q, g))

@@ -140,10 +140,14 @@ class Effect:
             if side_array.dtype.kind != "f":
                 raise TypeError(f"{name} sidechain: expected dtype float32 or float64, got "
                                 f"{side_array.dtype}")
+        source = None
         # (float64 beyond float32's range becomes infinity, as the core would make it)
         with np.errstate(over="ignore"):
-            if latency + extra == 0:  # (the common case: one copy, no zeroing)
-                block = array.astype(np.float32, copy=True)
+            if latency + extra == 0 and array.dtype == np.float32:
+                # (the common case: x copied block by block as the node reaches it)
+                block, source = np.empty_like(array), array
+            elif latency + extra == 0:
+                block = array.astype(np.float32)
             else:
                 block = np.empty((frames + latency + extra, array.shape[1]), np.float32)
                 block[:frames] = array
@@ -152,7 +156,7 @@ class Effect:
             if side_array is not None:
                 side = np.zeros_like(block)
                 side[:frames] = side_array
-        self._run(block, side)
+        self._run(block, side, source)
         out = block[latency:].astype(array.dtype, copy=False)
         return out[:, 0] if ndim == 1 else out
 
@@ -285,9 +289,10 @@ class Effect:
                              f", {channels}), got {block.shape}")
         return rows
 
-    def _run(self, block: np.ndarray, sidechain: np.ndarray | None) -> None:
+    def _run(self, block: np.ndarray, sidechain: np.ndarray | None,
+             source: np.ndarray | None = None) -> None:
         with self._lock:
-            self._node.process(block, sidechain)
+            self._node.process(block, sidechain, source)
 
     def _install(self, param: Param, timeline: Any) -> None:
         """Make the node follow a parameter's new timeline."""
