@@ -145,8 +145,11 @@ def test_starting_and_stopping_again_leaves_nothing_behind():
     eng.play(tone(500), loop=True)
     for _ in range(5):
         with eng.start():
-            assert threading.active_count() == threads  # no thread of its own
+            # no device thread: only the engine's housekeeping while it runs
+            assert [t.name for t in threading.enumerate()].count("pkaudio housekeeping") == 1
+            assert threading.active_count() == threads + 1
             clock.advance(0.1)
+        assert threading.active_count() == threads
     assert "0 devices running" in repr(clock)
     assert eng.render(64).any()  # offline again, the taps gone from the master
 

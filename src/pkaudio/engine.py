@@ -485,6 +485,7 @@ class Engine:
         self._last_run: DeviceRun | None = None
         self._stop_at_exit: weakref.finalize | None = None
         self._housekeeping = threading.Event()  # set: no housekeeping thread runs
+        self._housekeeper: threading.Thread | None = None
         self.outputs = [o if isinstance(o, Output) else Output(o)
                         for o in _devices(outputs, "Engine outputs")]
         self.inputs = [DeviceSource(self, device) for device in _devices(inputs, "Engine inputs")]
@@ -1019,8 +1020,10 @@ class Engine:
                 self._stop(run)
                 raise
             self._housekeeping = threading.Event()
-            threading.Thread(target=_keep_house, args=(weakref.ref(self), self._housekeeping),
-                             name="pkaudio housekeeping", daemon=True).start()
+            self._housekeeper = threading.Thread(
+                target=_keep_house, args=(weakref.ref(self), self._housekeeping),
+                name="pkaudio housekeeping", daemon=True)
+            self._housekeeper.start()
         return self
 
     def _open_others(self, run: DeviceRun, buses: list[int], blocksize: int,
@@ -1057,6 +1060,9 @@ class Engine:
         assert self._stop_at_exit is not None  # (start made it before it set _run)
         self._stop_at_exit.detach()
         self._housekeeping.set()
+        if self._housekeeper is not None and self._housekeeper is not threading.current_thread():
+            self._housekeeper.join()
+        self._housekeeper = None
         try:
             run.stop()
         finally:
