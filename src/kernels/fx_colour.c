@@ -79,6 +79,10 @@ static const pk_param_info clip_params[] = {{"threshold", 1.0f, 0.0f, 1e6f, 0}};
 
 static inline float clip(float x, float threshold)
 {
+    /* Through an addition, so that a denormal comes out as 0 on every path: the host runs
+     * nodes with denormals flushed, which a vectorised min/max applies and a scalar select
+     * would not (the same input would then give another output at another block size). */
+    x += 0.0f;
     return x > threshold ? threshold : x < -threshold ? -threshold : x;
 }
 
