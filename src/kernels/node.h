@@ -48,8 +48,8 @@ typedef struct {
 /* How a segment moves from `from` to `to` over frames start .. end - 1. */
 enum {
     PK_SEGMENT_HOLD = 0,        /* `from` throughout */
-    PK_SEGMENT_LINEAR = 1,      /* from + (to - from) * (t - start) / (end - start) */
-    PK_SEGMENT_EXPONENTIAL = 2, /* from * (to / from) ^ ((t - start) / (end - start)) */
+    PK_SEGMENT_LINEAR = 1,      /* from + (to - from) * (t - start) * rate */
+    PK_SEGMENT_EXPONENTIAL = 2, /* from * (to / from) ^ ((t - start) * rate) */
     PK_SEGMENT_TARGET = 3,      /* to + (from - to) * exp(-(t - start) * rate) */
     PK_SEGMENT_CURVE = 4        /* the curve's points spread over 1 / rate frames from start,
                                  * linearly between them (cut short where `end` comes first) */
@@ -62,7 +62,9 @@ typedef struct {
     int32_t points;            /* CURVE: how many */
     double from;
     double to;
-    double rate;               /* TARGET: 1 / time constant; CURVE: 1 / its length, per frame */
+    double rate;               /* TARGET: 1 / time constant; LINEAR, EXPONENTIAL, CURVE: 1 / its
+                                * length in frames (a ramp cut short by a later event, `end`
+                                * before start + 1 / rate, keeps its slope) */
     const float *curve;        /* CURVE: its points */
 } pk_segment;
 
@@ -90,6 +92,14 @@ typedef struct {
 /* The parameter's values for frames t .. t + n - 1 (n <= PK_BLOCK) into param->values.
  * Returns 1 when they are all one value (then only values[0] is written), else 0. */
 int pk_param_run(pk_param *param, int64_t t, size_t n);
+
+/* Whether frames t .. t + n - 1 all hold one value with no input driving it: then 1, with
+ * the value (within min .. max) in double precision in *value; else 0. */
+int pk_param_held(pk_param *param, int64_t t, size_t n, double *value);
+
+/* The value at frame t in double precision (within min .. max, no input): for parameters
+ * that need more than a float's precision (a voice's rate). */
+double pk_param_value(pk_param *param, int64_t t);
 
 /* A setting's value: where its timeline begins. */
 float pk_param_setting(const pk_param *param);

@@ -36,10 +36,9 @@ static double segment_value(const pk_segment *s, int64_t t)
 {
     switch (s->kind) {
     case PK_SEGMENT_LINEAR:
-        return s->from + (s->to - s->from) * ((double)(t - s->start) / (double)(s->end - s->start));
+        return s->from + (s->to - s->from) * ((double)(t - s->start) * s->rate);
     case PK_SEGMENT_EXPONENTIAL:
-        return s->from *
-               pow(s->to / s->from, (double)(t - s->start) / (double)(s->end - s->start));
+        return s->from * pow(s->to / s->from, (double)(t - s->start) * s->rate);
     case PK_SEGMENT_TARGET:
         return t == s->start ? s->from
                              : s->to + (s->from - s->to) * exp(-(double)(t - s->start) * s->rate);
@@ -86,6 +85,22 @@ int pk_param_run(pk_param *p, int64_t t, size_t n)
         p->values[k] = within(p, (double)p->values[k] + input);
     }
     return 0;
+}
+
+int pk_param_held(pk_param *p, int64_t t, size_t n, double *value)
+{
+    const pk_segment *s = segment_at(p, t);
+    if (s->kind != PK_SEGMENT_HOLD || s->end - t < (int64_t)n || p->input)
+        return 0;
+    const double v = s->from;
+    *value = !(v >= p->min) ? p->min : v > p->max ? p->max : v; /* (NaN: the least) */
+    return 1;
+}
+
+double pk_param_value(pk_param *p, int64_t t)
+{
+    const double v = segment_value(segment_at(p, t), t);
+    return !(v >= p->min) ? p->min : v > p->max ? p->max : v;
 }
 
 float pk_param_setting(const pk_param *p)

@@ -38,7 +38,7 @@ INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 # A plain assignment (`param.value = x`) glides there over this many seconds.
 SMOOTHING = 0.01
 
-_SET, _LINEAR, _EXPONENTIAL, _TARGET, _CURVE = range(5)
+_SET, _LINEAR, _EXPONENTIAL, _TARGET, _CURVE, _MOVE = range(6)
 
 
 class Param:
@@ -227,6 +227,14 @@ class Param:
         with self._lock:
             self._changed([e for e in self._events if e[0] < at])
 
+    def _move(self, value: float, at: int, ramp: int) -> None:
+        """From wherever the timeline is at frame `at`, a straight line reaching `value` at
+        `at + ramp` (a step at `at` when ramp is 0), then hold; a later move or set cuts it
+        where it is. (What `Voice.set` and `Bus.set` schedule: an event keyed by its start.)
+        """
+        value = self._checked(value, f"{self.name} value")
+        self._add(at, _MOVE, value, ramp, "move")
+
     def modulate(self, bus: Any, depth: float = 1.0) -> None:
         """Let a bus's output drive the parameter: its first channel times `depth` is added
         to the timeline's value, frame by frame (then kept within low .. high). The effect
@@ -307,8 +315,10 @@ class Param:
             if start <= now:
                 if start == INT64_MIN:
                     return events
-                # (a target or curve is its own event at `start`; the rest end there)
-                first = start if kind in (_fx.TARGET, _fx.CURVE) else start + 1
+                # (a target, curve or move is its own event at `start`; the rest end there)
+                own = kind in (_fx.TARGET, _fx.CURVE) or any(
+                    e[0] == start and e[1] == _MOVE for e in events)
+                first = start if own else start + 1
                 return [(start, _SET, v0, None)] + [e for e in events if e[0] >= first]
         return events
 
@@ -347,13 +357,20 @@ def _compile(initial: float, events: list[tuple]) -> list[tuple]:
             if frame > t0 and kind == _EXPONENTIAL and v0 * value <= 0:
                 begin(_fx.HOLD, t0, v0, v0)
             elif frame > t0:
-                begin(_fx.LINEAR if kind == _LINEAR else _fx.EXPONENTIAL, t0, v0, value)
+                begin(_fx.LINEAR if kind == _LINEAR else _fx.EXPONENTIAL, t0, v0, value,
+                      1.0 / (frame - t0))
             begin(_fx.HOLD, frame, value, value)
             before = (frame, value)
         elif kind == _TARGET:
             v0 = _pieces_value(pieces, frame)
             begin(_fx.TARGET, frame, v0, value, 1.0 / extra)
             before = (frame, v0)
+        elif kind == _MOVE:
+            v0 = _pieces_value(pieces, frame)
+            if extra > 0:
+                begin(_fx.LINEAR, frame, v0, value, 1.0 / extra)
+            begin(_fx.HOLD, frame + extra, value, value)
+            before = (frame + extra, value)
         else:  # _CURVE
             begin(_fx.CURVE, frame, float(value[0]), float(value[-1]), 1.0 / extra, value)
             begin(_fx.HOLD, frame + extra, float(value[-1]), float(value[-1]))
@@ -388,9 +405,9 @@ def _segment_value(kind: int, start: int, end: int, v0: float, v1: float, rate: 
                    points: Any, t: int) -> float:
     """A segment's value at frame t, by the formulas the core uses."""
     if kind == _fx.LINEAR:
-        return v0 + (v1 - v0) * ((t - start) / (end - start))
+        return v0 + (v1 - v0) * ((t - start) * rate)
     if kind == _fx.EXPONENTIAL:
-        return v0 * (v1 / v0) ** ((t - start) / (end - start))
+        return v0 * (v1 / v0) ** ((t - start) * rate)
     if kind == _fx.TARGET:
         return v0 if t == start else v1 + (v0 - v1) * math.exp(-(t - start) * rate)
     if kind == _fx.CURVE:
@@ -408,7 +425,7 @@ def _pieces_value(pieces: list[list], t: int) -> float:
         kind, start, v0, v1, rate, points = pieces[i]
         if start <= t:
             end = pieces[i + 1][1] if i + 1 < len(pieces) else INT64_MAX
-            if kind in (_fx.LINEAR, _fx.EXPONENTIAL) and t >= end:
+            if kind in (_fx.LINEAR, _fx.EXPONENTIAL) and (t - start) * rate >= 1:
                 return v1
             return _segment_value(kind, start, end, v0, v1, rate, points, t)
     return pieces[0][2]
