@@ -190,7 +190,7 @@ def test_bus_changes_and_mute_land_on_their_frames(block):
     assert not out[2100:3000].any()
     np.testing.assert_allclose(out[3000:4000], 1.0)
     np.testing.assert_allclose(out[4000:], 0.25)
-    assert group.muted is False and sub.gain == 2.0
+    assert group.muted is False and sub.gain.value == 2.0
 
 
 def test_bus_errors():

@@ -10,9 +10,15 @@ cdef extern from "engine.h" nogil:
     ctypedef struct pk_gains:
         pass
 
+    ctypedef struct pk_fader:
+        pk_param gain
+        pk_param pan
+        pk_param level
+
     ctypedef struct pk_bus:
         int32_t id
         float *buffer
+        pk_fader fader
 
     ctypedef struct pk_delay_line:
         int64_t frames
@@ -160,5 +166,6 @@ cdef extern from "engine.h" nogil:
     int64_t pk_engine_now(const pk_engine *e)
     int64_t PK_AT_ONCE
     void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate,
-                     float *buffer, const float *gains, int64_t meter_interval)
+                     float *buffer, const pk_timeline *gain, const pk_timeline *pan,
+                     const pk_timeline *level, int64_t meter_interval)
     void pk_gains_init(pk_gains *g, const float *gains, int32_t channels)

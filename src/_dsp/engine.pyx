@@ -118,7 +118,7 @@ cdef class EngineCore:
         self.sounds, self.voices, self.buses, self.graveyard = {}, {}, [], []
         self.next_id, self.outstanding = 1, 0
         self.plans, self.old_timelines = {}, {}
-        cdef pk_bus *master = self.new_bus([1.0] * channels)
+        cdef pk_bus *master = self.new_bus((0, 0, 0))
         self.engine.buses = self.engine.master = master
         self.engine.plan = self.new_plan([(0, None, [], [])], [], [])
 
@@ -145,14 +145,13 @@ cdef class EngineCore:
             PyMem_Free(<void *><size_t>address)
         PyMem_RawFree(self.spilled.items)
 
-    cdef pk_bus *new_bus(self, gains) except NULL:
+    cdef pk_bus *new_bus(self, timelines) except NULL:
         cdef int channels = self.engine.channels
         cdef pk_bus *bus = <pk_bus *>allocate(sizeof(pk_bus) + PK_BLOCK * channels * sizeof(float))
-        cdef float g[PK_MAX_CHANNELS]
-        for c in range(channels):
-            g[c] = gains[c]
-        pk_bus_init(bus, len(self.buses), channels, self.samplerate, <float *>(bus + 1), g,
-                    self.meter_interval)
+        gain, pan, level = timelines
+        pk_bus_init(bus, len(self.buses), channels, self.samplerate, <float *>(bus + 1),
+                    <const pk_timeline *><size_t>gain, <const pk_timeline *><size_t>pan,
+                    <const pk_timeline *><size_t>level, self.meter_interval)
         self.buses.append(<size_t>bus)
         return bus
 
@@ -186,14 +185,13 @@ cdef class EngineCore:
         address = self.voices.get(voice)
         return NULL if address is None else <pk_voice *><size_t>address
 
-    def add_bus(self, gains):
-        """Add a bus, its fader at `gains` (one per channel), feeding nothing until a plan
-        says. Return its id."""
-        if len(gains) < self.engine.channels:
-            raise ValueError(f"Engine add_bus: {self.engine.channels} gains, got {len(gains)}")
+    def add_bus(self, timelines):
+        """Add a bus, its fader's gain, pan and level following `timelines` (the addresses of
+        three pk_timeline, which the caller keeps alive), feeding nothing until a plan says.
+        Return its id."""
         cdef pk_command *c = self.new_command(PK_CMD_ADD_BUS, 0, 0)
         try:
-            c.bus = self.new_bus(gains)
+            c.bus = self.new_bus(timelines)
         except BaseException:
             PyMem_Free(c)
             raise
@@ -262,6 +260,20 @@ cdef class EngineCore:
         self.send(c)
         self.outstanding += 1  # the old plan comes back too
         return self.engine.commands.written
+
+    def bus_params(self, int bus):
+        """The addresses of a bus's fader's gain, pan and level parameters."""
+        cdef pk_bus *b = <pk_bus *><size_t>self.buses[bus]
+        return <size_t>&b.fader.gain, <size_t>&b.fader.pan, <size_t>&b.fader.level
+
+    def start_master(self, timelines):
+        """Make the master's fader follow `timelines` (addresses, kept alive by the caller)
+        before anything renders: until then it has none."""
+        cdef pk_bus *b = self.engine.master
+        gain, pan, level = timelines
+        b.fader.gain.timeline = <const pk_timeline *><size_t>gain
+        b.fader.pan.timeline = <const pk_timeline *><size_t>pan
+        b.fader.level.timeline = <const pk_timeline *><size_t>level
 
     def set_timeline(self, size_t param, new, old):
         """Make the parameter at address `param` follow `new` (an object with the address of

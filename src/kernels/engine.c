@@ -1,4 +1,5 @@
 /* The render core (declared and documented in engine.h). */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -78,25 +79,50 @@ static int fader_prepare(pk_node *node, double samplerate, int32_t channels)
     return 0;
 }
 
+void pk_balance(double gain, double pan, int32_t channels, float *gains)
+{
+    for (int32_t c = 0; c < channels; c++)
+        gains[c] = (float)gain;
+    if (channels == 2) { /* the far side falls, the near side stays */
+        const double far = gain * cos(fabs(pan) * M_PI / 2);
+        gains[pan < 0 ? 1 : 0] = (float)far;
+    }
+}
+
 static void fader_process(pk_node *node, float *block, size_t frames, int64_t now,
                           pk_node_context *context)
 {
-    (void)context;
-    const pk_fader *fader = (const pk_fader *)node;
-    const pk_gains *g = &fader->gains;
+    pk_fader *fader = (pk_fader *)node;
     const size_t channels = (size_t)fader->channels;
-    size_t f = 0;
-    for (; f < frames && now + (int64_t)f < g->start + g->frames; f++)
+    fader->gain.values = context->scratch;
+    fader->pan.values = context->scratch + PK_BLOCK;
+    fader->level.values = context->scratch + 2 * PK_BLOCK;
+    double gain, pan, level;
+    float g[PK_MAX_CHANNELS];
+    if (pk_param_held(&fader->gain, now, frames, &gain) &&
+        pk_param_held(&fader->pan, now, frames, &pan) &&
+        pk_param_held(&fader->level, now, frames, &level)) { /* the usual case: steady */
+        pk_balance(level == 1.0 ? gain : gain * level, pan, fader->channels, g);
+        int unity = 1;
         for (size_t c = 0; c < channels; c++)
-            block[f * channels + c] *= gain_at(g, c, now + (int64_t)f);
-    int unity = 1;
-    for (size_t c = 0; c < channels; c++)
-        unity &= g->to[c] == 1.0f;
-    if (unity)
+            unity &= g[c] == 1.0f;
+        if (unity)
+            return;
+        for (size_t f = 0; f < frames; f++)
+            for (size_t c = 0; c < channels; c++)
+                block[f * channels + c] *= g[c];
         return;
-    for (; f < frames; f++)
+    }
+    const int gain_held = pk_param_run(&fader->gain, now, frames);
+    const int pan_held = pk_param_run(&fader->pan, now, frames);
+    const int level_held = pk_param_run(&fader->level, now, frames);
+    for (size_t f = 0; f < frames; f++) {
+        const double level_f = fader->level.values[level_held ? 0 : f];
+        pk_balance((double)fader->gain.values[gain_held ? 0 : f] * level_f,
+                   fader->pan.values[pan_held ? 0 : f], fader->channels, g);
         for (size_t c = 0; c < channels; c++)
-            block[f * channels + c] *= g->to[c];
+            block[f * channels + c] *= g[c];
+    }
 }
 
 static void fader_reset(pk_node *node)
@@ -175,14 +201,20 @@ const pk_node_class pk_meter_class = {PK_NODE_ABI,   "meter",       sizeof(pk_me
                                       meter_prepare, meter_process, meter_reset,      NULL};
 
 void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, float *buffer,
-                 const float *gains, int64_t meter_interval)
+                 const pk_timeline *gain, const pk_timeline *pan, const pk_timeline *level,
+                 int64_t meter_interval)
 {
     memset(bus, 0, sizeof *bus);
     bus->id = id;
     bus->buffer = buffer;
     bus->fader.node.kind = &pk_fader_class;
     pk_fader_class.prepare(&bus->fader.node, samplerate, channels);
-    pk_gains_init(&bus->fader.gains, gains, channels);
+    const pk_param gain_param = {gain, 0, -FLT_MAX, FLT_MAX, NULL, 0, 0.0f, 0.0f, NULL};
+    bus->fader.gain = gain_param;
+    const pk_param pan_param = {pan, 0, -1.0f, 1.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    bus->fader.pan = pan_param;
+    const pk_param level_param = {level, 0, 0.0f, 1.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    bus->fader.level = level_param;
     bus->meter.node.kind = &pk_meter_class;
     bus->meter.bus = id;
     bus->meter.interval = meter_interval;
@@ -365,7 +397,7 @@ static void apply(pk_engine *e, pk_command *c)
         }
     } else if (c->kind == PK_CMD_SET) {
         if (c->what & PK_SET_GAINS)
-            gains_move(v ? &v->gains : &c->bus->fader.gains, c->gains, channels, t, c->ramp);
+            gains_move(&v->gains, c->gains, channels, t, c->ramp);
         if (c->what & PK_SET_RATE) {
             if (!(v->flags & PK_VOICE_VARYING)) { /* from reading by frame to by position */
                 const int64_t into = t - v->start; /* (past its end, it ends at once) */

@@ -52,12 +52,17 @@ typedef struct {
     int64_t frames;                 /* 0: steady at `to` */
 } pk_gains;
 
-/* A bus's gain, pan and mute, as gains per channel. */
+/* A bus's gain, pan and mute, each a parameter: gain linear; pan a balance, -1 (left) .. 1
+ * (right), on a stereo bus (the far side times cos(|pan| pi / 2)), ignored on others; level
+ * the mute's, 1 playing .. 0 muted, multiplying the gain. Their values buffers are the
+ * node context's scratch, set by process. */
 typedef struct {
     pk_node node;
     int32_t channels;
     int32_t reserved;
-    pk_gains gains;
+    pk_param gain;
+    pk_param pan;
+    pk_param level;
 } pk_fader;
 
 /* Peak and RMS per channel over each `interval` frames (aligned to engine frame 0), posted as
@@ -306,10 +311,15 @@ size_t pk_engine_render_offline(pk_engine *e, float *out, size_t frames);
 /* e->now, from another thread than the one rendering. */
 int64_t pk_engine_now(const pk_engine *e);
 
-/* Set up a bus (buffer: PK_BLOCK * channels floats) with its fader at `gains` and its meter
- * posting every `meter_interval` frames (0: never). Off the audio thread. */
+/* Set up a bus (buffer: PK_BLOCK * channels floats) with its fader's gain, pan and level
+ * following these timelines and its meter posting every `meter_interval` frames (0: never).
+ * Off the audio thread. */
 void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, float *buffer,
-                 const float *gains, int64_t meter_interval);
+                 const pk_timeline *gain, const pk_timeline *pan, const pk_timeline *level,
+                 int64_t meter_interval);
+
+/* The gain of each of a bus's channels for gain and pan (balance; a stereo bus only). */
+void pk_balance(double gain, double pan, int32_t channels, float *gains);
 
 /* Voice gains starting steady at `gains` (channels of them). */
 void pk_gains_init(pk_gains *g, const float *gains, int32_t channels);

@@ -28,6 +28,7 @@ from ._dsp.level import pan_gains
 from .buffering import DiskStream, Sound
 from .events import Event
 from .fx.effect import Effect, reduction_event
+from .fx.param import Param
 from .graph import Graph, Send
 from .realtime import (
     DeviceRun,
@@ -294,20 +295,42 @@ class Bus:
     Attributes
     ----------
     name : str
-    gain, pan : float
-        As last set.
+    gain : Param
+        Its fader, linear: automatable like an effect's parameters (``bus.gain.linear_ramp(0.5,
+        at=48000)``), in engine frames.
+    pan : Param
+        Balance, -1 (left) .. 1 (right), on a stereo engine (other engines ignore it).
     muted : bool
         As last set.
     """
 
-    def __init__(self, engine: Engine, id: int, name: str, gain: float, pan: float):
-        self.engine, self.id, self.name = engine, id, name
-        self.gain, self.pan, self.muted = gain, pan, False
+    def __init__(self, engine: Engine, name: str, gain: float, pan: float, id: int | None = None):
+        self.engine, self.name = engine, name
+        self.gain = Param("gain", gain, -check.FLOAT32_MAX, check.FLOAT32_MAX, self._install)
+        self.pan = Param("pan", pan, -1.0, 1.0, self._install)
+        # The mute's level, 1 playing .. 0 muted, multiplying the gain.
+        self._level = Param("mute", 1.0, 0.0, 1.0, self._install)
+        self.muted = False
+        params = (self.gain, self.pan, self._level)
+        for param in params:
+            param._host = engine
+        timelines = tuple(p.timeline.address for p in params)
+        if id is None:
+            id = engine._core.add_bus(timelines)
+        else:
+            engine._core.start_master(timelines)
+        self.id = id
+        self._addresses = dict(zip(params, engine._core.bus_params(id), strict=True))
+
+    def _install(self, param: Param, timeline: Any) -> None:
+        with self.engine._lock:
+            self.engine._set_timeline(self._addresses[param], param, timeline)
 
     def set(self, *, gain: float | None = None, pan: float | None = None,
             mute: bool | None = None, ramp: int | None = None, at: int | None = None) -> None:
-        """Change gain, pan and/or mute from engine frame `at` (default: the next frame
-        rendered), over `ramp` frames (default: 5 ms).
+        """Change gain, pan and/or mute from engine frame `at`, moving there in a straight
+        line over `ramp` frames (default: 5 ms) from wherever each is then; a later change
+        cuts it short where it has got to. Sugar for moves of the `gain` and `pan` Params.
 
         Parameters
         ----------
@@ -319,24 +342,23 @@ class Bus:
         ramp : int, optional
             Frames the change takes.
         at : int, optional
-            The engine frame it starts at.
+            The engine frame it starts at. Default: offline, the next frame rendered; on a
+            running device, the first frame a change made now surely reaches in time (past
+            the block the device may be rendering), as for effects' parameters.
         """
         engine = self.engine
         ramp = engine._ramp(ramp, "Bus.set ramp")
         channel_gains(1.0 if gain is None else gain, 0.0 if pan is None else pan,
                       engine.channels, engine.channels, "Bus.set")  # checked before sending
         mute = None if mute is None else check.boolean(mute, "Bus.set mute")
-
-        def send(core, frame):  # under the engine's lock: read, send and note as one
-            new_gain = self.gain if gain is None else gain
-            new_pan = self.pan if pan is None else pan
-            muted = self.muted if mute is None else mute
-            gains = channel_gains(new_gain, new_pan, engine.channels, engine.channels,
-                                  "Bus.set")
-            core.set(0, self.id, frame, ramp, [0.0] * len(gains) if muted else gains)
-            self.gain, self.pan, self.muted = float(new_gain), float(new_pan), muted
-
-        engine._send(send, at, "Bus.set")
+        frame = engine._param_at(at, "Bus.set at")
+        if gain is not None:
+            self.gain._move(gain, frame, ramp)
+        if pan is not None:
+            self.pan._move(pan, frame, ramp)
+        if mute is not None:
+            self._level._move(0.0 if mute else 1.0, frame, ramp)
+            self.muted = mute
 
     def add(self, effect: Effect, index: int | None = None, *,
             sidechain: Bus | str | None = None) -> None:
@@ -475,7 +497,7 @@ class Engine:
         self._device_lock = threading.Lock()  # one start() or stop() at a time
         self._rendered = threading.Condition()  # wakes threads waiting for events
         self._default_ramp = round(DEFAULT_RAMP * samplerate)
-        self.master = Bus(self, 0, "master", 1.0, 0.0)
+        self.master = Bus(self, "master", 1.0, 0.0, id=0)
         self._buses = {"master": self.master}
         self._graph = Graph(self, self._core)
         self._graph.add_bus(self.master, None)
@@ -519,13 +541,13 @@ class Engine:
         Bus
         """
         name = check.text(name, "Engine.bus name")
-        gains = channel_gains(gain, pan, self.channels, self.channels, "Engine.bus")
+        channel_gains(gain, pan, self.channels, self.channels, "Engine.bus")  # (checks)
         with self._lock:
             if name in self._buses:
                 raise ValueError(f"Engine.bus: there is already a bus called {name!r}")
             feeds = self._bus(self.master if output is None else output, "Engine.bus output")
             self._make_room()
-            bus = Bus(self, self._core.add_bus(gains), name, float(gain), float(pan))
+            bus = Bus(self, name, float(gain), float(pan))
             self._buses[name] = bus
             self._graph.add_bus(bus, feeds)
         return bus
@@ -746,6 +768,10 @@ class Engine:
             # starts on the first frame rendered after that instead.
             return AT_ONCE if self._run is not None else self.now
         return check.frame(at, what)
+
+    def _param_at(self, at: int | None, what: str) -> int:
+        """The frame a parameter change `at` names: None is `_param_frame()`."""
+        return self._param_frame() if at is None else check.frame(at, what)
 
     def _ramp(self, ramp: int | None, what: str) -> int:
         return self._default_ramp if ramp is None else check.frames(ramp, what, MAX_RAMP)
