@@ -1347,19 +1347,20 @@ def _check_pan_law(ns, data, rate, speed, looping):
     eng, voice = ns["eng"], ns["result"]
     if eng.channels != 2 or data.ndim == 2 and data.shape[1] != 1 or looping or speed != 1 \
             or rate != eng.samplerate or voice.start != ns["now_before"] or not len(data) or \
-            not np.isfinite(data.astype(np.float64)).all() or not abs(voice.gain) <= 4:
+            not np.isfinite(data.astype(np.float64)).all() or not abs(voice.gain.initial) <= 4:
         return None
+    gain, pan = voice.gain.initial, voice.pan.initial if voice.panned else None
     mono = dsp.convert(np.ascontiguousarray(data.reshape(-1)), "float32")
-    if voice.pan is None:  # not panned: as it is, in both channels
-        want = np.repeat((mono * np.float32(voice.gain))[:, None], 2, axis=1)
+    if pan is None:  # not panned: as it is, in both channels
+        want = np.repeat((mono * np.float32(gain))[:, None], 2, axis=1)
     else:
-        want = dsp.pan(mono * np.float32(voice.gain), voice.pan)
+        want = dsp.pan(mono * np.float32(gain), pan)
     again = ns["eng_again"] = type(eng)(eng.samplerate, 2)
-    again.play(data, gain=voice.gain, pan=voice.pan)
+    again.play(data, gain=gain, pan=pan)
     got = again.render(len(data))
     if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
         i = int(np.argmax(np.abs(got - want).max(axis=1)))
-        return (f"a mono voice at pan={voice.pan} plays {got[i].tolist()} where "
+        return (f"a mono voice at pan={pan} plays {got[i].tolist()} where "
                 f"dsp.pan gives {want[i].tolist()} (frame {i}): two pan laws")
     return None
 

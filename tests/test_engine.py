@@ -290,7 +290,7 @@ def test_unpanned_mono_plays_as_it_is_in_every_channel():
     eng = Engine(48000, 2)
     voice = eng.play(np.full(8, 0.5, np.float32))
     np.testing.assert_array_equal(eng.render(4), np.full((4, 2), 0.5))
-    assert voice.pan is None
+    assert not voice.panned
     voice.set(pan=0.0, ramp=0)  # from then on, the law
     np.testing.assert_allclose(eng.render(1), [[0.5 / math.sqrt(2)] * 2], rtol=1e-7)
 

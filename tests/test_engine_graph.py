@@ -69,9 +69,12 @@ def test_pan_changes_move_between_the_pan_laws(block):
     np.testing.assert_allclose(out[1000:2000], [[0, 1]] * 1000, atol=1e-6)
     t = np.arange(500) / 500
     centre = 0.5 / np.sqrt(2)  # -3 dB each side
-    np.testing.assert_allclose(out[2000:2500, 1], 1 + (centre - 1) * t, atol=2e-6)
+    # gain and pan are Params: each moves in a straight line, the law places them per frame
+    gain, pan = 1 + (0.5 - 1) * t, 1 + (0.0 - 1) * t
+    np.testing.assert_allclose(out[2000:2500, 1], gain * np.sin((pan + 1) * np.pi / 4),
+                               atol=2e-6)
     np.testing.assert_allclose(out[2500:], centre, atol=1e-6)
-    assert voice.gain == 0.5 and voice.pan == 0.0
+    assert voice.gain.value == 0.5 and voice.pan.value == 0.0
 
 
 def position_reference(total, start, changes, rate=1.0):
@@ -367,7 +370,7 @@ def test_bad_changes_raise_and_the_engine_keeps_running(call, match):
     voice = eng.play(np.ones(100, np.float32))
     with pytest.raises(ValueError, match=match):
         call(voice)
-    assert voice.gain == 1.0 and voice.rate == 1.0
+    assert voice.gain.value == 1.0 and voice.rate == 1.0
     assert eng.render(200)[:100].all()
 
 
@@ -425,7 +428,7 @@ def test_set_with_gain_and_rate_lands_as_one_change():
     voice.set(gain=0.5, rate=2.0, ramp=0, at=100)
     out = eng.render(300)[:, 0]
     np.testing.assert_allclose(out[101:300], 0.5 * (100 + 2 * np.arange(1, 200)), atol=1e-3)
-    assert out[99] == 99 and voice.gain == 0.5 and voice.rate == 2.0
+    assert out[99] == 99 and voice.gain.value == 0.5 and voice.rate == 2.0
 
 
 def test_at_capacity_voices_can_still_be_stopped():

@@ -7,9 +7,6 @@ from _stream cimport pk_ring, pk_stream
 cdef extern from "engine.h" nogil:
     uint64_t PK_ONE_FRAME
 
-    ctypedef struct pk_gains:
-        pass
-
     ctypedef struct pk_fader:
         pk_param gain
         pk_param pan
@@ -84,7 +81,9 @@ cdef extern from "engine.h" nogil:
         uint64_t step
         int64_t loop_start
         int64_t loop_end
-        pk_gains gains
+        pk_param gain
+        pk_param pan
+        int32_t law
 
     ctypedef enum pk_command_kind:
         PK_CMD_PLAY
@@ -97,7 +96,7 @@ cdef extern from "engine.h" nogil:
         PK_CMD_TIMELINE
 
     enum:
-        PK_SET_GAINS
+        PK_SET_LAW
         PK_SET_RATE
 
     ctypedef struct pk_command:
@@ -112,7 +111,7 @@ cdef extern from "engine.h" nogil:
         pk_param *param
         const pk_timeline *timeline
         uint64_t step
-        float gains[PK_MAX_CHANNELS]
+        int32_t law
 
     ctypedef enum pk_return_kind:
         PK_RETURN_COMMAND
@@ -168,4 +167,5 @@ cdef extern from "engine.h" nogil:
     void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate,
                      float *buffer, const pk_timeline *gain, const pk_timeline *pan,
                      const pk_timeline *level, int64_t meter_interval)
-    void pk_gains_init(pk_gains *g, const float *gains, int32_t channels)
+    void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan,
+                         int32_t law)

@@ -307,7 +307,7 @@ cdef class EngineCore:
         """Commands the core has taken (and carried out, but for timed ones), ever."""
         return pk_ring_taken(&self.engine.commands)
 
-    def play(self, cnp.ndarray data, int64_t start, gains, double rate=1.0,
+    def play(self, cnp.ndarray data, int64_t start, params, double rate=1.0,
              int64_t loop_start=0, int64_t loop_end=0, int bus=0, stream=None, owner=None,
              size_t link=0):
         """Queue a voice playing `data` ((frames, channels) float32, C-contiguous, kept alive
@@ -316,7 +316,9 @@ cdef class EngineCore:
         with `stream` (a StreamBuffer), playing the stream through `data` as its window.
         `owner` is kept alive with the voice too; with `owner` INPUT, the voice plays the
         engine's input instead of `data`, and with `link` (the address of a pk_link that
-        `owner` keeps), what a second device's input pushes into it. Return the voice's id."""
+        `owner` keeps), what a second device's input pushes into it. `params`: (gain timeline,
+        pan timeline, law): Timelines (kept alive here while the voice plays) and its
+        PK_LAW_*. Return the voice's id."""
         if (cnp.PyArray_TYPE(data) != cnp.NPY_FLOAT32 or data.ndim != 2 or
                 data.shape[1] < 1 or not cnp.PyArray_IS_C_CONTIGUOUS(data)):
             raise ValueError("Engine play: expected a C-contiguous float32 array shaped "
@@ -325,8 +327,7 @@ cdef class EngineCore:
             raise ValueError(f"Engine play rate: expected 1/256 .. 256, got {rate}")
         if not 0 <= bus < len(self.buses):
             raise ValueError(f"Engine play: no bus {bus}")
-        if len(gains) < self.engine.channels:
-            raise ValueError(f"Engine play: {self.engine.channels} gains, got {len(gains)}")
+        gain, pan, law = params
         self.reclaim()
         cdef pk_command *c = self.new_command(PK_CMD_PLAY, start, 0)
         cdef pk_voice *v
@@ -353,14 +354,12 @@ cdef class EngineCore:
             v.flags, v.frames = PK_VOICE_INPUT, INT64_MAX
         elif link:  # plays a second device's input, pulled through its link
             v.link, v.flags, v.frames = <void *>link, 0, INT64_MAX
-        cdef float g[PK_MAX_CHANNELS]
-        for i in range(self.engine.channels):
-            g[i] = gains[i]
-        pk_gains_init(&v.gains, g, self.engine.channels)
+        pk_voice_params(v, <const pk_timeline *><size_t>gain.address,
+                        <const pk_timeline *><size_t>pan.address, law)
         self.send(c)
         self.outstanding += 1  # the voice comes back too
         self.next_id += 1
-        self.sounds[v.id] = (data, stream, owner)
+        self.sounds[v.id] = (data, stream, owner, [gain, pan])  # (its timelines, as they are)
         self.voices[v.id] = <size_t>v
         return v.id
 
@@ -373,31 +372,46 @@ cdef class EngineCore:
         c.voice = v
         self.send(c)
 
-    def set(self, int64_t voice, int bus, int64_t frame, int64_t ramp, gains=None,
-            double rate=0.0):
-        """At engine frame `frame`, over `ramp` frames, move a voice's (or, with voice 0, bus
-        `bus`'s) gains to `gains` (one per channel) if given, and a voice's rate to `rate`
-        if not 0: one command, so both land together or neither is sent."""
-        cdef pk_voice *v = self.voice(voice) if voice else NULL
-        if voice and v == NULL:
+    def set_rate(self, int64_t voice, int64_t frame, int64_t ramp, double rate):
+        """At engine frame `frame`, over `ramp` frames, move a voice's rate to `rate`."""
+        cdef pk_voice *v = self.voice(voice)
+        if v == NULL:
             return
-        if rate != 0.0 and (v == NULL or not MIN_RATE <= rate <= MAX_RATE):
-            raise ValueError(f"Engine set: a rate for a voice, 1/256 .. 256, got {rate}")
-        if gains is not None and len(gains) < self.engine.channels:
-            raise ValueError(f"Engine set: {self.engine.channels} gains, got {len(gains)}")
-        if v == NULL and not 0 <= bus < len(self.buses):
-            raise ValueError(f"Engine set: no bus {bus}")
+        if not MIN_RATE <= rate <= MAX_RATE:
+            raise ValueError(f"Engine set_rate: 1/256 .. 256, got {rate}")
         cdef pk_command *c = self.new_command(PK_CMD_SET, frame, ramp)
         c.voice = v
-        c.bus = <pk_bus *><size_t>self.buses[bus] if v == NULL else NULL
-        if gains is not None:
-            c.what |= PK_SET_GAINS
-            for i in range(self.engine.channels):
-                c.gains[i] = gains[i]
-        if rate != 0.0:
-            c.what |= PK_SET_RATE
-            c.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
+        c.what = PK_SET_RATE
+        c.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
         self.send(c)
+
+    def set_law(self, int64_t voice, int64_t frame, int law):
+        """At engine frame `frame`, switch a voice's pan law to `law` (PK_LAW_*)."""
+        cdef pk_voice *v = self.voice(voice)
+        if v == NULL:
+            return
+        cdef pk_command *c = self.new_command(PK_CMD_SET, frame, 0)
+        c.voice = v
+        c.what = PK_SET_LAW
+        c.law = law
+        self.send(c)
+
+    def set_voice_timeline(self, int64_t voice, int which, new, old):
+        """Make a voice's gain (which 0) or pan (1) follow `new` (a Timeline), replacing
+        `old`; kept alive here while the voice plays. Nothing if it has ended."""
+        cdef pk_voice *v = self.voice(voice)
+        if v == NULL:
+            return
+        self.set_timeline(<size_t>&v.gain if which == 0 else <size_t>&v.pan, new, old)
+        self.sounds[voice][3][which] = new
+
+    def voice_params(self, int64_t voice):
+        """The addresses of a voice's gain and pan parameters, or None once it has ended
+        (then nothing may name it)."""
+        cdef pk_voice *v = self.voice(voice)
+        if v == NULL:
+            return None
+        return <size_t>&v.gain, <size_t>&v.pan
 
     def take_commands(self):
         """Have the core take the commands waiting (offline, as a render of no frames does):

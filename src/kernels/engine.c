@@ -42,32 +42,31 @@ static void give_back(pk_engine *e, pk_return_kind kind, void *item)
     pk_ring_write(&e->returns, &r, 1);
 }
 
-/* ---- Gains that move smoothly ---- */
+/* ---- Gains from gain and pan ---- */
 
-void pk_gains_init(pk_gains *g, const float *gains, int32_t channels)
+/* A voice's gain per output channel for gain and pan by its law: as channel_gains() in
+ * engine.py has them, bit for bit. */
+PK_INLINE void voice_gains(int32_t law, double gain, double pan, size_t channels, float *g)
 {
-    memset(g, 0, sizeof *g);
-    for (int32_t c = 0; c < channels; c++)
-        g->from[c] = g->to[c] = gains[c];
-}
-
-PK_INLINE float gain_at(const pk_gains *g, size_t c, int64_t t)
-{
-    return t >= g->start + g->frames ? g->to[c]
-                                     : g->from[c] + g->slope[c] * (float)(t - g->start);
-}
-
-/* From frame t on, move to `to` over `frames` frames, from wherever the gains are at t. */
-static void gains_move(pk_gains *g, const float *to, size_t channels, int64_t t, int64_t frames)
-{
-    for (size_t c = 0; c < channels; c++) {
-        const float from = gain_at(g, c, t);
-        g->from[c] = from;
-        g->to[c] = to[c];
-        g->slope[c] = frames > 0 ? (to[c] - from) / (float)frames : 0.0f;
+    if (law == PK_LAW_MONO) {
+        const double theta = (pan + 1.0) * M_PI / 4.0;
+        g[0] = (float)(gain * cos(theta));
+        g[1] = (float)(gain * sin(theta));
+    } else if (law == PK_LAW_BALANCE) {
+        pk_balance(gain, pan, (int32_t)channels, g);
+    } else {
+        for (size_t c = 0; c < channels; c++)
+            g[c] = (float)gain;
     }
-    g->start = t;
-    g->frames = frames;
+}
+
+void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan, int32_t law)
+{
+    const pk_param gain_param = {gain, 0, -FLT_MAX, FLT_MAX, NULL, 0, 0.0f, 0.0f, NULL};
+    v->gain = gain_param;
+    const pk_param pan_param = {pan, 0, -1.0f, 1.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    v->pan = pan_param;
+    v->law = law;
 }
 
 /* ---- The built-in nodes: a bus's fader and meter ---- */
@@ -381,7 +380,6 @@ PK_INLINE float release_at(const pk_voice *v, int64_t t)
 static void apply(pk_engine *e, pk_command *c)
 {
     const int64_t t = e->now;
-    const size_t channels = (size_t)e->channels;
     pk_voice *v = c->voice;
     if (v)
         forget_command(v, c);
@@ -396,8 +394,8 @@ static void apply(pk_engine *e, pk_command *c)
             v->stop = t + c->ramp;
         }
     } else if (c->kind == PK_CMD_SET) {
-        if (c->what & PK_SET_GAINS)
-            gains_move(&v->gains, c->gains, channels, t, c->ramp);
+        if (c->what & PK_SET_LAW)
+            v->law = c->law;
         if (c->what & PK_SET_RATE) {
             if (!(v->flags & PK_VOICE_VARYING)) { /* from reading by frame to by position */
                 const int64_t into = t - v->start; /* (past its end, it ends at once) */
@@ -641,47 +639,50 @@ PK_INLINE int64_t read_varying(pk_engine *e, pk_voice *v, int64_t t, int64_t to,
 }
 
 /* Mix n frames (`used` channels, `stride` apart) into the bus's frames at dst, with the
- * voice's gains from engine frame t: frames while the gains move, then steady ones, then
- * those of a release. */
-PK_INLINE void mix_frames(const pk_voice *v, const float *src, size_t stride, size_t used,
-                          float *dst, size_t channels, int64_t t, int64_t n)
+ * voice's gains from engine frame t: steady ones where its gain and pan hold (the usual case,
+ * a check a pass), else frame by frame; and a release's fade. */
+PK_INLINE void mix_frames(pk_engine *e, pk_voice *v, const float *src, size_t stride,
+                          size_t used, float *dst, size_t channels, int64_t t, int64_t n)
 {
-    const pk_gains *g = &v->gains;
+    float g[PK_MAX_CHANNELS];
+    double gain, pan = 0.0;
+    v->gain.values = e->bus_scratch;
+    v->pan.values = e->bus_scratch + PK_BLOCK;
+    if (!pk_param_held(&v->gain, t, (size_t)n, &gain) ||
+        (v->law != PK_LAW_NONE && !pk_param_held(&v->pan, t, (size_t)n, &pan))) {
+        const int gain_held = pk_param_run(&v->gain, t, (size_t)n);
+        const int pan_held = v->law == PK_LAW_NONE || pk_param_run(&v->pan, t, (size_t)n);
+        for (int64_t f = 0; f < n; f++) { /* moving (frame by frame) */
+            voice_gains(v->law, v->gain.values[gain_held ? 0 : f],
+                        v->law == PK_LAW_NONE ? 0.0 : v->pan.values[pan_held ? 0 : f],
+                        channels, g);
+            const float fade = release_at(v, t + f);
+            for (size_t c = 0; c < channels; c++)
+                dst[(size_t)f * channels + c] +=
+                    src[(size_t)f * stride + source_channel(c, used, channels)] * g[c] * fade;
+        }
+        return;
+    }
+    voice_gains(v->law, gain, pan, channels, g);
     const int64_t release = v->release_frames > 0 ? v->release_start - t : n;
     const int64_t steady = release < n ? (release > 0 ? release : 0) : n; /* frames before it */
-    int64_t moving = g->start + g->frames - t;
-    moving = moving < 0 ? 0 : moving < steady ? moving : steady;
-    if (moving > 0) {
-        const int32_t into = (int32_t)(t - g->start); /* ramps are shorter than 2^31 */
-        for (size_t c = 0; c < channels; c++) {
-            const float *in = src + source_channel(c, used, channels);
-            const float from = g->from[c], slope = g->slope[c];
-            for (int32_t f = 0; f < (int32_t)moving; f++) /* each gain as gain_at() has it */
-                dst[(size_t)f * channels + c] +=
-                    in[(size_t)f * stride] * (from + slope * (float)(into + f));
-        }
-    }
-    const float *in = src + (size_t)moving * stride;
-    float *out = dst + (size_t)moving * channels;
-    const int64_t frames = steady - moving;
     if (used == 1 && channels == 2) { /* the common case, in one pass */
-        const float left = g->to[0], right = g->to[1];
-        for (int64_t f = 0; f < frames; f++) {
-            out[2 * f] += in[f * (int64_t)stride] * left;
-            out[2 * f + 1] += in[f * (int64_t)stride] * right;
+        const float left = g[0], right = g[1];
+        for (int64_t f = 0; f < steady; f++) {
+            dst[2 * f] += src[f * (int64_t)stride] * left;
+            dst[2 * f + 1] += src[f * (int64_t)stride] * right;
         }
     } else {
-        for (int64_t f = 0; f < frames; f++)
+        for (int64_t f = 0; f < steady; f++)
             for (size_t c = 0; c < channels; c++)
-                out[(size_t)f * channels + c] +=
-                    in[(size_t)f * stride + source_channel(c, used, channels)] * g->to[c];
+                dst[(size_t)f * channels + c] +=
+                    src[(size_t)f * stride + source_channel(c, used, channels)] * g[c];
     }
     for (int64_t f = steady; f < n; f++) { /* releasing (rare: frame by frame) */
         const float fade = release_at(v, t + f);
         for (size_t c = 0; c < channels; c++)
             dst[(size_t)f * channels + c] +=
-                src[(size_t)f * stride + source_channel(c, used, channels)] *
-                gain_at(g, c, t + f) * fade;
+                src[(size_t)f * stride + source_channel(c, used, channels)] * g[c] * fade;
     }
 }
 
@@ -700,7 +701,7 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
             pk_link_pull(v->link, e->scratch, (size_t)(to - from),
                          (double)e->clock_ns * 1e-9 +
                              (double)(from - e->clock_frame) / e->samplerate);
-            mix_frames(v, e->scratch, ins, ins < channels ? ins : channels,
+            mix_frames(e, v, e->scratch, ins, ins < channels ? ins : channels,
                        mix + (size_t)(from - now) * channels, channels, from, to - from);
         }
         return to == v->stop ? v->stop : INT64_MAX;
@@ -710,7 +711,7 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
         const int64_t a = from > first ? from : first, b = to < last ? to : last;
         const size_t ins = (size_t)e->input_channels;
         if (e->input && a < b)
-            mix_frames(v, e->input + (size_t)(a - first) * ins, ins, ins < channels ? ins : channels,
+            mix_frames(e, v, e->input + (size_t)(a - first) * ins, ins, ins < channels ? ins : channels,
                        mix + (size_t)(a - now) * channels, channels, a, b - a);
         return to == v->stop ? v->stop : INT64_MAX;
     }
@@ -718,14 +719,14 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
         const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
         to = end < to ? end : to;
         if (from < to)
-            mix_frames(v, v->data + (size_t)(from - v->start) * (size_t)v->channels,
+            mix_frames(e, v, v->data + (size_t)(from - v->start) * (size_t)v->channels,
                        (size_t)v->channels, used, mix + (size_t)(from - now) * channels,
                        channels, from, to - from);
         return end;
     }
     if (from < to) {
         const int64_t ran_out = read_varying(e, v, from, to, e->scratch, used);
-        mix_frames(v, e->scratch, used, used, mix + (size_t)(from - now) * channels, channels,
+        mix_frames(e, v, e->scratch, used, used, mix + (size_t)(from - now) * channels, channels,
                    from, ran_out - from);
         if (ran_out < to)
             return ran_out;

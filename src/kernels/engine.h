@@ -41,17 +41,6 @@ extern "C" {
 
 typedef struct pk_engine pk_engine;
 
-/* Gains per channel moving in a straight line from `from` (at frame `start`) to `to` over
- * `frames` frames (< 2^31): changes without zipper noise. A gain at frame t follows from t
- * alone. */
-typedef struct {
-    float from[PK_MAX_CHANNELS];
-    float slope[PK_MAX_CHANNELS];   /* per frame */
-    float to[PK_MAX_CHANNELS];
-    int64_t start;
-    int64_t frames;                 /* 0: steady at `to` */
-} pk_gains;
-
 /* A bus's gain, pan and mute, each a parameter: gain linear; pan a balance, -1 (left) .. 1
  * (right), on a stereo bus (the far side times cos(|pan| pi / 2)), ignored on others; level
  * the mute's, 1 playing .. 0 muted, multiplying the gain. Their values buffers are the
@@ -190,7 +179,13 @@ typedef struct pk_voice {
     float release_level;
     float release_slope;       /* per frame */
     struct pk_command *commands; /* timed commands naming it, in the timeline */
-    pk_gains gains;            /* per output channel, from gain and pan */
+    /* Its gain (linear) and pan (-1 .. 1), placed in the output's channels by `law`
+     * (PK_LAW_*). Their values buffers are the engine's bus_scratch (voices render one at a
+     * time, before the buses' work), set as they render. */
+    pk_param gain;
+    pk_param pan;
+    int32_t law;
+    int32_t reserved;
     struct pk_voice *next;     /* the core's list */
 } pk_voice;
 
@@ -207,8 +202,16 @@ typedef enum {
 } pk_command_kind;
 
 enum {
-    PK_SET_GAINS = 1,          /* `voice`'s (or, with no voice, `bus`'s) gains to `gains` */
+    PK_SET_LAW = 1,            /* `voice`'s pan law to `law` (at once: `ramp` is 0) */
     PK_SET_RATE = 2            /* `voice`'s step to `step` */
+};
+
+/* How a voice's gain and pan become its gains per output channel. */
+enum {
+    PK_LAW_NONE = 0,           /* unpanned: every channel gets the gain */
+    PK_LAW_MONO = 1,           /* a mono source on a stereo engine: constant power,
+                                * gain * cos, sin of (pan + 1) pi / 4 (dsp.pan's law) */
+    PK_LAW_BALANCE = 2         /* stereo: the far side times cos(|pan| pi / 2) */
 };
 
 typedef struct pk_command {
@@ -223,7 +226,8 @@ typedef struct pk_command {
     pk_param *param;
     const pk_timeline *timeline;
     uint64_t step;
-    float gains[PK_MAX_CHANNELS];
+    int32_t law;               /* PK_SET_LAW: PK_LAW_* */
+    int32_t reserved;
     uint64_t order;            /* the core's count when it took it: ties in the timeline */
     struct pk_command *voice_next; /* the voice's other timed commands */
 } pk_command;
@@ -321,8 +325,8 @@ void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, f
 /* The gain of each of a bus's channels for gain and pan (balance; a stereo bus only). */
 void pk_balance(double gain, double pan, int32_t channels, float *gains);
 
-/* Voice gains starting steady at `gains` (channels of them). */
-void pk_gains_init(pk_gains *g, const float *gains, int32_t channels);
+/* Set up a voice's gain and pan to follow these timelines, placed by `law` (PK_LAW_*). */
+void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan, int32_t law);
 
 #ifdef __cplusplus
 }

@@ -210,6 +210,18 @@ class DeviceSource:
         return f"<input {self.device!r}>"
 
 
+# A voice's pan laws (the core's PK_LAW_*): unpanned, a mono source's constant power, balance.
+LAW_NONE, LAW_MONO, LAW_BALANCE = 0, 1, 2
+
+
+def pan_law(pan: float | None, sources: int, channels: int) -> int:
+    """The law that places a source of `sources` channels panned at `pan` (None: unpanned)
+    in `channels`, as `channel_gains` has it."""
+    if pan is None or channels != 2:
+        return LAW_NONE
+    return LAW_MONO if sources == 1 else LAW_BALANCE
+
+
 class Voice:
     """A sound playing (or due to play) on an engine; returned by `Engine.play`.
 
@@ -223,17 +235,42 @@ class Voice:
         "voice_start" event says on which frame it did: a voice the core takes after its
         frame has passed starts then, from its first frame, and a "late" event says by how
         many frames.
-    gain, rate : float
+    gain : Param
+        Linear, automatable in engine frames like an effect's parameters.
+    pan : Param
+        -1 (left) .. 1 (right), placed by `channel_gains`'s law; it counts only once the
+        voice is `panned` (and only on a stereo engine).
+    panned : bool
+        Whether it was played with a pan, or one was set since (None: not panned).
+    rate : float
         As last set.
-    pan : float or None
-        As last set (None: not panned).
     """
 
-    def __init__(self, engine: Engine, id: int, start: int | None, gain: float,
-                 pan: float | None, rate: float, channels: int):
-        self.engine, self.id, self.start = engine, id, start
-        self.gain, self.pan, self.rate = gain, pan, rate
+    def __init__(self, engine: Engine, start: int | None, gain: float, pan: float | None,
+                 rate: float, channels: int):
+        self.engine, self.start = engine, start
+        self.gain = Param("gain", gain, -check.FLOAT32_MAX, check.FLOAT32_MAX, self._install)
+        self.pan = Param("pan", 0.0 if pan is None else pan, -1.0, 1.0, self._install)
+        self.gain._host = self.pan._host = engine
+        self.panned = pan is not None
+        self.rate = rate
         self._channels = channels  # of what it plays: the pan law follows them
+        self.id = -1
+
+    def _params(self, pan: float | None) -> tuple[Any, Any, int]:
+        """What the core's play takes: the timelines' addresses and the pan law."""
+        law = pan_law(pan, self._channels, self.engine.channels)
+        return self.gain.timeline, self.pan.timeline, law
+
+    def _install(self, param: Param, timeline: Any) -> None:
+        engine = self.engine
+        with engine._lock:
+            engine._core.reclaim()
+            engine._make_room()
+            # (after reclaim, which may free it: an ended voice takes nothing)
+            engine._core.set_voice_timeline(self.id, 0 if param is self.gain else 1,
+                                            timeline, param.timeline)
+            param.timeline = timeline
 
     def stop(self, at: int | None = None, *, release: int = 0) -> None:
         """Stop at engine frame `at` (default: the next frame rendered), fading out over
@@ -252,9 +289,11 @@ class Voice:
 
     def set(self, *, gain: float | None = None, pan: float | None = None,
             rate: float | None = None, ramp: int | None = None, at: int | None = None) -> None:
-        """Change gain, pan and/or rate from engine frame `at` (default: the next frame
-        rendered), moving there in a straight line over `ramp` frames (default: 5 ms), so
-        that a change makes no zipper noise. Changes land on their frames, in the order sent.
+        """Change gain, pan and/or rate from engine frame `at`, moving there in a straight
+        line over `ramp` frames (default: 5 ms) from wherever each is then, so that a change
+        makes no zipper noise; a later change cuts it short where it has got to. Sugar for
+        moves of the `gain` and `pan` Params. A pan on a voice played unpanned switches it
+        to its pan law on frame `at` (the glide starts from the centre).
 
         Parameters
         ----------
@@ -263,7 +302,9 @@ class Voice:
         ramp : int, optional
             Frames the change takes.
         at : int, optional
-            The engine frame it starts at.
+            The engine frame it starts at. Default: offline, the next frame rendered; on a
+            running device, the first frame a change made now surely reaches in time (past
+            the block the device may be rendering), as for effects' parameters.
         """
         engine = self.engine
         ramp = engine._ramp(ramp, "Voice.set ramp")
@@ -271,18 +312,20 @@ class Voice:
             rate = checked_rate(rate, "Voice.set rate")
         channel_gains(1.0 if gain is None else gain, pan, self._channels, engine.channels,
                       "Voice.set")  # checked before sending
-
-        def send(core, frame):  # under the engine's lock: read, send and note as one
-            new_gain = self.gain if gain is None else gain
-            new_pan = self.pan if pan is None else pan
-            gains = channel_gains(new_gain, new_pan, self._channels, engine.channels,
-                                  "Voice.set")
-            core.set(self.id, 0, frame, ramp, gains if gain is not None or pan is not None
-                     else None, 0.0 if rate is None else rate)
-            self.gain, self.pan = float(new_gain), None if new_pan is None else float(new_pan)
-            self.rate = self.rate if rate is None else rate
-
-        engine._send(send, at, "Voice.set")
+        frame = engine._param_at(at, "Voice.set at")
+        if gain is not None:
+            self.gain._move(gain, frame, ramp)
+        if pan is not None:
+            if not self.panned:
+                law = pan_law(pan, self._channels, engine.channels)
+                engine._send(lambda core, _: core.set_law(self.id, frame, law), frame,
+                             "Voice.set")
+                self.panned = True
+            self.pan._move(pan, frame, ramp)
+        if rate is not None:
+            engine._send(lambda core, _: core.set_rate(self.id, frame, ramp, rate), frame,
+                         "Voice.set")
+            self.rate = rate
 
     def __repr__(self) -> str:
         return f"<Voice {self.id} from frame {self.start}>"
@@ -674,18 +717,22 @@ class Engine:
         else:
             data, loop_start, loop_end = self._sound_data(sound, loop, quality)
             channels = data.shape[1]
-        gains = channel_gains(gain, pan, channels, self.channels, "Engine.play")
+        channel_gains(gain, pan, channels, self.channels, "Engine.play")  # (checks)
+        pan = None if pan is None else float(pan)
         with self._lock:
             start = self._at(at, "Engine.play at")
             bus_id = self._bus(self.master if bus is None else bus, "Engine.play bus").id
             self._make_room()
+            voice = Voice(self, None if start == AT_ONCE else start, float(gain), pan, rate,
+                          channels)
+            params = voice._params(pan)
             if stream is not None:
-                voice = self._play_stream(data, start, gains, rate, bus_id, stream, quality)
+                voice.id = self._play_stream(data, start, params, rate, bus_id, stream,
+                                             quality)
             else:
-                voice = self._core.play(data, start, gains, rate, loop_start, loop_end,
-                                        bus_id, owner=owner, link=link)
-        return Voice(self, voice, None if start == AT_ONCE else start, gain,
-                     None if pan is None else float(pan), rate, channels)
+                voice.id = self._core.play(data, start, params, rate, loop_start, loop_end,
+                                           bus_id, owner=owner, link=link)
+        return voice
 
     def _sound_data(self, sound: object, loop, quality: QualityName
                     ) -> tuple[np.ndarray, int, int]:
@@ -722,7 +769,7 @@ class Engine:
                              f"infinity at frame {first}")
         return data, loop_start, loop_end
 
-    def _play_stream(self, window, start, gains, rate, bus_id, stream: DiskStream,
+    def _play_stream(self, window, start, params, rate, bus_id, stream: DiskStream,
                      quality: QualityName) -> int:
         """Hand the core a voice that plays a DiskStream as its reader delivers it, at the
         engine's rate (under the lock); the stream has one consumer, this voice.
@@ -731,7 +778,7 @@ class Engine:
         try:
             if stream.samplerate != self.samplerate:
                 stream._deliver_at(self.samplerate, quality)
-            voice = self._core.play(window, start, gains, rate, bus=bus_id,
+            voice = self._core.play(window, start, params, rate, bus=bus_id,
                                     stream=stream._buffer, owner=stream)
         except BaseException:
             stream._claimed = False  # it never reached the core: free to play again
