@@ -216,7 +216,8 @@ LAW_NONE, LAW_MONO, LAW_BALANCE = 0, 1, 2
 
 def pan_law(pan: float | None, sources: int, channels: int) -> int:
     """The law that places a source of `sources` channels panned at `pan` (None: unpanned)
-    in `channels`, as `channel_gains` has it."""
+    in `channels`, as `channel_gains` has it.
+    """
     if pan is None or channels != 2:
         return LAW_NONE
     return LAW_MONO if sources == 1 else LAW_BALANCE
