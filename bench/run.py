@@ -10,10 +10,10 @@ loading), engine (voices against pyo, and voices per core in real time), realtim
 time delivered on a device while Python is busy), multicard (a second device on its own
 clock beside the first) or fx (the effects against pedalboard and scipy, a mix of effects in
 real time; also draws bench/results/fx.png); the last three on a JACK dummy server that this
-script starts with scripts/audio-testbed, unless JACK_DEFAULT_SERVER names a running one. The two variables,
-set on some machines for old OpenBLAS builds, slow numpy's BLAS down and would flatter pkaudio
-against np.dot. The cases live in pkaudio.benchmarks, so ``pkaudio bench SUITE`` runs the same
-ones on any installed copy.
+script starts with scripts/audio-testbed, unless JACK_DEFAULT_SERVER names a running one.
+The two variables, set on some machines for old OpenBLAS builds, slow numpy's BLAS down and
+would flatter pkaudio against np.dot. The cases live in pkaudio.benchmarks, so
+``pkaudio bench SUITE`` runs the same ones on any installed copy.
 """
 import contextlib
 import os
