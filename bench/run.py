@@ -7,12 +7,13 @@ bench/results/<suite>.md (the figures the README quotes).
 SUITE is kernels (the DSP kernels against numpy), resample (against soxr and libsamplerate;
 also draws bench/results/resample.png), streams (disk streams one core sustains, and file
 loading), engine (voices against pyo, and voices per core in real time), realtime (real
-time delivered on a device while Python is busy) or multicard (a second device on its own
-clock beside the first); the last two on a JACK dummy server that this script starts with
-scripts/audio-testbed, unless JACK_DEFAULT_SERVER names a running one. The two variables,
-set on some machines for old OpenBLAS builds, slow numpy's BLAS down and would flatter pkaudio
-against np.dot. The cases live in pkaudio.benchmarks, so ``pkaudio bench SUITE`` runs the same
-ones on any installed copy.
+time delivered on a device while Python is busy), multicard (a second device on its own
+clock beside the first) or fx (the effects against pedalboard and scipy, a mix of effects in
+real time; also draws bench/results/fx.png); the last three on a JACK dummy server that this
+script starts with scripts/audio-testbed, unless JACK_DEFAULT_SERVER names a running one.
+The two variables, set on some machines for old OpenBLAS builds, slow numpy's BLAS down and
+would flatter pkaudio against np.dot. The cases live in pkaudio.benchmarks, so
+``pkaudio bench SUITE`` runs the same ones on any installed copy.
 """
 import contextlib
 import os
@@ -53,8 +54,8 @@ if __name__ == "__main__":
     # The realtime suite's smallest block is the server's period: every block size it
     # measures is then a deadline the callback really has.
     server: contextlib.AbstractContextManager[list[str]] = \
-        jack_server(64 if suite == "realtime" else 128) \
-        if suite in ("realtime", "multicard") else contextlib.nullcontext([])
+        jack_server(64 if suite in ("realtime", "fx") else 128) \
+        if suite in ("realtime", "multicard", "fx") else contextlib.nullcontext([])
     with server as device:
         sys.exit(main(["bench", suite, "--output", str(results / f"{suite}.md"), *plot,
                        *device, *options]))

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                             "own clock; fx: the effects against pedalboard and scipy")
     bench.add_argument("--device", default=None,
                        help="realtime and multicard suites: the output device (default: the "
-                            "default one)")
+                            "default one); fx: also play the mix on this device")
     bench.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     bench.add_argument("--output", type=Path, default=Path("pkaudio-bench.md"),
                        help="where to write the report (default: %(default)s)")
@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         piece.run(args.output)
     if args.command == "bench":
         suite = import_module(f".benchmarks.{args.suite}", __package__)
-        options = ({"plot_path": args.plot} if args.suite in ("resample", "fx") else
+        options = ({"plot_path": args.plot} if args.suite == "resample" else
+                   {"plot_path": args.plot, "device": args.device} if args.suite == "fx" else
                    {"device": args.device} if args.suite in ("realtime", "multicard") else {})
         try:
             report = suite.run(quick=args.quick, **options)

@@ -135,6 +135,24 @@ def realtime_mix(blocks: int, most: int) -> tuple[str, str]:
     return mix, scale
 
 
+def on_device(device: Any, seconds: float) -> str:
+    """The same mix played on `device` at 64-frame blocks while the main thread sleeps: the
+    audio thread's own render times, from the engine's statistics.
+    """
+    engine = mix_engine(8)
+    engine.start(device, blocksize=64)
+    try:
+        time.sleep(seconds)
+        stats = engine.stats()
+    finally:
+        engine.stop()
+    return (f"On the device ({seconds:g} s, {stats['callbacks']} callbacks of 64 frames): the "
+            f"audio thread's render time per block, 99.9th percentile "
+            f"{stats['render_us_p999']:.0f} us, 99th {stats['render_us_p99']:.0f} us, mean "
+            f"{stats['render_us_mean']:.0f} us; late callbacks {stats['late']}, xruns "
+            f"{stats['xruns']}.")
+
+
 def _call(effect: Callable[[np.ndarray, int], object], x: np.ndarray) -> Callable[[], object]:
     return lambda: effect(x, RATE)
 
@@ -159,9 +177,9 @@ def _cookbook(kind: str, f0: float, q: float, gain_db: float) -> tuple[np.ndarra
     return np.array(b) / den[0], np.array(den) / den[0]
 
 
-def run(quick: bool = False, plot_path: Path | None = None) -> str:
+def run(quick: bool = False, plot_path: Path | None = None, device: Any = None) -> str:
     """Run the effects benchmark and return the report (Markdown); with plot_path, also draw
-    the filters' responses there (needs matplotlib).
+    the filters' responses there (needs matplotlib); with a device, also play the mix on it.
     """
     import pedalboard
 
@@ -171,6 +189,8 @@ def run(quick: bool = False, plot_path: Path | None = None) -> str:
     rounds, batch, blocks, most = (3, 0.05, 2000, 64) if quick else (11, 0.3, 20000, 512)
     results = [compare(case, rounds, batch) for case in cases()]
     mix, scale = realtime_mix(blocks, most)
+    if device is not None:
+        mix += "\n\n" + on_device(device, 5.0 if quick else 30.0)
     header = (
         f"# pkaudio {__version__} effects benchmark\n\n"
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
