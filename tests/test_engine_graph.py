@@ -114,7 +114,7 @@ def test_rate_changes_glide_and_land_on_their_frames(block):
                                               (3500, 1.5, 300)])
     np.testing.assert_allclose(out[101:], expected[101:], atol=2e-3)  # float32 of ~1e4
     assert not out[:100].any()
-    assert voice.rate == 1.5
+    assert voice.rate.value == 1.5
 
 
 def test_rate_change_before_the_voice_starts():
@@ -370,7 +370,7 @@ def test_bad_changes_raise_and_the_engine_keeps_running(call, match):
     voice = eng.play(np.ones(100, np.float32))
     with pytest.raises(ValueError, match=match):
         call(voice)
-    assert voice.gain.value == 1.0 and voice.rate == 1.0
+    assert voice.gain.value == 1.0 and voice.rate.value == 1.0
     assert eng.render(200)[:100].all()
 
 
@@ -428,7 +428,7 @@ def test_set_with_gain_and_rate_lands_as_one_change():
     voice.set(gain=0.5, rate=2.0, ramp=0, at=100)
     out = eng.render(300)[:, 0]
     np.testing.assert_allclose(out[101:300], 0.5 * (100 + 2 * np.arange(1, 200)), atol=1e-3)
-    assert out[99] == 99 and voice.gain.value == 0.5 and voice.rate == 2.0
+    assert out[99] == 99 and voice.gain.value == 0.5 and voice.rate.value == 2.0
 
 
 def test_at_capacity_voices_can_still_be_stopped():

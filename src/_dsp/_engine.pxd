@@ -83,6 +83,7 @@ cdef extern from "engine.h" nogil:
         int64_t loop_end
         pk_param gain
         pk_param pan
+        pk_param rate
         int32_t law
 
     ctypedef enum pk_command_kind:
@@ -97,7 +98,6 @@ cdef extern from "engine.h" nogil:
 
     enum:
         PK_SET_LAW
-        PK_SET_RATE
 
     ctypedef struct pk_command:
         int32_t kind
@@ -110,7 +110,6 @@ cdef extern from "engine.h" nogil:
         pk_plan *plan
         pk_param *param
         const pk_timeline *timeline
-        uint64_t step
         int32_t law
 
     ctypedef enum pk_return_kind:
@@ -168,4 +167,4 @@ cdef extern from "engine.h" nogil:
                      float *buffer, const pk_timeline *gain, const pk_timeline *pan,
                      const pk_timeline *level, int64_t meter_interval)
     void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan,
-                         int32_t law)
+                         const pk_timeline *rate, int32_t law)

@@ -278,11 +278,16 @@ cdef class EngineCore:
     def set_timeline(self, size_t param, new, old):
         """Make the parameter at address `param` follow `new` (an object with the address of
         a pk_timeline), replacing `old`, which is kept until the core gives it back."""
+        return self.timeline_command(<pk_param *>param, new, old, NULL)
+
+    cdef timeline_command(self, pk_param *param, new, old, pk_voice *voice):
+        """set_timeline's command; naming the voice whose parameter it is, if one's."""
         if self.outstanding + 2 > RETURN_CAPACITY:
             raise RuntimeError(f"Engine: {RETURN_CAPACITY} voices and timed changes already "
                                "waiting or playing")
         cdef pk_command *c = self.new_command(PK_CMD_TIMELINE, 0, 0)
-        c.param = <pk_param *>param
+        c.param = param
+        c.voice = voice
         c.timeline = <const pk_timeline *><size_t>new.address
         self.old_timelines[old.address] = old
         self.send(c)
@@ -327,7 +332,7 @@ cdef class EngineCore:
             raise ValueError(f"Engine play rate: expected 1/256 .. 256, got {rate}")
         if not 0 <= bus < len(self.buses):
             raise ValueError(f"Engine play: no bus {bus}")
-        gain, pan, law = params
+        gain, pan, rate_timeline, law = params
         self.reclaim()
         cdef pk_command *c = self.new_command(PK_CMD_PLAY, start, 0)
         cdef pk_voice *v
@@ -355,11 +360,12 @@ cdef class EngineCore:
         elif link:  # plays a second device's input, pulled through its link
             v.link, v.flags, v.frames = <void *>link, 0, INT64_MAX
         pk_voice_params(v, <const pk_timeline *><size_t>gain.address,
-                        <const pk_timeline *><size_t>pan.address, law)
+                        <const pk_timeline *><size_t>pan.address,
+                        <const pk_timeline *><size_t>rate_timeline.address, law)
         self.send(c)
         self.outstanding += 1  # the voice comes back too
         self.next_id += 1
-        self.sounds[v.id] = (data, stream, owner, [gain, pan])  # (its timelines, as they are)
+        self.sounds[v.id] = (data, stream, owner, [gain, pan, rate_timeline])  # (its timelines)
         self.voices[v.id] = <size_t>v
         return v.id
 
@@ -370,19 +376,6 @@ cdef class EngineCore:
             return
         cdef pk_command *c = self.new_command(PK_CMD_STOP, frame, release)
         c.voice = v
-        self.send(c)
-
-    def set_rate(self, int64_t voice, int64_t frame, int64_t ramp, double rate):
-        """At engine frame `frame`, over `ramp` frames, move a voice's rate to `rate`."""
-        cdef pk_voice *v = self.voice(voice)
-        if v == NULL:
-            return
-        if not MIN_RATE <= rate <= MAX_RATE:
-            raise ValueError(f"Engine set_rate: 1/256 .. 256, got {rate}")
-        cdef pk_command *c = self.new_command(PK_CMD_SET, frame, ramp)
-        c.voice = v
-        c.what = PK_SET_RATE
-        c.step = <uint64_t>(rate * PK_ONE_FRAME + 0.5)
         self.send(c)
 
     def set_law(self, int64_t voice, int64_t frame, int law):
@@ -397,21 +390,14 @@ cdef class EngineCore:
         self.send(c)
 
     def set_voice_timeline(self, int64_t voice, int which, new, old):
-        """Make a voice's gain (which 0) or pan (1) follow `new` (a Timeline), replacing
-        `old`; kept alive here while the voice plays. Nothing if it has ended."""
+        """Make a voice's gain (which 0), pan (1) or rate (2) follow `new` (a Timeline),
+        replacing `old`; kept alive here while the voice plays. Nothing if it has ended."""
         cdef pk_voice *v = self.voice(voice)
         if v == NULL:
             return
-        self.set_timeline(<size_t>&v.gain if which == 0 else <size_t>&v.pan, new, old)
+        cdef pk_param *param = &v.gain if which == 0 else &v.pan if which == 1 else &v.rate
+        self.timeline_command(param, new, old, v)
         self.sounds[voice][3][which] = new
-
-    def voice_params(self, int64_t voice):
-        """The addresses of a voice's gain and pan parameters, or None once it has ended
-        (then nothing may name it)."""
-        cdef pk_voice *v = self.voice(voice)
-        if v == NULL:
-            return None
-        return <size_t>&v.gain, <size_t>&v.pan
 
     def take_commands(self):
         """Have the core take the commands waiting (offline, as a render of no frames does):

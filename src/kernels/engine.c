@@ -46,22 +46,36 @@ static void give_back(pk_engine *e, pk_return_kind kind, void *item)
 
 /* A voice's gain per output channel for gain and pan by its law: as channel_gains() in
  * engine.py has them, bit for bit. */
-PK_INLINE void voice_gains(int32_t law, double gain, double pan, size_t channels, float *g)
+/* What each channel's gain is the voice's gain times, by its law at this pan (as
+ * channel_gains() in engine.py has them). */
+PK_INLINE void law_units(int32_t law, double pan, size_t channels, double *unit)
 {
+    for (size_t c = 0; c < channels; c++)
+        unit[c] = 1.0;
     if (law == PK_LAW_MONO) {
         const double theta = (pan + 1.0) * M_PI / 4.0;
-        g[0] = (float)(gain * cos(theta));
-        g[1] = (float)(gain * sin(theta));
-    } else if (law == PK_LAW_BALANCE) {
-        pk_balance(gain, pan, (int32_t)channels, g);
-    } else {
-        for (size_t c = 0; c < channels; c++)
-            g[c] = (float)gain;
+        unit[0] = cos(theta);
+        unit[1] = sin(theta);
+    } else if (law == PK_LAW_BALANCE && channels == 2) { /* the far side falls */
+        unit[pan < 0 ? 1 : 0] = cos(fabs(pan) * M_PI / 2);
     }
 }
 
-void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan, int32_t law)
+PK_INLINE void voice_gains(int32_t law, double gain, double pan, size_t channels, float *g)
 {
+    double unit[PK_MAX_CHANNELS];
+    law_units(law, pan, channels, unit);
+    for (size_t c = 0; c < channels; c++)
+        g[c] = (float)(gain * unit[c]);
+}
+
+void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan,
+                     const pk_timeline *rate, int32_t law)
+{
+    const pk_param rate_param = {rate, 0, 1.0f / 256, 256.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    v->rate = rate_param;
+    v->step_rate = -1.0; /* (none yet) */
+    v->held_law = -1;
     const pk_param gain_param = {gain, 0, -FLT_MAX, FLT_MAX, NULL, 0, 0.0f, 0.0f, NULL};
     v->gain = gain_param;
     const pk_param pan_param = {pan, 0, -1.0f, 1.0f, NULL, 0, 0.0f, 0.0f, NULL};
@@ -93,9 +107,7 @@ static void fader_process(pk_node *node, float *block, size_t frames, int64_t no
 {
     pk_fader *fader = (pk_fader *)node;
     const size_t channels = (size_t)fader->channels;
-    fader->gain.values = context->scratch;
-    fader->pan.values = context->scratch + PK_BLOCK;
-    fader->level.values = context->scratch + 2 * PK_BLOCK;
+    (void)context;
     double gain, pan, level;
     float g[PK_MAX_CHANNELS];
     if (pk_param_held(&fader->gain, now, frames, &gain) &&
@@ -112,13 +124,12 @@ static void fader_process(pk_node *node, float *block, size_t frames, int64_t no
                 block[f * channels + c] *= g[c];
         return;
     }
-    const int gain_held = pk_param_run(&fader->gain, now, frames);
-    const int pan_held = pk_param_run(&fader->pan, now, frames);
-    const int level_held = pk_param_run(&fader->level, now, frames);
-    for (size_t f = 0; f < frames; f++) {
-        const double level_f = fader->level.values[level_held ? 0 : f];
-        pk_balance((double)fader->gain.values[gain_held ? 0 : f] * level_f,
-                   fader->pan.values[pan_held ? 0 : f], fader->channels, g);
+    for (size_t f = 0; f < frames; f++) { /* each frame's gains as a held pass has them */
+        const int64_t t = now + (int64_t)f;
+        gain = pk_param_value(&fader->gain, t);
+        level = pk_param_value(&fader->level, t);
+        pk_balance(level == 1.0 ? gain : gain * level, pk_param_value(&fader->pan, t),
+                   fader->channels, g);
         for (size_t c = 0; c < channels; c++)
             block[f * channels + c] *= g[c];
     }
@@ -227,9 +238,49 @@ void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, f
 /* Sound frames per engine frame at frame t. */
 PK_INLINE uint64_t step_at(const pk_voice *v, int64_t t)
 {
-    if (t >= v->rate_start + v->rate_frames)
-        return v->step;
-    return v->step_from + (uint64_t)(int64_t)(v->step_slope * (double)(t - v->rate_start));
+    return v->steps ? v->steps[t - v->steps_from] : v->step;
+}
+
+/* The largest step of the frames `rate_run` was last run for. */
+PK_INLINE uint64_t top_step(const pk_voice *v)
+{
+    return v->steps ? v->steps_top : v->step;
+}
+
+/* A voice's steps for frames t .. t + n - 1 (n <= PK_BLOCK), from its rate parameter: while
+ * it holds, `step` from its double value (exact, as a rate given to play); while it moves,
+ * one a frame in e->steps. */
+static void rate_run(pk_engine *e, pk_voice *v, int64_t t, size_t n)
+{
+    double held;
+    v->steps = NULL;
+    if (pk_param_held(&v->rate, t, n, &held)) {
+        if (held != v->step_rate) {
+            v->step = (uint64_t)(held * (double)PK_ONE_FRAME + 0.5);
+            v->step_rate = held;
+        }
+        return;
+    }
+    uint64_t top = 0;
+    for (size_t k = 0; k < n; k++) { /* each frame's step as a held pass has it */
+        const uint64_t step = (uint64_t)(int64_t)( /* (steps < 2^40: int64 converts fast) */
+            pk_param_value(&v->rate, t + (int64_t)k) * (double)PK_ONE_FRAME + 0.5);
+        e->steps[k] = step;
+        top = step > top ? step : top;
+    }
+    v->steps = e->steps;
+    v->steps_from = t;
+    v->steps_top = top;
+}
+
+/* From reading by frame to reading by position, at frame t (past its end, it ends at once). */
+static void make_varying(pk_voice *v, int64_t t)
+{
+    if (v->flags & PK_VOICE_VARYING)
+        return;
+    const int64_t into = t - v->start;
+    v->position = into > 0 ? (uint64_t)(into < v->frames ? into : v->frames) << 32 : 0;
+    v->flags |= PK_VOICE_VARYING;
 }
 
 /* The timeline is a binary heap of timed commands, earliest first; ties in the order the
@@ -321,7 +372,7 @@ static void take_commands(pk_engine *e)
     pk_command *c;
     while (pk_ring_peek(&e->commands, &c)) {
         pk_voice *v = c->voice;
-        if (v && (v->flags & PK_VOICE_DONE)) {
+        if (v && (v->flags & PK_VOICE_DONE) && c->kind != PK_CMD_TIMELINE) {
             give_back(e, PK_RETURN_COMMAND, c); /* it ended meanwhile */
         } else if (c->kind == PK_CMD_PLAY) {
             if (v->start == PK_AT_ONCE) {
@@ -344,6 +395,8 @@ static void take_commands(pk_engine *e)
             give_back(e, PK_RETURN_TIMELINE, (void *)c->param->timeline);
             c->param->timeline = c->timeline;
             c->param->cursor = 0;
+            if (v && c->param == &v->rate) /* a rate that may move: read by position */
+                make_varying(v, e->now);
             give_back(e, PK_RETURN_COMMAND, c);
         } else if (c->kind == PK_CMD_ADD_NODE || c->kind == PK_CMD_REMOVE_NODE) {
             pk_node **link = &c->bus->nodes;
@@ -396,21 +449,6 @@ static void apply(pk_engine *e, pk_command *c)
     } else if (c->kind == PK_CMD_SET) {
         if (c->what & PK_SET_LAW)
             v->law = c->law;
-        if (c->what & PK_SET_RATE) {
-            if (!(v->flags & PK_VOICE_VARYING)) { /* from reading by frame to by position */
-                const int64_t into = t - v->start; /* (past its end, it ends at once) */
-                v->position = into > 0 ? (uint64_t)(into < v->frames ? into : v->frames) << 32
-                                       : 0;
-                v->flags |= PK_VOICE_VARYING;
-            }
-            v->step_from = step_at(v, t);
-            v->step = c->step;
-            v->rate_start = t;
-            v->rate_frames = c->ramp;
-            v->step_slope = c->ramp > 0 ? (double)(int64_t)(c->step - v->step_from) /
-                                              (double)c->ramp
-                                        : 0.0;
-        }
     }
     give_back(e, PK_RETURN_COMMAND, c);
 }
@@ -503,7 +541,7 @@ static void refill(pk_engine *e, pk_voice *v, uint64_t *position, int64_t t, int
     }
     if (v->frames != INT64_MAX)
         return; /* it has ended: nothing more to read */
-    const uint64_t step = step_at(v, t) > v->step ? step_at(v, t) : v->step;
+    const uint64_t step = top_step(v);
     const int64_t ahead = (int64_t)(((uint64_t)(to - t) * step) >> 32) + 4;
     int64_t n = idx + ahead - (v->first + v->count);
     if (n > v->window_frames - v->count)
@@ -555,11 +593,8 @@ PK_INLINE int64_t read_mono_run(pk_voice *v, float *dst, int64_t t, int64_t to,
         const int64_t inner_start = (v->flags & PK_VOICE_LOOPED) ? v->loop_start + 1 : 1;
         if ((int64_t)(p >> 32) < inner_start || (int64_t)(p >> 32) >= inner_end)
             break;
-        /* A moving rate heads for v->step: no step in the run is larger than the larger of
-         * the two ends. */
-        const int moving = t < v->rate_start + v->rate_frames;
-        const uint64_t first_step = step_at(v, t);
-        const uint64_t top = moving && first_step > v->step ? first_step : v->step;
+        const int moving = v->steps != NULL;
+        const uint64_t top = top_step(v); /* no step in the run is larger */
         /* Frames until the position would leave the inside: (inner_end << 32) - p over top. */
         const uint64_t room = (((uint64_t)inner_end << 32) - p - 1) / top + 1;
         int64_t n = to - t < RUN ? to - t : RUN;
@@ -641,29 +676,33 @@ PK_INLINE int64_t read_varying(pk_engine *e, pk_voice *v, int64_t t, int64_t to,
 /* Mix n frames (`used` channels, `stride` apart) into the bus's frames at dst, with the
  * voice's gains from engine frame t: steady ones where its gain and pan hold (the usual case,
  * a check a pass), else frame by frame; and a release's fade. */
-PK_INLINE void mix_frames(pk_engine *e, pk_voice *v, const float *src, size_t stride,
-                          size_t used, float *dst, size_t channels, int64_t t, int64_t n)
+PK_INLINE void mix_run(pk_voice *v, const float *src, size_t stride, size_t used, float *dst,
+                       size_t channels, int64_t t, int64_t n)
 {
-    float g[PK_MAX_CHANNELS];
     double gain, pan = 0.0;
-    v->gain.values = e->bus_scratch;
-    v->pan.values = e->bus_scratch + PK_BLOCK;
-    if (!pk_param_held(&v->gain, t, (size_t)n, &gain) ||
-        (v->law != PK_LAW_NONE && !pk_param_held(&v->pan, t, (size_t)n, &pan))) {
-        const int gain_held = pk_param_run(&v->gain, t, (size_t)n);
-        const int pan_held = v->law == PK_LAW_NONE || pk_param_run(&v->pan, t, (size_t)n);
-        for (int64_t f = 0; f < n; f++) { /* moving (frame by frame) */
-            voice_gains(v->law, v->gain.values[gain_held ? 0 : f],
-                        v->law == PK_LAW_NONE ? 0.0 : v->pan.values[pan_held ? 0 : f],
-                        channels, g);
+    const int gain_held = pk_param_held(&v->gain, t, (size_t)n, &gain);
+    const int pan_held = v->law == PK_LAW_NONE || pk_param_held(&v->pan, t, (size_t)n, &pan);
+    if (!gain_held || !pan_held) { /* moving: each frame's gains as a held pass has them */
+        double unit[PK_MAX_CHANNELS];
+        if (pan_held)
+            law_units(v->law, pan, channels, unit);
+        for (int64_t f = 0; f < n; f++) {
+            const double g0 = pk_param_value(&v->gain, t + f);
+            if (!pan_held)
+                law_units(v->law, pk_param_value(&v->pan, t + f), channels, unit);
             const float fade = release_at(v, t + f);
             for (size_t c = 0; c < channels; c++)
                 dst[(size_t)f * channels + c] +=
-                    src[(size_t)f * stride + source_channel(c, used, channels)] * g[c] * fade;
+                    src[(size_t)f * stride + source_channel(c, used, channels)] *
+                    (float)(g0 * unit[c]) * fade;
         }
         return;
     }
-    voice_gains(v->law, gain, pan, channels, g);
+    if (gain != v->held_gain || pan != v->held_pan || v->law != v->held_law) {
+        voice_gains(v->law, gain, pan, channels, v->held_gains);
+        v->held_gain = gain, v->held_pan = pan, v->held_law = v->law;
+    }
+    const float *g = v->held_gains;
     const int64_t release = v->release_frames > 0 ? v->release_start - t : n;
     const int64_t steady = release < n ? (release > 0 ? release : 0) : n; /* frames before it */
     if (used == 1 && channels == 2) { /* the common case, in one pass */
@@ -686,6 +725,25 @@ PK_INLINE void mix_frames(pk_engine *e, pk_voice *v, const float *src, size_t st
     }
 }
 
+/* mix_run over n frames from t: the frames where gain or pan move, then those where they
+ * hold (a glide that ends within the pass leaves the rest to the quick way). */
+PK_INLINE void mix_frames(pk_voice *v, const float *src, size_t stride, size_t used,
+                          float *dst, size_t channels, int64_t t, int64_t n)
+{
+    int64_t held = pk_param_holds_from(&v->gain, t, (size_t)n);
+    if (v->law != PK_LAW_NONE) {
+        const int64_t pan = pk_param_holds_from(&v->pan, t, (size_t)n);
+        held = pan > held ? pan : held;
+    }
+    if (held > t && held < t + n) {
+        mix_run(v, src, stride, used, dst, channels, t, held - t);
+        mix_run(v, src + (size_t)(held - t) * stride, stride, used,
+                dst + (size_t)(held - t) * channels, channels, held, t + n - held);
+        return;
+    }
+    mix_run(v, src, stride, used, dst, channels, t, n);
+}
+
 /* Mix voice v's frames that fall in this pass into mix (its bus's buffer). Returns the
  * engine frame it ends at, or INT64_MAX if that is after the pass. */
 PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t frames)
@@ -701,7 +759,7 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
             pk_link_pull(v->link, e->scratch, (size_t)(to - from),
                          (double)e->clock_ns * 1e-9 +
                              (double)(from - e->clock_frame) / e->samplerate);
-            mix_frames(e, v, e->scratch, ins, ins < channels ? ins : channels,
+            mix_frames(v, e->scratch, ins, ins < channels ? ins : channels,
                        mix + (size_t)(from - now) * channels, channels, from, to - from);
         }
         return to == v->stop ? v->stop : INT64_MAX;
@@ -711,7 +769,7 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
         const int64_t a = from > first ? from : first, b = to < last ? to : last;
         const size_t ins = (size_t)e->input_channels;
         if (e->input && a < b)
-            mix_frames(e, v, e->input + (size_t)(a - first) * ins, ins, ins < channels ? ins : channels,
+            mix_frames(v, e->input + (size_t)(a - first) * ins, ins, ins < channels ? ins : channels,
                        mix + (size_t)(a - now) * channels, channels, a, b - a);
         return to == v->stop ? v->stop : INT64_MAX;
     }
@@ -719,14 +777,25 @@ PK_INLINE int64_t render_voice(pk_engine *e, pk_voice *v, float *mix, size_t fra
         const int64_t end = v->start + v->frames < v->stop ? v->start + v->frames : v->stop;
         to = end < to ? end : to;
         if (from < to)
-            mix_frames(e, v, v->data + (size_t)(from - v->start) * (size_t)v->channels,
+            mix_frames(v, v->data + (size_t)(from - v->start) * (size_t)v->channels,
                        (size_t)v->channels, used, mix + (size_t)(from - now) * channels,
                        channels, from, to - from);
         return end;
     }
     if (from < to) {
-        const int64_t ran_out = read_varying(e, v, from, to, e->scratch, used);
-        mix_frames(e, v, e->scratch, used, used, mix + (size_t)(from - now) * channels, channels,
+        /* where the rate moves (step by step), then where it holds (the quick way) */
+        const int64_t held = pk_param_holds_from(&v->rate, from, (size_t)(to - from));
+        int64_t ran_out = from;
+        if (held > from) {
+            rate_run(e, v, from, (size_t)(held - from));
+            ran_out = read_varying(e, v, from, held, e->scratch, used);
+        }
+        if (ran_out == held && held < to) {
+            rate_run(e, v, held, (size_t)(to - held));
+            ran_out = read_varying(e, v, held, to, e->scratch + (size_t)(held - from) * used,
+                                   used);
+        }
+        mix_frames(v, e->scratch, used, used, mix + (size_t)(from - now) * channels, channels,
                    from, ran_out - from);
         if (ran_out < to)
             return ran_out;
@@ -944,7 +1013,8 @@ static size_t stream_ready(pk_engine *e, size_t n)
             v->stop <= e->now || pk_load_acquire(&s->end_at) != PK_STREAM_NO_END)
             continue;
         const int64_t lead = v->start > e->now ? v->start - e->now : 0; /* not reading yet */
-        const uint64_t step = step_at(v, e->now) > v->step ? step_at(v, e->now) : v->step;
+        rate_run(e, v, e->now, n);
+        const uint64_t step = top_step(v);
         /* k frames read up to frame (position + k * step) >> 32, with the interpolator's
          * frames past it and the window's margin (refill() asks for 4 past the pass's last
          * frame): fewer than STREAM_SLACK past it. */

@@ -163,13 +163,15 @@ typedef struct pk_voice {
     int64_t start;             /* engine frame of the sound's first frame; PK_AT_ONCE: the
                                 * frame the core takes it at */
     int64_t stop;              /* engine frame it stops at (INT64_MAX: plays to its end) */
-    /* Sound frames per engine frame, 32.32: `step`, or moving from step_from to it over
-     * frames rate_start .. rate_start + rate_frames, by step_slope a frame. */
+    /* Sound frames per engine frame: the `rate` parameter, as 32.32 steps. While it holds,
+     * `step` (from the rate's double value, step_rate); while it moves, this pass's steps,
+     * one a frame from engine frame steps_from, the largest steps_top. */
+    pk_param rate;
     uint64_t step;
-    uint64_t step_from;
-    int64_t rate_start;
-    int64_t rate_frames;
-    double step_slope;
+    double step_rate;
+    const uint64_t *steps;
+    int64_t steps_from;
+    uint64_t steps_top;
     int64_t loop_start;        /* loop_end > loop_start: the region that repeats */
     int64_t loop_end;
     uint64_t position;         /* 32.32: where the next frame reads, when varying */
@@ -186,6 +188,13 @@ typedef struct pk_voice {
     pk_param pan;
     int32_t law;
     int32_t reserved;
+    /* The channel gains of the last steady gain and pan under the law, kept while they hold
+     * (their trigonometry once, not every pass); held_law < 0: none yet. */
+    double held_gain;
+    double held_pan;
+    int32_t held_law;
+    int32_t reserved2;
+    float held_gains[PK_MAX_CHANNELS];
     struct pk_voice *next;     /* the core's list */
 } pk_voice;
 
@@ -202,8 +211,7 @@ typedef enum {
 } pk_command_kind;
 
 enum {
-    PK_SET_LAW = 1,            /* `voice`'s pan law to `law` (at once: `ramp` is 0) */
-    PK_SET_RATE = 2            /* `voice`'s step to `step` */
+    PK_SET_LAW = 1             /* `voice`'s pan law to `law` (at once: `ramp` is 0) */
 };
 
 /* How a voice's gain and pan become its gains per output channel. */
@@ -225,7 +233,6 @@ typedef struct pk_command {
     pk_plan *plan;
     pk_param *param;
     const pk_timeline *timeline;
-    uint64_t step;
     int32_t law;               /* PK_SET_LAW: PK_LAW_* */
     int32_t reserved;
     uint64_t order;            /* the core's count when it took it: ties in the timeline */
@@ -278,6 +285,7 @@ struct pk_engine {
     uint64_t timeline_size;
     uint64_t taken;            /* timed commands taken, ever */
     float *scratch;            /* PK_BLOCK * PK_MAX_CHANNELS floats, for one voice at a time */
+    uint64_t steps[PK_BLOCK];  /* a voice's steps while its rate moves, for one pass */
     /* Input for PK_VOICE_INPUT voices, set by the caller of pk_engine_render around a call:
      * frames input_frame .. input_frame + input_frames, input_channels each; or NULL. */
     const float *input;
@@ -326,7 +334,8 @@ void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, f
 void pk_balance(double gain, double pan, int32_t channels, float *gains);
 
 /* Set up a voice's gain and pan to follow these timelines, placed by `law` (PK_LAW_*). */
-void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan, int32_t law);
+void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan,
+                     const pk_timeline *rate, int32_t law);
 
 #ifdef __cplusplus
 }

@@ -93,6 +93,10 @@ typedef struct {
  * Returns 1 when they are all one value (then only values[0] is written), else 0. */
 int pk_param_run(pk_param *param, int64_t t, size_t n);
 
+/* The first of frames t .. t + n - 1 from which the value holds to the last of them (t + n
+ * if it does not): where a moving stretch ends, for a host to take the rest the quick way. */
+int64_t pk_param_holds_from(pk_param *param, int64_t t, size_t n);
+
 /* Whether frames t .. t + n - 1 all hold one value with no input driving it: then 1, with
  * the value (within min .. max) in double precision in *value; else 0. */
 int pk_param_held(pk_param *param, int64_t t, size_t n, double *value);

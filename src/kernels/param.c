@@ -74,17 +74,37 @@ int pk_param_run(pk_param *p, int64_t t, size_t n)
             }
             for (size_t k = f; k < f + run; k++)
                 p->values[k] = (float)s->from;
+        } else if (s->kind == PK_SEGMENT_LINEAR) { /* (the usual ramp: a loop without calls) */
+            const double from = s->from, rise = s->to - s->from, rate = s->rate;
+            const int64_t into = t - s->start; /* (as segment_value has it, exactly) */
+            for (size_t k = f; k < f + run; k++)
+                p->values[k] = (float)(from + rise * ((double)(into + (int64_t)k) * rate));
         } else {
             for (size_t k = f; k < f + run; k++)
                 p->values[k] = (float)segment_value(s, t + (int64_t)k);
         }
         f += run;
     }
-    for (size_t k = 0; k < n; k++) {
-        const float input = p->input ? p->input_depth * p->input[k * p->input_stride] : 0.0f;
-        p->values[k] = within(p, (double)p->values[k] + input);
+    if (p->input) {
+        for (size_t k = 0; k < n; k++)
+            p->values[k] = within(p, (double)p->values[k] +
+                                         p->input_depth * p->input[k * p->input_stride]);
+    } else {
+        for (size_t k = 0; k < n; k++)
+            p->values[k] = within(p, p->values[k]);
     }
     return 0;
+}
+
+int64_t pk_param_holds_from(pk_param *p, int64_t t, size_t n)
+{
+    const int64_t end = t + (int64_t)n;
+    if (p->input || n == 0)
+        return end;
+    const pk_segment *s = segment_at(p, end - 1);
+    if (s->kind != PK_SEGMENT_HOLD)
+        return end;
+    return s->start > t ? s->start : t;
 }
 
 int pk_param_held(pk_param *p, int64_t t, size_t n, double *value)

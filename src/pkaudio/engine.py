@@ -243,8 +243,8 @@ class Voice:
         voice is `panned` (and only on a stereo engine).
     panned : bool
         Whether it was played with a pan, or one was set since (None: not panned).
-    rate : float
-        As last set.
+    rate : Param
+        Sound frames per engine frame (1/256 .. 256), automatable likewise.
     """
 
     def __init__(self, engine: Engine, start: int | None, gain: float, pan: float | None,
@@ -252,16 +252,16 @@ class Voice:
         self.engine, self.start = engine, start
         self.gain = Param("gain", gain, -check.FLOAT32_MAX, check.FLOAT32_MAX, self._install)
         self.pan = Param("pan", 0.0 if pan is None else pan, -1.0, 1.0, self._install)
-        self.gain._host = self.pan._host = engine
+        self.rate = Param("rate", rate, MIN_RATE, MAX_RATE, self._install)
+        self.gain._host = self.pan._host = self.rate._host = engine
         self.panned = pan is not None
-        self.rate = rate
         self._channels = channels  # of what it plays: the pan law follows them
         self.id = -1
 
-    def _params(self, pan: float | None) -> tuple[Any, Any, int]:
+    def _params(self, pan: float | None) -> tuple[Any, Any, Any, int]:
         """What the core's play takes: the timelines' addresses and the pan law."""
         law = pan_law(pan, self._channels, self.engine.channels)
-        return self.gain.timeline, self.pan.timeline, law
+        return self.gain.timeline, self.pan.timeline, self.rate.timeline, law
 
     def _install(self, param: Param, timeline: Any) -> None:
         engine = self.engine
@@ -269,8 +269,8 @@ class Voice:
             engine._core.reclaim()
             engine._make_room()
             # (after reclaim, which may free it: an ended voice takes nothing)
-            engine._core.set_voice_timeline(self.id, 0 if param is self.gain else 1,
-                                            timeline, param.timeline)
+            which = 0 if param is self.gain else 1 if param is self.pan else 2
+            engine._core.set_voice_timeline(self.id, which, timeline, param.timeline)
             param.timeline = timeline
 
     def stop(self, at: int | None = None, *, release: int = 0) -> None:
@@ -293,7 +293,7 @@ class Voice:
         """Change gain, pan and/or rate from engine frame `at`, moving there in a straight
         line over `ramp` frames (default: 5 ms) from wherever each is then, so that a change
         makes no zipper noise; a later change cuts it short where it has got to. Sugar for
-        moves of the `gain` and `pan` Params. A pan on a voice played unpanned switches it
+        moves of the `gain`, `pan` and `rate` Params. A pan on a voice played unpanned switches it
         to its pan law on frame `at` (the glide starts from the centre).
 
         Parameters
@@ -324,9 +324,7 @@ class Voice:
                 self.panned = True
             self.pan._move(pan, frame, ramp)
         if rate is not None:
-            engine._send(lambda core, _: core.set_rate(self.id, frame, ramp, rate), frame,
-                         "Voice.set")
-            self.rate = rate
+            self.rate._move(rate, frame, ramp)
 
     def __repr__(self) -> str:
         return f"<Voice {self.id} from frame {self.start}>"
