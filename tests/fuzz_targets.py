@@ -1311,7 +1311,7 @@ def check_play(ns, pre):
     data, rate = _sound_data(ns, pre)
     if data is None:
         return _engine_finite(ns)
-    speed = float(getattr(voice, "rate", 1.0))
+    speed = voice.rate.value
     looping = not (ns.get("loop") is None or ns.get("loop") is False)
     # (A sound at another rate is resampled to a whole number of the engine's frames, the
     # nearest to its length, before its varispeed stretches it.)
