@@ -51,6 +51,8 @@ cdef extern from "node.h" nogil:
         size_t input_stride
         float input_depth
         float *values
+        int64_t steady_from
+        int64_t steady_until
 
     int pk_param_run(pk_param *param, int64_t t, size_t n)
 

@@ -224,6 +224,8 @@ cdef class NodeHost:
         self.timelines[index] = timeline
         self.node.params[index].timeline = timeline.timeline
         self.node.params[index].cursor = 0
+        self.node.params[index].steady_from = 1
+        self.node.params[index].steady_until = 0
 
     def param_address(self, int index):
         return <size_t>&self.node.params[index]

@@ -72,13 +72,13 @@ PK_INLINE void voice_gains(int32_t law, double gain, double pan, size_t channels
 void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan,
                      const pk_timeline *rate, int32_t law)
 {
-    const pk_param rate_param = {rate, 0, 1.0f / 256, 256.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    const pk_param rate_param = {.timeline = rate, .min = 1.0f / 256, .max = 256.0f};
     v->rate = rate_param;
     v->step_rate = -1.0; /* (none yet) */
     v->held_law = -1;
-    const pk_param gain_param = {gain, 0, -FLT_MAX, FLT_MAX, NULL, 0, 0.0f, 0.0f, NULL};
+    const pk_param gain_param = {.timeline = gain, .min = -FLT_MAX, .max = FLT_MAX};
     v->gain = gain_param;
-    const pk_param pan_param = {pan, 0, -1.0f, 1.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    const pk_param pan_param = {.timeline = pan, .min = -1.0f, .max = 1.0f};
     v->pan = pan_param;
     v->law = law;
 }
@@ -110,9 +110,9 @@ static void fader_process(pk_node *node, float *block, size_t frames, int64_t no
     (void)context;
     double gain, pan, level;
     float g[PK_MAX_CHANNELS];
-    if (pk_param_held(&fader->gain, now, frames, &gain) &&
-        pk_param_held(&fader->pan, now, frames, &pan) &&
-        pk_param_held(&fader->level, now, frames, &level)) { /* the usual case: steady */
+    if (pk_param_steady(&fader->gain, now, frames, &gain) &&
+        pk_param_steady(&fader->pan, now, frames, &pan) &&
+        pk_param_steady(&fader->level, now, frames, &level)) { /* the usual case: steady */
         pk_balance(level == 1.0 ? gain : gain * level, pan, fader->channels, g);
         int unity = 1;
         for (size_t c = 0; c < channels; c++)
@@ -219,11 +219,11 @@ void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, f
     bus->buffer = buffer;
     bus->fader.node.kind = &pk_fader_class;
     pk_fader_class.prepare(&bus->fader.node, samplerate, channels);
-    const pk_param gain_param = {gain, 0, -FLT_MAX, FLT_MAX, NULL, 0, 0.0f, 0.0f, NULL};
+    const pk_param gain_param = {.timeline = gain, .min = -FLT_MAX, .max = FLT_MAX};
     bus->fader.gain = gain_param;
-    const pk_param pan_param = {pan, 0, -1.0f, 1.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    const pk_param pan_param = {.timeline = pan, .min = -1.0f, .max = 1.0f};
     bus->fader.pan = pan_param;
-    const pk_param level_param = {level, 0, 0.0f, 1.0f, NULL, 0, 0.0f, 0.0f, NULL};
+    const pk_param level_param = {.timeline = level, .min = 0.0f, .max = 1.0f};
     bus->fader.level = level_param;
     bus->meter.node.kind = &pk_meter_class;
     bus->meter.bus = id;
@@ -254,17 +254,19 @@ static void rate_run(pk_engine *e, pk_voice *v, int64_t t, size_t n)
 {
     double held;
     v->steps = NULL;
-    if (pk_param_held(&v->rate, t, n, &held)) {
+    if (pk_param_steady(&v->rate, t, n, &held)) {
         if (held != v->step_rate) {
             v->step = (uint64_t)(held * (double)PK_ONE_FRAME + 0.5);
             v->step_rate = held;
         }
         return;
     }
+    double rates[PK_BLOCK];
+    pk_param_values(&v->rate, t, n, rates);
     uint64_t top = 0;
     for (size_t k = 0; k < n; k++) { /* each frame's step as a held pass has it */
         const uint64_t step = (uint64_t)(int64_t)( /* (steps < 2^40: int64 converts fast) */
-            pk_param_value(&v->rate, t + (int64_t)k) * (double)PK_ONE_FRAME + 0.5);
+            rates[k] * (double)PK_ONE_FRAME + 0.5);
         e->steps[k] = step;
         top = step > top ? step : top;
     }
@@ -395,6 +397,7 @@ static void take_commands(pk_engine *e)
             give_back(e, PK_RETURN_TIMELINE, (void *)c->param->timeline);
             c->param->timeline = c->timeline;
             c->param->cursor = 0;
+            c->param->steady_from = 1, c->param->steady_until = 0;
             if (v && c->param == &v->rate) /* a rate that may move: read by position */
                 make_varying(v, e->now);
             give_back(e, PK_RETURN_COMMAND, c);
@@ -680,16 +683,29 @@ PK_INLINE void mix_run(pk_voice *v, const float *src, size_t stride, size_t used
                        size_t channels, int64_t t, int64_t n)
 {
     double gain, pan = 0.0;
-    const int gain_held = pk_param_held(&v->gain, t, (size_t)n, &gain);
-    const int pan_held = v->law == PK_LAW_NONE || pk_param_held(&v->pan, t, (size_t)n, &pan);
+    const int gain_held = pk_param_steady(&v->gain, t, (size_t)n, &gain);
+    const int pan_held = v->law == PK_LAW_NONE || pk_param_steady(&v->pan, t, (size_t)n, &pan);
     if (!gain_held || !pan_held) { /* moving: each frame's gains as a held pass has them */
-        double unit[PK_MAX_CHANNELS];
+        double unit[PK_MAX_CHANNELS], gains[PK_BLOCK], pans[PK_BLOCK];
+        pk_param_values(&v->gain, t, (size_t)n, gains);
         if (pan_held)
             law_units(v->law, pan, channels, unit);
+        else
+            pk_param_values(&v->pan, t, (size_t)n, pans);
+        if (pan_held && used == 1 && channels == 2 &&
+            (v->release_frames == 0 || v->release_start >= t + n)) { /* the usual glide */
+            const double left = unit[0], right = unit[1];
+            for (int64_t f = 0; f < n; f++) {
+                const float x = src[f * (int64_t)stride];
+                dst[2 * f] += x * (float)(gains[f] * left);
+                dst[2 * f + 1] += x * (float)(gains[f] * right);
+            }
+            return;
+        }
         for (int64_t f = 0; f < n; f++) {
-            const double g0 = pk_param_value(&v->gain, t + f);
+            const double g0 = gains[f];
             if (!pan_held)
-                law_units(v->law, pk_param_value(&v->pan, t + f), channels, unit);
+                law_units(v->law, pans[f], channels, unit);
             const float fade = release_at(v, t + f);
             for (size_t c = 0; c < channels; c++)
                 dst[(size_t)f * channels + c] +=

@@ -87,6 +87,12 @@ typedef struct {
     float input_depth;
     float reserved;
     float *values;             /* PK_BLOCK of them: the last run's, frame by frame */
+    /* Where the value was last found to hold: `steady` over frames steady_from ..
+     * steady_until - 1 (so that hosts check a held value without a search). A new timeline
+     * empties it (steady_until 0 and steady_from 1). */
+    int64_t steady_from;
+    int64_t steady_until;
+    double steady;
 } pk_param;
 
 /* The parameter's values for frames t .. t + n - 1 (n <= PK_BLOCK) into param->values.
@@ -100,6 +106,19 @@ int64_t pk_param_holds_from(pk_param *param, int64_t t, size_t n);
 /* Whether frames t .. t + n - 1 all hold one value with no input driving it: then 1, with
  * the value (within min .. max) in double precision in *value; else 0. */
 int pk_param_held(pk_param *param, int64_t t, size_t n, double *value);
+
+/* pk_param_held, answered from where the value was last found to hold when it still does. */
+static inline int pk_param_steady(pk_param *param, int64_t t, size_t n, double *value)
+{
+    if (t >= param->steady_from && t + (int64_t)n <= param->steady_until) {
+        *value = param->steady;
+        return 1;
+    }
+    return pk_param_held(param, t, n, value);
+}
+
+/* pk_param_value of frames t .. t + n - 1 into out (n <= PK_BLOCK), without an input. */
+void pk_param_values(pk_param *param, int64_t t, size_t n, double *out);
 
 /* The value at frame t in double precision (within min .. max, no input): for parameters
  * that need more than a float's precision (a voice's rate). */

@@ -99,6 +99,8 @@ int pk_param_run(pk_param *p, int64_t t, size_t n)
 int64_t pk_param_holds_from(pk_param *p, int64_t t, size_t n)
 {
     const int64_t end = t + (int64_t)n;
+    if (t >= p->steady_from && end <= p->steady_until && !p->input)
+        return t;
     if (p->input || n == 0)
         return end;
     const pk_segment *s = segment_at(p, end - 1);
@@ -114,7 +116,34 @@ int pk_param_held(pk_param *p, int64_t t, size_t n, double *value)
         return 0;
     const double v = s->from;
     *value = !(v >= p->min) ? p->min : v > p->max ? p->max : v; /* (NaN: the least) */
+    p->steady_from = s->start, p->steady_until = s->end, p->steady = *value;
     return 1;
+}
+
+void pk_param_values(pk_param *p, int64_t t, size_t n, double *out)
+{
+    size_t f = 0;
+    while (f < n) {
+        const pk_segment *s = segment_at(p, t + (int64_t)f);
+        const int64_t left = s->end - (t + (int64_t)f);
+        const size_t run = left < (int64_t)(n - f) ? (size_t)left : n - f;
+        if (s->kind == PK_SEGMENT_HOLD) {
+            for (size_t k = f; k < f + run; k++)
+                out[k] = s->from;
+        } else if (s->kind == PK_SEGMENT_LINEAR) { /* (as segment_value has it, exactly) */
+            const double from = s->from, rise = s->to - s->from, rate = s->rate;
+            const int64_t into = t - s->start;
+            for (size_t k = f; k < f + run; k++)
+                out[k] = from + rise * ((double)(into + (int64_t)k) * rate);
+        } else {
+            for (size_t k = f; k < f + run; k++)
+                out[k] = segment_value(s, t + (int64_t)k);
+        }
+        f += run;
+    }
+    const double low = p->min, high = p->max;
+    for (size_t k = 0; k < n; k++)
+        out[k] = !(out[k] >= low) ? low : out[k] > high ? high : out[k];
 }
 
 double pk_param_value(pk_param *p, int64_t t)
