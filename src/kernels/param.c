@@ -60,7 +60,8 @@ static float within(const pk_param *p, double v)
     return !(x >= p->min) ? p->min : x > p->max ? p->max : x; /* (NaN: the least) */
 }
 
-int pk_param_run(pk_param *p, int64_t t, size_t n)
+/* The timeline's values for frames t .. t + n - 1 into out, before any input or bounds. */
+static void walk(pk_param *p, int64_t t, size_t n, double *out)
 {
     size_t f = 0;
     while (f < n) {
@@ -68,30 +69,33 @@ int pk_param_run(pk_param *p, int64_t t, size_t n)
         const int64_t left = s->end - (t + (int64_t)f);
         const size_t run = left < (int64_t)(n - f) ? (size_t)left : n - f;
         if (s->kind == PK_SEGMENT_HOLD) {
-            if (run == n && !p->input) {
-                p->values[0] = within(p, s->from);
-                return 1;
-            }
             for (size_t k = f; k < f + run; k++)
-                p->values[k] = (float)s->from;
+                out[k] = s->from;
         } else if (s->kind == PK_SEGMENT_LINEAR) { /* (the usual ramp: a loop without calls) */
             const double from = s->from, rise = s->to - s->from, rate = s->rate;
             const int64_t into = t - s->start; /* (as segment_value has it, exactly) */
             for (size_t k = f; k < f + run; k++)
-                p->values[k] = (float)(from + rise * ((double)(into + (int64_t)k) * rate));
+                out[k] = from + rise * ((double)(into + (int64_t)k) * rate);
         } else {
             for (size_t k = f; k < f + run; k++)
-                p->values[k] = (float)segment_value(s, t + (int64_t)k);
+                out[k] = segment_value(s, t + (int64_t)k);
         }
         f += run;
     }
-    if (p->input) {
-        for (size_t k = 0; k < n; k++)
-            p->values[k] = within(p, (double)p->values[k] +
-                                         p->input_depth * p->input[k * p->input_stride]);
-    } else {
-        for (size_t k = 0; k < n; k++)
-            p->values[k] = within(p, p->values[k]);
+}
+
+int pk_param_run(pk_param *p, int64_t t, size_t n)
+{
+    const pk_segment *s = segment_at(p, t);
+    if (s->kind == PK_SEGMENT_HOLD && s->end - t >= (int64_t)n && !p->input) {
+        p->values[0] = within(p, s->from);
+        return 1;
+    }
+    double values[PK_BLOCK];
+    walk(p, t, n, values);
+    for (size_t k = 0; k < n; k++) {
+        const float input = p->input ? p->input_depth * p->input[k * p->input_stride] : 0.0f;
+        p->values[k] = within(p, (double)(float)values[k] + input);
     }
     return 0;
 }
@@ -122,25 +126,7 @@ int pk_param_held(pk_param *p, int64_t t, size_t n, double *value)
 
 void pk_param_values(pk_param *p, int64_t t, size_t n, double *out)
 {
-    size_t f = 0;
-    while (f < n) {
-        const pk_segment *s = segment_at(p, t + (int64_t)f);
-        const int64_t left = s->end - (t + (int64_t)f);
-        const size_t run = left < (int64_t)(n - f) ? (size_t)left : n - f;
-        if (s->kind == PK_SEGMENT_HOLD) {
-            for (size_t k = f; k < f + run; k++)
-                out[k] = s->from;
-        } else if (s->kind == PK_SEGMENT_LINEAR) { /* (as segment_value has it, exactly) */
-            const double from = s->from, rise = s->to - s->from, rate = s->rate;
-            const int64_t into = t - s->start;
-            for (size_t k = f; k < f + run; k++)
-                out[k] = from + rise * ((double)(into + (int64_t)k) * rate);
-        } else {
-            for (size_t k = f; k < f + run; k++)
-                out[k] = segment_value(s, t + (int64_t)k);
-        }
-        f += run;
-    }
+    walk(p, t, n, out);
     const double low = p->min, high = p->max;
     for (size_t k = 0; k < n; k++)
         out[k] = !(out[k] >= low) ? low : out[k] > high ? high : out[k];
