@@ -61,7 +61,7 @@ PK_INLINE void law_units(int32_t law, double pan, size_t channels, double *unit)
     }
 }
 
-PK_INLINE void voice_gains(int32_t law, double gain, double pan, size_t channels, float *g)
+PK_INLINE void law_gains(int32_t law, double gain, double pan, size_t channels, float *g)
 {
     double unit[PK_MAX_CHANNELS];
     law_units(law, pan, channels, unit);
@@ -92,16 +92,6 @@ static int fader_prepare(pk_node *node, double samplerate, int32_t channels)
     return 0;
 }
 
-void pk_balance(double gain, double pan, int32_t channels, float *gains)
-{
-    for (int32_t c = 0; c < channels; c++)
-        gains[c] = (float)gain;
-    if (channels == 2) { /* the far side falls, the near side stays */
-        const double far = gain * cos(fabs(pan) * M_PI / 2);
-        gains[pan < 0 ? 1 : 0] = (float)far;
-    }
-}
-
 static void fader_process(pk_node *node, float *block, size_t frames, int64_t now,
                           pk_node_context *context)
 {
@@ -113,7 +103,7 @@ static void fader_process(pk_node *node, float *block, size_t frames, int64_t no
     if (pk_param_steady(&fader->gain, now, frames, &gain) &&
         pk_param_steady(&fader->pan, now, frames, &pan) &&
         pk_param_steady(&fader->level, now, frames, &level)) { /* the usual case: steady */
-        pk_balance(level == 1.0 ? gain : gain * level, pan, fader->channels, g);
+        law_gains(PK_LAW_BALANCE, level == 1.0 ? gain : gain * level, pan, channels, g);
         int unity = 1;
         for (size_t c = 0; c < channels; c++)
             unity &= g[c] == 1.0f;
@@ -124,12 +114,13 @@ static void fader_process(pk_node *node, float *block, size_t frames, int64_t no
                 block[f * channels + c] *= g[c];
         return;
     }
+    double gains[PK_BLOCK], pans[PK_BLOCK], levels[PK_BLOCK];
+    pk_param_values(&fader->gain, now, frames, gains);
+    pk_param_values(&fader->pan, now, frames, pans);
+    pk_param_values(&fader->level, now, frames, levels);
     for (size_t f = 0; f < frames; f++) { /* each frame's gains as a held pass has them */
-        const int64_t t = now + (int64_t)f;
-        gain = pk_param_value(&fader->gain, t);
-        level = pk_param_value(&fader->level, t);
-        pk_balance(level == 1.0 ? gain : gain * level, pk_param_value(&fader->pan, t),
-                   fader->channels, g);
+        law_gains(PK_LAW_BALANCE, levels[f] == 1.0 ? gains[f] : gains[f] * levels[f], pans[f],
+                  channels, g);
         for (size_t c = 0; c < channels; c++)
             block[f * channels + c] *= g[c];
     }
@@ -715,7 +706,7 @@ PK_INLINE void mix_run(pk_voice *v, const float *src, size_t stride, size_t used
         return;
     }
     if (gain != v->held_gain || pan != v->held_pan || v->law != v->held_law) {
-        voice_gains(v->law, gain, pan, channels, v->held_gains);
+        law_gains(v->law, gain, pan, channels, v->held_gains);
         v->held_gain = gain, v->held_pan = pan, v->held_law = v->law;
     }
     const float *g = v->held_gains;

@@ -330,9 +330,6 @@ void pk_bus_init(pk_bus *bus, int32_t id, int32_t channels, double samplerate, f
                  const pk_timeline *gain, const pk_timeline *pan, const pk_timeline *level,
                  int64_t meter_interval);
 
-/* The gain of each of a bus's channels for gain and pan (balance; a stereo bus only). */
-void pk_balance(double gain, double pan, int32_t channels, float *gains);
-
 /* Set up a voice's gain and pan to follow these timelines, placed by `law` (PK_LAW_*). */
 void pk_voice_params(pk_voice *v, const pk_timeline *gain, const pk_timeline *pan,
                      const pk_timeline *rate, int32_t law);

@@ -117,12 +117,9 @@ static inline int pk_param_steady(pk_param *param, int64_t t, size_t n, double *
     return pk_param_held(param, t, n, value);
 }
 
-/* pk_param_value of frames t .. t + n - 1 into out (n <= PK_BLOCK), without an input. */
+/* The values of frames t .. t + n - 1 in double precision into out (n <= PK_BLOCK), kept
+ * within min .. max; an input is not added. */
 void pk_param_values(pk_param *param, int64_t t, size_t n, double *out);
-
-/* The value at frame t in double precision (within min .. max, no input): for parameters
- * that need more than a float's precision (a voice's rate). */
-double pk_param_value(pk_param *param, int64_t t);
 
 /* A setting's value: where its timeline begins. */
 float pk_param_setting(const pk_param *param);

@@ -132,12 +132,6 @@ void pk_param_values(pk_param *p, int64_t t, size_t n, double *out)
         out[k] = !(out[k] >= low) ? low : out[k] > high ? high : out[k];
 }
 
-double pk_param_value(pk_param *p, int64_t t)
-{
-    const double v = segment_value(segment_at(p, t), t);
-    return !(v >= p->min) ? p->min : v > p->max ? p->max : v;
-}
-
 float pk_param_setting(const pk_param *p)
 {
     return within(p, p->timeline->segments[0].from);

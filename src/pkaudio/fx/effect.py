@@ -335,8 +335,8 @@ def reduction_event(frame: int, peak: float, mean: float, effect: Effect | None)
 
 
 class _Group(Effect):
-    def __init__(self, effects: Iterable[Effect], what: str) -> None:
-        what = f"{what} effects"
+    def __init__(self, effects: Iterable[Effect]) -> None:
+        what = f"{type(self).__name__} effects"
         try:
             if isinstance(effects, (str, bytes)):
                 raise TypeError
@@ -375,9 +375,6 @@ class Chain(_Group):
 
     kind = "chain"
 
-    def __init__(self, effects: Iterable[Effect]) -> None:
-        super().__init__(effects, "Chain")
-
 
 class Mix(_Group):
     """Effects in parallel, each on the same input, summed; itself an effect. The quicker
@@ -390,6 +387,3 @@ class Mix(_Group):
     """
 
     kind = "mix"
-
-    def __init__(self, effects: Iterable[Effect]) -> None:
-        super().__init__(effects, "Mix")
